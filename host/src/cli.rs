@@ -1,0 +1,230 @@
+//! The command line: subcommands and the flags (with their environment
+//! variables) of the server.
+//!
+//! Values are kept as the text the user wrote. [`crate::config`] parses them,
+//! so that an error can say whether the bad value came from a flag or from an
+//! environment variable (clap alone would blame the flag for both).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// MCP server for Kubernetes whose tools are sandboxed WebAssembly plugins.
+///
+/// Every option can also be given as a KUBE_MCP_* environment variable or as
+/// a key in the --config file; a flag wins over the environment, which wins
+/// over the file.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kube-mcp",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over HTTP, with health and readiness endpoints.
+    Serve(ServerArgs),
+}
+
+/// Settings of the server. Each one documents its flag, its environment
+/// variable and its key in the configuration file.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// YAML configuration file; flags and KUBE_MCP_* variables override it.
+    #[arg(long, env = "KUBE_MCP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on (file: host). An IP address, or localhost.
+    /// [default: 127.0.0.1]
+    #[arg(
+        long,
+        env = "KUBE_MCP_HOST",
+        value_name = "ADDR",
+        help_heading = "Server"
+    )]
+    pub host: Option<String>,
+
+    /// Port to listen on; 0 picks a free one (file: port). [default: 9000]
+    #[arg(
+        long,
+        env = "KUBE_MCP_PORT",
+        value_name = "PORT",
+        help_heading = "Server"
+    )]
+    pub port: Option<String>,
+
+    /// Public URL clients reach this server at (file: baseUrl).
+    /// [default: http://<host>:<port>]
+    #[arg(
+        long,
+        env = "KUBE_MCP_BASE_URL",
+        value_name = "URL",
+        help_heading = "Server"
+    )]
+    pub base_url: Option<String>,
+
+    /// Origins allowed to call from a browser, comma-separated (file: allowedOrigins).
+    #[arg(
+        long,
+        env = "KUBE_MCP_ALLOWED_ORIGINS",
+        value_name = "LIST",
+        help_heading = "Server"
+    )]
+    pub allowed_origins: Option<String>,
+
+    /// How long in-flight requests may run after SIGTERM/SIGINT before the
+    /// server exits anyway (file: shutdownTimeout). [default: 25s]
+    #[arg(
+        long,
+        env = "KUBE_MCP_SHUTDOWN_TIMEOUT",
+        value_name = "DURATION",
+        help_heading = "Server"
+    )]
+    pub shutdown_timeout: Option<String>,
+
+    /// Token issuer; discovery is read from <URL>/.well-known/openid-configuration
+    /// (file: oidc.issuerUrl).
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_ISSUER_URL",
+        value_name = "URL",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_issuer_url: Option<String>,
+
+    /// OAuth client ID, accepted as a token audience (file: oidc.clientId).
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_CLIENT_ID",
+        value_name = "ID",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_client_id: Option<String>,
+
+    /// Accepted token signing algorithms, comma-separated: RS256, HS256,
+    /// ES256, PS256, EdDSA (file: oidc.signingMethod). [default: RS256]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_SIGNING_METHOD",
+        value_name = "LIST",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_signing_method: Option<String>,
+
+    /// Scopes advertised to clients, comma-separated (file: oidc.scopes).
+    /// [default: openid]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_SCOPES",
+        value_name = "LIST",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_scopes: Option<String>,
+
+    /// Only these tools exist, comma-separated (file: tools.allowed).
+    /// Cannot be combined with --disallowed-tools.
+    #[arg(
+        long,
+        env = "KUBE_MCP_ALLOWED_TOOLS",
+        value_name = "LIST",
+        help_heading = "Tools"
+    )]
+    pub allowed_tools: Option<String>,
+
+    /// Every tool exists except these, comma-separated (file: tools.disallowed).
+    #[arg(
+        long,
+        env = "KUBE_MCP_DISALLOWED_TOOLS",
+        value_name = "LIST",
+        help_heading = "Tools"
+    )]
+    pub disallowed_tools: Option<String>,
+
+    /// Directory of plugin components (*.wasm) to load (file: plugins.dir).
+    /// [default: /usr/lib/kube-mcp/plugins]
+    #[arg(
+        long,
+        env = "KUBE_MCP_PLUGINS_DIR",
+        value_name = "DIR",
+        help_heading = "Plugins"
+    )]
+    pub plugins_dir: Option<String>,
+
+    /// Kubeconfig file to use instead of the in-cluster service account
+    /// (file: kubernetes.kubeconfig).
+    #[arg(
+        long,
+        env = "KUBE_MCP_KUBECONFIG",
+        value_name = "FILE",
+        help_heading = "Kubernetes"
+    )]
+    pub kubeconfig: Option<String>,
+
+    /// Use a kubeconfig (--kubeconfig, or $KUBECONFIG, or ~/.kube/config)
+    /// instead of the in-cluster service account (file: kubernetes.outOfCluster).
+    #[arg(
+        long,
+        env = "KUBE_MCP_OUT_OF_CLUSTER",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        help_heading = "Kubernetes"
+    )]
+    pub out_of_cluster: Option<String>,
+
+    /// trace, debug, info, warn or error; or a filter directive such as
+    /// 'info,kube_mcp::plugins=debug' (file: logging.level). [default: info]
+    #[arg(
+        long,
+        env = "KUBE_MCP_LOG_LEVEL",
+        value_name = "LEVEL",
+        help_heading = "Logging"
+    )]
+    pub log_level: Option<String>,
+
+    /// text (for people) or json (for log collectors) (file: logging.format).
+    /// [default: text]
+    #[arg(
+        long,
+        env = "KUBE_MCP_LOG_FORMAT",
+        value_name = "FORMAT",
+        help_heading = "Logging"
+    )]
+    pub log_format: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every server flag has an environment variable named after it, so the
+    /// two spellings of a setting are predictable.
+    #[test]
+    fn every_flag_has_its_kube_mcp_variable() {
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").unwrap();
+        for arg in serve.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if matches!(long, "help" | "version") {
+                continue;
+            }
+            let expected = format!("KUBE_MCP_{}", long.to_uppercase().replace('-', "_"));
+            let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
+            assert_eq!(env.as_deref(), Some(expected.as_str()), "--{long}");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The configuration file: its YAML schema, and turning it into a [`Layer`].
+//!
+//! Scalars are read as text and parsed by the same functions as flags and
+//! environment variables, so a value is valid in the file exactly when it is
+//! valid on the command line. Unknown keys are errors: a typo must not
+//! silently leave a security setting at its default.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::layer::Layer;
+use super::values::ListValue;
+use super::{ConfigError, Origin, Sourced};
+
+/// A YAML scalar (string, number or boolean) kept as its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_yaml_ng::Value::deserialize(d)? {
+            serde_yaml_ng::Value::String(s) => Ok(Scalar(s)),
+            serde_yaml_ng::Value::Number(n) => Ok(Scalar(n.to_string())),
+            serde_yaml_ng::Value::Bool(b) => Ok(Scalar(b.to_string())),
+            other => Err(D::Error::custom(format!(
+                "expected a single value, found {}",
+                yaml_kind(&other)
+            ))),
+        }
+    }
+}
+
+fn yaml_kind(value: &serde_yaml_ng::Value) -> &'static str {
+    match value {
+        serde_yaml_ng::Value::Null => "nothing (null)",
+        serde_yaml_ng::Value::Bool(_) => "a boolean",
+        serde_yaml_ng::Value::Number(_) => "a number",
+        serde_yaml_ng::Value::String(_) => "a string",
+        serde_yaml_ng::Value::Sequence(_) => "a list",
+        serde_yaml_ng::Value::Mapping(_) => "a mapping",
+        serde_yaml_ng::Value::Tagged(_) => "a tagged value",
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FileSettings {
+    host: Option<Scalar>,
+    port: Option<Scalar>,
+    base_url: Option<Scalar>,
+    allowed_origins: Option<ListValue>,
+    shutdown_timeout: Option<Scalar>,
+    #[serde(default)]
+    oidc: OidcSection,
+    #[serde(default)]
+    tools: ToolsSection,
+    #[serde(default)]
+    plugins: PluginsSection,
+    #[serde(default)]
+    kubernetes: KubernetesSection,
+    #[serde(default)]
+    logging: LoggingSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct OidcSection {
+    issuer_url: Option<Scalar>,
+    client_id: Option<Scalar>,
+    signing_method: Option<ListValue>,
+    scopes: Option<ListValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ToolsSection {
+    allowed: Option<ListValue>,
+    disallowed: Option<ListValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PluginsSection {
+    dir: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct KubernetesSection {
+    kubeconfig: Option<Scalar>,
+    out_of_cluster: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LoggingSection {
+    level: Option<Scalar>,
+    format: Option<Scalar>,
+}
+
+/// Reads and parses the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Layer, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: path.to_owned(),
+        message: format!("cannot read it: {e}"),
+    })?;
+    parse(&text, path)
+}
+
+/// Parses configuration file text; `path` is only used in messages.
+pub fn parse(text: &str, path: &Path) -> Result<Layer, ConfigError> {
+    // An empty file (or one holding only comments) is an empty configuration.
+    let settings: FileSettings = if text.trim().is_empty() || is_only_comments(text) {
+        FileSettings::default()
+    } else {
+        serde_yaml_ng::from_str(text).map_err(|e| ConfigError::File {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?
+    };
+    Ok(settings.into_layer(Arc::new(path.to_owned())))
+}
+
+fn is_only_comments(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|line| line.is_empty() || line.starts_with('#') || line == "---")
+}
+
+impl FileSettings {
+    fn into_layer(self, path: Arc<PathBuf>) -> Layer {
+        let at = |key: &'static str| Origin::File {
+            key,
+            path: path.clone(),
+        };
+        let scalar =
+            |value: Option<Scalar>, key| value.map(|Scalar(text)| Sourced::new(text, at(key)));
+        let list =
+            |value: Option<ListValue>, key| value.map(|l| Sourced::new(l.into_vec(), at(key)));
+        Layer {
+            host: scalar(self.host, "host"),
+            port: scalar(self.port, "port"),
+            base_url: scalar(self.base_url, "baseUrl"),
+            allowed_origins: list(self.allowed_origins, "allowedOrigins"),
+            shutdown_timeout: scalar(self.shutdown_timeout, "shutdownTimeout"),
+            oidc_issuer_url: scalar(self.oidc.issuer_url, "oidc.issuerUrl"),
+            oidc_client_id: scalar(self.oidc.client_id, "oidc.clientId"),
+            oidc_signing_method: list(self.oidc.signing_method, "oidc.signingMethod"),
+            oidc_scopes: list(self.oidc.scopes, "oidc.scopes"),
+            allowed_tools: list(self.tools.allowed, "tools.allowed"),
+            disallowed_tools: list(self.tools.disallowed, "tools.disallowed"),
+            plugins_dir: scalar(self.plugins.dir, "plugins.dir"),
+            kubeconfig: scalar(self.kubernetes.kubeconfig, "kubernetes.kubeconfig"),
+            out_of_cluster: scalar(self.kubernetes.out_of_cluster, "kubernetes.outOfCluster"),
+            log_level: scalar(self.logging.level, "logging.level"),
+            log_format: scalar(self.logging.format, "logging.format"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_err(text: &str) -> String {
+        parse(text, Path::new("c.yaml")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn scalars_of_any_yaml_type_become_text() {
+        let layer = parse(
+            "port: 9100\nkubernetes:\n  outOfCluster: true\nlogging: {level: debug}\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(layer.port.unwrap().value, "9100");
+        assert_eq!(layer.out_of_cluster.unwrap().value, "true");
+        let level = layer.log_level.unwrap();
+        assert_eq!(level.value, "debug");
+        assert_eq!(level.origin.to_string(), "key 'logging.level' in c.yaml");
+    }
+
+    #[test]
+    fn lists_accept_sequences_and_comma_strings() {
+        let layer = parse(
+            "oidc:\n  scopes: [openid, mcp]\ntools:\n  disallowed: \"a, b\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(layer.oidc_scopes.unwrap().value, vec!["openid", "mcp"]);
+        assert_eq!(layer.disallowed_tools.unwrap().value, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_shapes_are_named() {
+        let err = parse_err("oidc:\n  isuerUrl: https://x\n");
+        assert!(err.contains("unknown field `isuerUrl`"), "{err}");
+        assert!(err.contains("c.yaml"), "{err}");
+        let err = parse_err("port: [1, 2]\n");
+        assert!(err.contains("port"), "{err}");
+        assert!(
+            err.contains("expected a single value, found a list"),
+            "{err}"
+        );
+        let err = parse_err("port: 9000\n  bad-indent: x\n");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_empty_configs() {
+        for text in ["", "\n", "# nothing yet\n---\n"] {
+            let layer = parse(text, Path::new("c.yaml")).unwrap();
+            assert!(layer.port.is_none());
+        }
+    }
+}

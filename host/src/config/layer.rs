@@ -1,0 +1,95 @@
+//! One source's settings, unparsed: the unit that precedence works on.
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+
+use super::values::comma_list;
+use super::{Origin, Sourced};
+use crate::cli::ServerArgs;
+
+/// Declares [`Layer`] and its field-by-field precedence in one place, so a
+/// new setting cannot be added to one and forgotten in the other.
+macro_rules! layer {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// The settings one source (the file, or flags with the environment)
+        /// provides, each with its origin, not yet parsed or validated.
+        #[derive(Debug, Default)]
+        pub struct Layer {
+            $(pub $field: Option<Sourced<$ty>>,)*
+        }
+
+        impl Layer {
+            /// This layer's values, with `lower`'s where this one has none.
+            pub fn over(self, lower: Layer) -> Layer {
+                Layer { $($field: self.$field.or(lower.$field),)* }
+            }
+        }
+    };
+}
+
+layer! {
+    host: String,
+    port: String,
+    base_url: String,
+    allowed_origins: Vec<String>,
+    shutdown_timeout: String,
+    oidc_issuer_url: String,
+    oidc_client_id: String,
+    oidc_signing_method: Vec<String>,
+    oidc_scopes: Vec<String>,
+    allowed_tools: Vec<String>,
+    disallowed_tools: Vec<String>,
+    plugins_dir: String,
+    kubeconfig: String,
+    out_of_cluster: String,
+    log_level: String,
+    log_format: String,
+}
+
+impl Layer {
+    /// The settings given as flags or `KUBE_MCP_*` variables. Clap already
+    /// applied flag-over-environment precedence; `matches` tells which of the
+    /// two each value came from, and `command` their spellings.
+    pub fn from_args(args: &ServerArgs, matches: &ArgMatches, command: &clap::Command) -> Layer {
+        let origin = |id: &str| -> Origin {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("no argument '{id}' in the command definition"));
+            match matches.value_source(id) {
+                Some(ValueSource::EnvVariable) => Origin::Env(
+                    arg.get_env()
+                        .map(|e| e.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                ),
+                _ => Origin::Flag(format!("--{}", arg.get_long().unwrap_or(id))),
+            }
+        };
+        let text = |value: &Option<String>, id: &str| {
+            value.as_ref().map(|v| Sourced::new(v.clone(), origin(id)))
+        };
+        let list = |value: &Option<String>, id: &str| {
+            value
+                .as_ref()
+                .map(|v| Sourced::new(comma_list(v), origin(id)))
+        };
+        Layer {
+            host: text(&args.host, "host"),
+            port: text(&args.port, "port"),
+            base_url: text(&args.base_url, "base_url"),
+            allowed_origins: list(&args.allowed_origins, "allowed_origins"),
+            shutdown_timeout: text(&args.shutdown_timeout, "shutdown_timeout"),
+            oidc_issuer_url: text(&args.oidc_issuer_url, "oidc_issuer_url"),
+            oidc_client_id: text(&args.oidc_client_id, "oidc_client_id"),
+            oidc_signing_method: list(&args.oidc_signing_method, "oidc_signing_method"),
+            oidc_scopes: list(&args.oidc_scopes, "oidc_scopes"),
+            allowed_tools: list(&args.allowed_tools, "allowed_tools"),
+            disallowed_tools: list(&args.disallowed_tools, "disallowed_tools"),
+            plugins_dir: text(&args.plugins_dir, "plugins_dir"),
+            kubeconfig: text(&args.kubeconfig, "kubeconfig"),
+            out_of_cluster: text(&args.out_of_cluster, "out_of_cluster"),
+            log_level: text(&args.log_level, "log_level"),
+            log_format: text(&args.log_format, "log_format"),
+        }
+    }
+}

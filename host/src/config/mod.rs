@@ -1,0 +1,362 @@
+//! The server's configuration: one typed [`Config`], resolved from defaults,
+//! the YAML file, `KUBE_MCP_*` environment variables and flags, in rising
+//! order of precedence, and validated before anything starts.
+//!
+//! Every value keeps its [`Origin`] until it has been checked, so an error
+//! names the flag, variable or file key that holds the bad value.
+//! `docs/configuration.md` lists every setting.
+
+mod file;
+mod layer;
+mod origin;
+pub mod values;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+pub use self::layer::Layer;
+pub use self::origin::{Origin, Sourced};
+use self::values::{
+    LogFilter, LogFormat, SigningAlgorithm, parse_bool, parse_duration, parse_host, parse_http_url,
+    parse_port, parse_signing_methods,
+};
+use crate::cli::ServerArgs;
+
+/// Where first-party plugins are installed in the image.
+pub const DEFAULT_PLUGINS_DIR: &str = "/usr/lib/kube-mcp/plugins";
+pub const DEFAULT_PORT: u16 = 9000;
+/// Shorter than Kubernetes' default 30 s grace period, so the server exits on
+/// its own before the kubelet kills it.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// A configuration that could not be used. Displays as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {}: {}", .path.display(), one_line(.message))]
+    File { path: PathBuf, message: String },
+    #[error("{origin}: {}", one_line(.message))]
+    Invalid { origin: Origin, message: String },
+    #[error("{first} and {second} are both set: {message}")]
+    Conflict {
+        first: Origin,
+        second: Origin,
+        message: &'static str,
+    },
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The validated configuration of `kube-mcp serve`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub oidc: OidcConfig,
+    pub tools: ToolFilter,
+    pub plugins: PluginsConfig,
+    pub kubernetes: KubernetesConfig,
+    pub logging: LoggingConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The public URL; `None` means "derive it from the bound address".
+    pub base_url: Option<Url>,
+    /// Browser origins allowed to call (`scheme://host[:port]`, or `*`).
+    pub allowed_origins: Vec<String>,
+    pub shutdown_timeout: Duration,
+}
+
+/// Token validation settings. Consumed by the `auth` module.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    pub issuer_url: Option<Url>,
+    pub client_id: Option<String>,
+    pub signing_methods: Vec<SigningAlgorithm>,
+    pub scopes: Vec<String>,
+}
+
+/// Which tools exist at all, before any per-caller policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolFilter {
+    All,
+    Allowed(Vec<String>),
+    Disallowed(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct PluginsConfig {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct KubernetesConfig {
+    pub kubeconfig: Option<PathBuf>,
+    pub out_of_cluster: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoggingConfig {
+    pub filter: LogFilter,
+    pub format: LogFormat,
+}
+
+impl Config {
+    /// Loads the configuration for `serve`: the file named by `--config` /
+    /// `KUBE_MCP_CONFIG` (if any) under the flags and environment variables.
+    pub fn load(
+        args: &ServerArgs,
+        matches: &clap::ArgMatches,
+        command: &clap::Command,
+    ) -> Result<Config, ConfigError> {
+        let from_args = Layer::from_args(args, matches, command);
+        let from_file = match &args.config {
+            Some(path) => file::load(path)?,
+            None => Layer::default(),
+        };
+        Config::resolve(from_args.over(from_file))
+    }
+
+    /// Parses and validates the merged settings, filling in defaults.
+    pub fn resolve(layer: Layer) -> Result<Config, ConfigError> {
+        fn parse<T>(
+            value: Option<Sourced<String>>,
+            parser: impl FnOnce(&str) -> Result<T, String>,
+        ) -> Result<Option<Sourced<T>>, ConfigError> {
+            value.map(|v| v.try_map(|text| parser(&text))).transpose()
+        }
+
+        let host = parse(layer.host, parse_host)?.map_or(IpAddr::from([127, 0, 0, 1]), |h| h.value);
+        let port = parse(layer.port, parse_port)?.map_or(DEFAULT_PORT, |p| p.value);
+        let base_url = parse(layer.base_url, parse_http_url)?.map(|u| u.value);
+        let allowed_origins = match layer.allowed_origins {
+            Some(list) => list.try_map(parse_origins)?.value,
+            None => Vec::new(),
+        };
+        let shutdown_timeout = parse(layer.shutdown_timeout, parse_duration)?
+            .map_or(DEFAULT_SHUTDOWN_TIMEOUT, |d| d.value);
+
+        let oidc = OidcConfig {
+            issuer_url: parse(layer.oidc_issuer_url, parse_http_url)?.map(|u| u.value),
+            client_id: parse(layer.oidc_client_id, non_empty)?.map(|c| c.value),
+            signing_methods: match layer.oidc_signing_method {
+                Some(list) => list.try_map(|items| parse_signing_methods(&items))?.value,
+                None => vec![SigningAlgorithm::RS256],
+            },
+            scopes: layer
+                .oidc_scopes
+                .map_or_else(|| vec!["openid".to_owned()], |s| s.value),
+        };
+
+        let tools = tool_filter(layer.allowed_tools, layer.disallowed_tools)?;
+
+        let plugins_dir = layer
+            .plugins_dir
+            .unwrap_or_else(|| {
+                Sourced::default_value(DEFAULT_PLUGINS_DIR.to_owned(), "plugins.dir")
+            })
+            .try_map(|dir| existing_dir(&dir))?
+            .value;
+
+        let kubernetes = KubernetesConfig {
+            kubeconfig: parse(layer.kubeconfig, existing_file)?.map(|k| k.value),
+            out_of_cluster: parse(layer.out_of_cluster, parse_bool)?.is_some_and(|b| b.value),
+        };
+
+        let logging = LoggingConfig {
+            filter: parse(layer.log_level, str::parse)?
+                .map_or_else(LogFilter::default, |l| l.value),
+            format: parse(layer.log_format, str::parse)?
+                .map_or_else(LogFormat::default, |f| f.value),
+        };
+
+        Ok(Config {
+            server: ServerConfig {
+                listen: SocketAddr::new(host, port),
+                base_url,
+                allowed_origins,
+                shutdown_timeout,
+            },
+            oidc,
+            tools,
+            plugins: PluginsConfig { dir: plugins_dir },
+            kubernetes,
+            logging,
+        })
+    }
+}
+
+/// The seed's rule: an allow-list or a deny-list, never both.
+fn tool_filter(
+    allowed: Option<Sourced<Vec<String>>>,
+    disallowed: Option<Sourced<Vec<String>>>,
+) -> Result<ToolFilter, ConfigError> {
+    // An empty list is the same as an unset one (the seed chart's `""`).
+    let allowed = allowed.filter(|a| !a.value.is_empty());
+    let disallowed = disallowed.filter(|d| !d.value.is_empty());
+    match (allowed, disallowed) {
+        (Some(a), Some(d)) => Err(ConfigError::Conflict {
+            first: a.origin,
+            second: d.origin,
+            message: "give either an allowed-tools or a disallowed-tools list, not both",
+        }),
+        (Some(a), None) => Ok(ToolFilter::Allowed(a.value)),
+        (None, Some(d)) => Ok(ToolFilter::Disallowed(d.value)),
+        (None, None) => Ok(ToolFilter::All),
+    }
+}
+
+fn parse_origins(items: Vec<String>) -> Result<Vec<String>, String> {
+    items
+        .into_iter()
+        .map(|item| {
+            if item == "*" {
+                return Ok(item);
+            }
+            let url = parse_http_url(&item)?;
+            if url.path() != "/" {
+                return Err(format!("'{item}' is not an origin (scheme://host[:port])"));
+            }
+            Ok(url.origin().ascii_serialization())
+        })
+        .collect()
+}
+
+fn non_empty(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+fn existing_dir(path: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(path);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => Ok(path),
+        Ok(_) => Err(format!("{} is not a directory", path.display())),
+        Err(e) => Err(format!("cannot use {} as a directory: {e}", path.display())),
+    }
+}
+
+fn existing_file(path: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(path);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_file() => Ok(path),
+        Ok(_) => Err(format!("{} is not a file", path.display())),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn flag(name: &str, value: &str) -> Option<Sourced<String>> {
+        Some(Sourced::new(
+            value.to_owned(),
+            Origin::Flag(name.to_owned()),
+        ))
+    }
+
+    fn env_list(name: &str, value: &[&str]) -> Option<Sourced<Vec<String>>> {
+        let items = value.iter().map(|s| s.to_string()).collect();
+        Some(Sourced::new(items, Origin::Env(name.to_owned())))
+    }
+
+    fn with_plugins_dir(layer: Layer) -> Layer {
+        Layer {
+            plugins_dir: flag("--plugins-dir", env!("CARGO_MANIFEST_DIR")),
+            ..layer
+        }
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let config = Config::resolve(with_plugins_dir(Layer::default())).unwrap();
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.oidc.signing_methods, vec![SigningAlgorithm::RS256]);
+        assert_eq!(config.oidc.scopes, vec!["openid"]);
+        assert_eq!(config.tools, ToolFilter::All);
+        assert!(!config.kubernetes.out_of_cluster);
+        assert_eq!(config.server.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    #[test]
+    fn upper_layers_win_field_by_field() {
+        let file = file::parse("port: 9100\nhost: 0.0.0.0\n", Path::new("c.yaml")).unwrap();
+        let args = Layer {
+            port: flag("--port", "9200"),
+            ..Layer::default()
+        };
+        let config = Config::resolve(with_plugins_dir(args.over(file))).unwrap();
+        assert_eq!(config.server.listen.to_string(), "0.0.0.0:9200");
+    }
+
+    #[test]
+    fn errors_name_where_the_value_came_from() {
+        let layer = with_plugins_dir(Layer {
+            port: Some(Sourced::new(
+                "abc".into(),
+                Origin::Env("KUBE_MCP_PORT".into()),
+            )),
+            ..Layer::default()
+        });
+        let err = Config::resolve(layer).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "environment variable KUBE_MCP_PORT: 'abc' is not a port number (expected 0-65535)"
+        );
+    }
+
+    #[test]
+    fn allowed_and_disallowed_tools_conflict_unless_one_is_empty() {
+        let both = with_plugins_dir(Layer {
+            allowed_tools: env_list("KUBE_MCP_ALLOWED_TOOLS", &["list_pods"]),
+            disallowed_tools: env_list("KUBE_MCP_DISALLOWED_TOOLS", &["get_secret"]),
+            ..Layer::default()
+        });
+        let err = Config::resolve(both).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "environment variable KUBE_MCP_ALLOWED_TOOLS and environment variable \
+                 KUBE_MCP_DISALLOWED_TOOLS are both set"
+            ),
+            "{err}"
+        );
+        let allowed_only = with_plugins_dir(Layer {
+            allowed_tools: env_list("KUBE_MCP_ALLOWED_TOOLS", &["list_pods"]),
+            disallowed_tools: env_list("KUBE_MCP_DISALLOWED_TOOLS", &[]),
+            ..Layer::default()
+        });
+        assert_eq!(
+            Config::resolve(allowed_only).unwrap().tools,
+            ToolFilter::Allowed(vec!["list_pods".into()])
+        );
+    }
+
+    #[test]
+    fn origins_are_normalised_and_paths_refused() {
+        let ok = parse_origins(vec!["https://App.example.com:443".into(), "*".into()]).unwrap();
+        assert_eq!(ok, vec!["https://app.example.com", "*"]);
+        let err = parse_origins(vec!["https://app.example.com/x".into()]).unwrap_err();
+        assert!(err.contains("is not an origin"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_plugins_dir_is_reported_with_its_origin() {
+        let err = Config::resolve(Layer::default()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("default of plugins.dir: cannot use /usr/lib/kube-mcp/plugins"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP server: routes, listening, and graceful shutdown.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::health::{self, Readiness};
+use crate::shutdown::Signals;
+
+/// How `serve` ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Every in-flight request finished within the shutdown timeout.
+    Graceful,
+    /// Requests were still running when the timeout (or a second signal)
+    /// came; they were dropped.
+    Forced,
+}
+
+/// The routes every deployment serves without authentication.
+pub fn router(readiness: Readiness) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/readyz", get(health::readyz))
+        .with_state(readiness)
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Runs the server until SIGTERM or SIGINT, then drains in-flight requests
+/// for at most `config.server.shutdown_timeout`.
+pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
+    let mut signals = Signals::install().context("cannot install signal handlers")?;
+    let readiness = Readiness::default();
+
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let local_addr = listener.local_addr()?;
+    tracing::info!(
+        addr = %local_addr,
+        base_url = %base_url(&config, local_addr),
+        version = env!("CARGO_PKG_VERSION"),
+        "listening"
+    );
+
+    let stop_accepting = CancellationToken::new();
+    let server = axum::serve(listener, router(readiness.clone()))
+        .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
+    let mut server = tokio::spawn(server.into_future());
+
+    let signal = tokio::select! {
+        result = &mut server => {
+            // The server only stops by itself on a fatal error.
+            result.context("server task failed")?.context("server failed")?;
+            anyhow::bail!("server stopped unexpectedly");
+        }
+        signal = signals.recv() => signal,
+    };
+
+    let timeout = config.server.shutdown_timeout;
+    tracing::info!(%signal, timeout = %humantime::format_duration(timeout), "shutting down: no new connections, finishing in-flight requests");
+    readiness.start_draining();
+    stop_accepting.cancel();
+
+    tokio::select! {
+        result = &mut server => {
+            result.context("server task failed")?.context("server failed")?;
+            tracing::info!("shut down gracefully");
+            Ok(Shutdown::Graceful)
+        }
+        () = tokio::time::sleep(timeout) => {
+            tracing::warn!(timeout = %humantime::format_duration(timeout), "in-flight requests did not finish in time; exiting anyway");
+            server.abort();
+            Ok(Shutdown::Forced)
+        }
+        signal = signals.recv() => {
+            tracing::warn!(%signal, "second signal: exiting without waiting for in-flight requests");
+            server.abort();
+            Ok(Shutdown::Forced)
+        }
+    }
+}
+
+/// The public URL: as configured, or derived from the bound address (an
+/// unspecified address such as 0.0.0.0 becomes the loopback).
+fn base_url(config: &Config, local_addr: SocketAddr) -> String {
+    if let Some(url) = &config.server.base_url {
+        return url.to_string();
+    }
+    let mut addr = local_addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            [127, 0, 0, 1].into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{addr}/")
+}
