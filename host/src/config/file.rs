@@ -116,9 +116,25 @@ pub fn parse(text: &str, path: &Path) -> Result<Layer, ConfigError> {
     let settings: FileSettings = if text.trim().is_empty() || is_only_comments(text) {
         FileSettings::default()
     } else {
-        serde_yaml_ng::from_str(text).map_err(|e| ConfigError::File {
-            path: path.to_owned(),
-            message: e.to_string(),
+        let deserializer = serde_yaml_ng::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            // serde_yaml_ng names the key in some messages and not others;
+            // the tracked path makes every message start with the full key.
+            let key = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let own_prefix = inner
+                .split_once(": ")
+                .filter(|(prefix, _)| key.starts_with(prefix))
+                .map(|(_, rest)| rest.to_owned());
+            let message = match (key.as_str(), own_prefix) {
+                ("." | "?", _) => inner,
+                (_, Some(rest)) => format!("{key}: {rest}"),
+                (_, None) => format!("{key}: {inner}"),
+            };
+            ConfigError::File {
+                path: path.to_owned(),
+                message,
+            }
         })?
     };
     Ok(settings.into_layer(Arc::new(path.to_owned())))
@@ -197,7 +213,10 @@ mod tests {
     #[test]
     fn unknown_keys_and_wrong_shapes_are_named() {
         let err = parse_err("oidc:\n  isuerUrl: https://x\n");
-        assert!(err.contains("unknown field `isuerUrl`"), "{err}");
+        assert!(
+            err.contains("oidc.isuerUrl: unknown field `isuerUrl`"),
+            "{err}"
+        );
         assert!(err.contains("c.yaml"), "{err}");
         let err = parse_err("port: [1, 2]\n");
         assert!(err.contains("port"), "{err}");

@@ -155,13 +155,17 @@ impl Config {
 
         let tools = tool_filter(layer.allowed_tools, layer.disallowed_tools)?;
 
-        let plugins_dir = layer
-            .plugins_dir
-            .unwrap_or_else(|| {
-                Sourced::default_value(DEFAULT_PLUGINS_DIR.to_owned(), "plugins.dir")
-            })
-            .try_map(|dir| existing_dir(&dir))?
-            .value;
+        let plugins_dir = match layer.plugins_dir {
+            Some(dir) => dir.try_map(|dir| existing_dir(&dir))?.value,
+            None => {
+                Sourced::default_value(DEFAULT_PLUGINS_DIR, "plugins.dir")
+                    .try_map(|dir| {
+                        existing_dir(dir)
+                            .map_err(|e| format!("{e}; set --plugins-dir or KUBE_MCP_PLUGINS_DIR"))
+                    })?
+                    .value
+            }
+        };
 
         let kubernetes = KubernetesConfig {
             kubeconfig: parse(layer.kubeconfig, existing_file)?.map(|k| k.value),

@@ -136,18 +136,22 @@ impl FromStr for LogFilter {
                 let others = if level == "error" { "error" } else { "warn" };
                 format!("{others},kube_mcp={level},tower_http={level}")
             }
-            None => s.to_owned(),
+            // A bare word that is no level is a typo, not a target name.
+            None if s.contains('=') => s.to_owned(),
+            None => return Err(invalid_level(s, "not a level")),
         };
         tracing_subscriber::EnvFilter::builder()
             .parse(&directive)
-            .map_err(|e| {
-                format!(
-                    "invalid log level '{s}' (expected trace, debug, info, warn, error \
-                     or a filter directive like 'info,kube_mcp=debug': {e})"
-                )
-            })?;
+            .map_err(|e| invalid_level(s, &e.to_string()))?;
         Ok(LogFilter { directive })
     }
+}
+
+fn invalid_level(s: &str, why: &str) -> String {
+    format!(
+        "invalid log level '{s}': {why} (expected trace, debug, info, warn, error \
+         or a filter directive like 'info,kube_mcp=debug')"
+    )
 }
 
 /// A comma-separated list, as the seed's flags and environment variables
@@ -282,6 +286,8 @@ mod tests {
         assert_eq!(f.directive(), "info,kube_mcp::plugins=trace");
         let err = "loud".parse::<LogFilter>().unwrap_err();
         assert!(err.contains("invalid log level 'loud'"), "{err}");
+        let err = "info,kube_mcp=lots".parse::<LogFilter>().unwrap_err();
+        assert!(err.contains("invalid log level"), "{err}");
     }
 
     #[test]

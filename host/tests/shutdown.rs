@@ -1,0 +1,99 @@
+//! SIGTERM stops accepting connections, lets in-flight requests finish and
+//! exits 0; requests that outlive the shutdown timeout make it exit 1.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use support::{EXIT_LIMIT, Server, kube_mcp, read_response};
+
+fn start(timeout: &str) -> (Server, tempfile::TempDir) {
+    let plugins = tempfile::tempdir().unwrap();
+    let mut command = kube_mcp();
+    command
+        .args(["serve", "--port", "0", "--log-format", "json"])
+        .args(["--shutdown-timeout", timeout])
+        .arg("--plugins-dir")
+        .arg(plugins.path());
+    (Server::start(command), plugins)
+}
+
+/// Opens a request and sends only its first half: until the rest arrives,
+/// the request is in flight on the server.
+fn begin_slow_request(server: &Server) -> TcpStream {
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: kube-mcp\r\n")
+        .unwrap();
+    // Let the server read the partial head before the signal arrives.
+    std::thread::sleep(Duration::from_millis(300));
+    stream
+}
+
+#[test]
+fn sigterm_lets_a_slow_request_finish_then_exits_zero() {
+    let (mut server, _plugins) = start("30s");
+    let mut slow = begin_slow_request(&server);
+
+    server.signal("TERM");
+    server.wait_for_log("shutting down", EXIT_LIMIT);
+
+    // The listener is closed: new connections are refused...
+    assert!(
+        TcpStream::connect(server.addr).is_err(),
+        "a new connection was accepted during shutdown"
+    );
+    // ...while the request already in flight completes normally.
+    slow.write_all(b"\r\n").unwrap();
+    let response = read_response(&mut slow);
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.json(), serde_json::json!({ "status": "ok" }));
+
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0), "log:\n{}", server.log.join("\n"));
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains("shut down gracefully"))
+    );
+}
+
+#[test]
+fn sigint_with_nothing_in_flight_exits_zero() {
+    let (mut server, _plugins) = start("30s");
+    server.signal("INT");
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0), "log:\n{}", server.log.join("\n"));
+}
+
+#[test]
+fn a_request_outliving_the_timeout_is_dropped_and_exit_is_one() {
+    let (mut server, _plugins) = start("1s");
+    let _never_finished = begin_slow_request(&server);
+    server.signal("TERM");
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(1), "log:\n{}", server.log.join("\n"));
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains("did not finish in time")),
+        "log:\n{}",
+        server.log.join("\n")
+    );
+}
+
+#[test]
+fn a_second_signal_exits_at_once() {
+    let (mut server, _plugins) = start("10m");
+    let _never_finished = begin_slow_request(&server);
+    server.signal("TERM");
+    server.wait_for_log("shutting down", EXIT_LIMIT);
+    server.signal("INT");
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(1), "log:\n{}", server.log.join("\n"));
+    assert!(server.log.iter().any(|l| l.contains("second signal")));
+}

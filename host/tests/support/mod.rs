@@ -1,0 +1,180 @@
+//! Runs the real `kube-mcp` binary for tests, and speaks just enough HTTP/1.1
+//! to them over a plain socket (so a test can also send half a request).
+
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Generous: the machines running CI are small and shared. No test asserts a
+/// duration; these only bound how long a broken build can hang.
+pub const STARTUP_LIMIT: Duration = Duration::from_secs(60);
+pub const EXIT_LIMIT: Duration = Duration::from_secs(60);
+
+/// A `kube-mcp` command with a clean environment: no `KUBE_MCP_*` variable
+/// leaks in from the developer's shell.
+pub fn kube_mcp() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kube-mcp"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("KUBE_MCP_") {
+            command.env_remove(name);
+        }
+    }
+    command.stdin(Stdio::null());
+    command
+}
+
+/// A running server whose stderr is collected line by line.
+pub struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    pub log: Vec<String>,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `command` (which must log JSON) and waits for its "listening"
+    /// line to learn the address it bound.
+    pub fn start(mut command: Command) -> Server {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn kube-mcp");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            lines,
+            log: Vec::new(),
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        };
+        let listening = server.wait_for_log("\"listening\"", STARTUP_LIMIT);
+        let event: serde_json::Value = serde_json::from_str(&listening).expect("JSON log line");
+        server.addr = event["addr"].as_str().unwrap().parse().unwrap();
+        server
+    }
+
+    /// Waits for a log line containing `needle`; panics with the log so far.
+    pub fn wait_for_log(&mut self, needle: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.log.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no log line with {needle} (exit: {:?}); log:\n{}",
+                    self.child.try_wait(),
+                    self.log.join("\n")
+                ),
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the process to exit and collects the rest of its log.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + EXIT_LIMIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // The reader thread ends at EOF; drain what it has.
+                while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+                    self.log.push(line);
+                }
+                return status;
+            }
+            if Instant::now() > deadline {
+                self.child.kill().ok();
+                panic!("kube-mcp did not exit; log:\n{}", self.log.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+}
+
+/// Sends a complete `GET` and reads the response.
+pub fn get(addr: SocketAddr, path: &str) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    read_response(&mut stream)
+}
+
+/// Reads one `Connection: close` response to the end of the stream.
+pub fn read_response(stream: &mut TcpStream) -> Response {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read response");
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("malformed response: {raw:?}"));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {raw:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
