@@ -1,16 +1,21 @@
 //! The HTTP server: routes, listening, and graceful shutdown.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
+use arc_swap::ArcSwap;
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::health::{self, Readiness};
+use crate::health::{self, Component, Readiness};
+use crate::plugins::{Limits, Registry, Runtime};
 use crate::shutdown::Signals;
 
 /// How `serve` ended.
@@ -23,12 +28,26 @@ pub enum Shutdown {
     Forced,
 }
 
+/// What request handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub readiness: Readiness,
+    /// The current plugins; replaced whole when they change.
+    pub plugins: Arc<ArcSwap<Registry>>,
+}
+
+impl FromRef<AppState> for Readiness {
+    fn from_ref(state: &AppState) -> Readiness {
+        state.readiness.clone()
+    }
+}
+
 /// The routes every deployment serves without authentication.
-pub fn router(readiness: Readiness) -> Router {
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/readyz", get(health::readyz))
-        .with_state(readiness)
+        .with_state(state)
         .layer(TraceLayer::new_for_http())
 }
 
@@ -37,6 +56,13 @@ pub fn router(readiness: Readiness) -> Router {
 pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     let mut signals = Signals::install().context("cannot install signal handlers")?;
     let readiness = Readiness::default();
+    let runtime = Runtime::new(Limits::default())
+        .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
+    let state = AppState {
+        plugins: Arc::default(),
+        readiness: readiness.clone(),
+    };
+    let plugins_loaded = readiness.component("plugins");
 
     let listener = TcpListener::bind(config.server.listen)
         .await
@@ -49,8 +75,17 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
         "listening"
     );
 
+    // Listen first, then load: liveness answers while plugins compile, and
+    // readiness turns green when they are in place.
+    tokio::spawn(load_plugins(
+        runtime,
+        config.plugins.dir.clone(),
+        state.plugins.clone(),
+        plugins_loaded,
+    ));
+
     let stop_accepting = CancellationToken::new();
-    let server = axum::serve(listener, router(readiness.clone()))
+    let server = axum::serve(listener, router(state))
         .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let mut server = tokio::spawn(server.into_future());
 
@@ -64,9 +99,9 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     };
 
     let timeout = config.server.shutdown_timeout;
-    tracing::info!(%signal, timeout = %humantime::format_duration(timeout), "shutting down: no new connections, finishing in-flight requests");
     readiness.start_draining();
     stop_accepting.cancel();
+    tracing::info!(%signal, timeout = %humantime::format_duration(timeout), "shutting down: no new connections, finishing in-flight requests");
 
     tokio::select! {
         result = &mut server => {
@@ -84,6 +119,31 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
             server.abort();
             Ok(Shutdown::Forced)
         }
+    }
+}
+
+/// Loads the plugins directory into `registry`, then reports ready. A broken
+/// plugin file is logged and skipped; an unreadable directory keeps the
+/// server not ready.
+async fn load_plugins(
+    runtime: Runtime,
+    dir: PathBuf,
+    registry: Arc<ArcSwap<Registry>>,
+    loaded: Component,
+) {
+    match runtime.load_dir(&dir).await {
+        Ok(report) => {
+            tracing::info!(
+                dir = %dir.display(),
+                plugins = report.registry.plugins().len(),
+                tools = report.registry.tools().count(),
+                failed = report.failures.len(),
+                "plugins loaded"
+            );
+            registry.store(Arc::new(report.registry));
+            loaded.set_ready(true);
+        }
+        Err(e) => tracing::error!(dir = %dir.display(), "cannot read the plugins directory: {e}"),
     }
 }
 

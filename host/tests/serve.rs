@@ -174,3 +174,44 @@ fn help_documents_every_option() {
     assert!(output.status.success());
     assert!(String::from_utf8(output.stdout).unwrap().contains("serve"));
 }
+
+/// The server loads the plugins directory at start, reports a broken file
+/// with its path and reason, and is ready once loading is done.
+#[test]
+fn loads_plugins_and_reports_broken_ones() {
+    let plugins = plugins_dir();
+    std::fs::copy(
+        support::built_plugin("conformance"),
+        plugins.path().join("conformance.wasm"),
+    )
+    .unwrap();
+    std::fs::write(plugins.path().join("broken.wasm"), "not a component").unwrap();
+    let mut command = kube_mcp();
+    command
+        .args(["serve", "--port", "0", "--log-format", "json"])
+        .arg("--plugins-dir")
+        .arg(plugins.path());
+    let mut server = Server::start(command);
+    let summary = server.wait_for_log("\"plugins loaded\"", support::STARTUP_LIMIT);
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["plugins"], 1);
+    assert_eq!(summary["tools"], 6);
+    assert_eq!(summary["failed"], 1);
+    let broken = server
+        .log
+        .iter()
+        .find(|l| l.contains("cannot load plugin"))
+        .expect("broken plugin reported");
+    assert!(broken.contains("broken.wasm"), "{broken}");
+    assert!(
+        broken.contains("not a valid WebAssembly component"),
+        "{broken}"
+    );
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains("\"loaded plugin\"") && l.contains("conformance"))
+    );
+    assert_health_and_ready(&server);
+}

@@ -178,3 +178,20 @@ pub fn read_response(stream: &mut TcpStream) -> Response {
         body: body.to_owned(),
     }
 }
+
+/// Where `make build` puts the first-party plugins (`KUBE_MCP_TEST_PLUGINS`
+/// overrides it for a different target directory).
+pub fn built_plugin(name: &str) -> std::path::PathBuf {
+    let dir = std::env::var_os("KUBE_MCP_TEST_PLUGINS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins")
+        });
+    let path = dir.join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: build the plugins first with `make build` (`make test` does)",
+        path.display()
+    );
+    path
+}

@@ -1,0 +1,274 @@
+//! Loading plugins from a directory: read, compile, link, describe, check.
+//!
+//! A file that fails any step is reported with its path and the reason and
+//! skipped; it never stops the others from loading.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::Engine;
+use wasmtime::component::{Component, Linker};
+
+use super::bindings::ToolPluginPre;
+use super::bindings::types::{PluginInfo, Tool};
+use super::call::{CallState, Limits};
+use super::engine::new_engine;
+use super::plugin::Plugin;
+use super::registry::Registry;
+
+/// Why one plugin file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the file: {0}")]
+    Read(#[source] std::io::Error),
+    #[error("not a valid WebAssembly component: {0}")]
+    Compile(String),
+    #[error("does not fit the kube-mcp:plugin tool-plugin world: {0}")]
+    Link(String),
+    #[error("failed while describing itself: {0}")]
+    Describe(String),
+    #[error("invalid description: {0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Collision(String),
+}
+
+/// A file that was not loaded, and why.
+#[derive(Debug)]
+pub struct LoadFailure {
+    pub path: PathBuf,
+    pub error: LoadError,
+}
+
+/// The outcome of loading a directory.
+#[derive(Debug)]
+pub struct LoadReport {
+    pub registry: Registry,
+    pub failures: Vec<LoadFailure>,
+}
+
+/// Compiles and links plugin components. One per server.
+pub struct Runtime {
+    engine: Engine,
+    linker: Arc<Linker<CallState>>,
+    limits: Limits,
+}
+
+impl Runtime {
+    pub fn new(limits: Limits) -> wasmtime::Result<Runtime> {
+        let engine = new_engine()?;
+        let mut linker = Linker::new(&engine);
+        // A std guest imports WASI; it gets the interfaces backed by an
+        // empty context (see `CallState::new_store`).
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        super::bindings::ToolPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+            &mut linker,
+            |state| state,
+        )?;
+        Ok(Runtime {
+            engine,
+            linker: Arc::new(linker),
+            limits,
+        })
+    }
+
+    /// Loads every `*.wasm` in `dir`, in file-name order. Hidden entries
+    /// (such as a ConfigMap's `..data`) are skipped.
+    pub async fn load_dir(&self, dir: &Path) -> std::io::Result<LoadReport> {
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            let is_wasm = path.extension().is_some_and(|e| e == "wasm");
+            if is_wasm && !hidden && path.is_file() {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+
+        let mut registry = Registry::default();
+        let mut failures = Vec::new();
+        for path in paths {
+            let loaded = match self.load_file(&path).await {
+                Ok(plugin) => registry.add(Arc::new(plugin)).map_err(LoadError::Collision),
+                Err(error) => Err(error),
+            };
+            match loaded {
+                Ok(plugin) => tracing::info!(
+                    plugin = plugin.name(),
+                    version = %plugin.info.version,
+                    tools = plugin.tools.len(),
+                    path = %path.display(),
+                    "loaded plugin"
+                ),
+                Err(error) => {
+                    tracing::error!(path = %path.display(), "cannot load plugin: {error}");
+                    failures.push(LoadFailure { path, error });
+                }
+            }
+        }
+        Ok(LoadReport { registry, failures })
+    }
+
+    /// Loads one plugin file.
+    pub async fn load_file(&self, path: &Path) -> Result<Plugin, LoadError> {
+        let bytes = tokio::fs::read(path).await.map_err(LoadError::Read)?;
+        let engine = self.engine.clone();
+        // Compilation is CPU-bound: keep it off the async workers.
+        let component = tokio::task::spawn_blocking(move || Component::new(&engine, &bytes))
+            .await
+            .map_err(|e| LoadError::Compile(one_line(&e)))?
+            .map_err(|e| LoadError::Compile(one_line(&e)))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .and_then(ToolPluginPre::new)
+            .map_err(|e| LoadError::Link(one_line(&e)))?;
+
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        let mut store = CallState::new_store(&self.engine, file_name.into(), self.limits);
+        let describe = async {
+            let instance: super::bindings::ToolPlugin = pre.instantiate_async(&mut store).await?;
+            let provider = instance.kube_mcp_plugin_tool_provider();
+            let info = provider.call_describe(&mut store).await?;
+            let tools = provider.call_tools(&mut store).await?;
+            wasmtime::Result::<_>::Ok((info, tools))
+        };
+        let (info, tools) = describe
+            .await
+            .map_err(|e: wasmtime::Error| LoadError::Describe(one_line(&e)))?;
+        check_description(&info, &tools).map_err(LoadError::Invalid)?;
+
+        Ok(Plugin::new(
+            path.to_owned(),
+            info,
+            tools,
+            pre,
+            self.engine.clone(),
+            self.limits,
+        ))
+    }
+}
+
+/// An error and its causes on one line (wasmparser pretty-prints arrays).
+fn one_line(error: &dyn std::fmt::Display) -> String {
+    format!("{error:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Names and schemas must be usable before a plugin is offered to anyone.
+fn check_description(info: &PluginInfo, tools: &[Tool]) -> Result<(), String> {
+    let name_ok = !info.name.is_empty()
+        && info.name.len() <= 63
+        && info
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !info.name.starts_with('-');
+    if !name_ok {
+        return Err(format!(
+            "plugin name '{}' must be 1-63 lowercase letters, digits and '-'",
+            info.name
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for tool in tools {
+        let tool_ok = !tool.name.is_empty()
+            && tool.name.len() <= 128
+            && tool
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !tool_ok {
+            return Err(format!(
+                "tool name '{}' must be 1-128 characters of A-Z, a-z, 0-9, '_', '-', '.'",
+                tool.name
+            ));
+        }
+        if !seen.insert(tool.name.as_str()) {
+            return Err(format!("tool '{}' is declared twice", tool.name));
+        }
+        check_schema(&tool.input_schema, true)
+            .map_err(|e| format!("tool '{}': input schema {e}", tool.name))?;
+        if let Some(schema) = &tool.output_schema {
+            check_schema(schema, true)
+                .map_err(|e| format!("tool '{}': output schema {e}", tool.name))?;
+        }
+    }
+    Ok(())
+}
+
+/// MCP requires tool schemas to be JSON Schema objects of `"type": "object"`.
+fn check_schema(schema: &str, must_be_object_type: bool) -> Result<(), String> {
+    let value: serde_json::Value =
+        serde_json::from_str(schema).map_err(|e| format!("is not valid JSON: {e}"))?;
+    let object = value.as_object().ok_or("must be a JSON object")?;
+    if must_be_object_type && object.get("type").and_then(|t| t.as_str()) != Some("object") {
+        return Err("must have \"type\": \"object\"".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugins::bindings::types::ToolAnnotations;
+
+    fn info(name: &str) -> PluginInfo {
+        PluginInfo {
+            name: name.into(),
+            version: "1.0.0".into(),
+            description: String::new(),
+            capabilities: Vec::new(),
+        }
+    }
+
+    fn tool(name: &str, schema: &str) -> Tool {
+        Tool {
+            name: name.into(),
+            title: None,
+            description: String::new(),
+            input_schema: schema.into(),
+            output_schema: None,
+            annotations: ToolAnnotations {
+                read_only_hint: None,
+                destructive_hint: None,
+                idempotent_hint: None,
+                open_world_hint: None,
+            },
+        }
+    }
+
+    const OBJECT: &str = r#"{"type":"object"}"#;
+
+    #[test]
+    fn good_descriptions_pass() {
+        check_description(
+            &info("kube-core"),
+            &[tool("list_pods", OBJECT), tool("a.b-c", OBJECT)],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn bad_names_and_schemas_are_explained() {
+        let err = check_description(&info("Kube Core"), &[]).unwrap_err();
+        assert!(err.contains("plugin name 'Kube Core'"), "{err}");
+        let err = check_description(&info("p"), &[tool("list pods", OBJECT)]).unwrap_err();
+        assert!(err.contains("tool name 'list pods'"), "{err}");
+        let err =
+            check_description(&info("p"), &[tool("t", OBJECT), tool("t", OBJECT)]).unwrap_err();
+        assert!(err.contains("declared twice"), "{err}");
+        let err = check_description(&info("p"), &[tool("t", "{not json")]).unwrap_err();
+        assert!(
+            err.contains("tool 't': input schema is not valid JSON"),
+            "{err}"
+        );
+        let err = check_description(&info("p"), &[tool("t", r#"{"type":"string"}"#)]).unwrap_err();
+        assert!(err.contains("\"type\": \"object\""), "{err}");
+    }
+}

@@ -1,0 +1,152 @@
+//! Loading real plugin components from a directory, and calling them.
+
+mod support;
+
+use std::path::Path;
+
+use kube_mcp::plugins::types::{CallError, Caller, Content, ResourceContents};
+use kube_mcp::plugins::{Limits, LoadError, Runtime};
+
+fn caller() -> Caller {
+    Caller {
+        subject: "tester".into(),
+        username: None,
+        groups: Vec::new(),
+        scopes: Vec::new(),
+    }
+}
+
+fn copy_conformance(dir: &Path, as_name: &str) {
+    std::fs::copy(support::built_plugin("conformance"), dir.join(as_name)).unwrap();
+}
+
+#[tokio::test]
+async fn broken_files_are_reported_and_the_rest_load() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    let component = std::fs::read(dir.path().join("conformance.wasm")).unwrap();
+    std::fs::write(dir.path().join("a-text-file.wasm"), "not wasm").unwrap();
+    std::fs::write(
+        dir.path().join("b-truncated.wasm"),
+        &component[..component.len() / 2],
+    )
+    .unwrap();
+    // A valid core module: WebAssembly, but not a component.
+    std::fs::write(dir.path().join("c-core-module.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    // Ignored: not *.wasm, hidden, a directory.
+    std::fs::write(dir.path().join("README.md"), "# plugins").unwrap();
+    std::fs::write(dir.path().join(".hidden.wasm"), "x").unwrap();
+    std::fs::create_dir(dir.path().join("..data")).unwrap();
+
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let report = runtime.load_dir(dir.path()).await.unwrap();
+
+    let names: Vec<&str> = report.registry.plugins().iter().map(|p| p.name()).collect();
+    assert_eq!(names, ["conformance"]);
+    let failed: Vec<String> = report
+        .failures
+        .iter()
+        .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        failed,
+        ["a-text-file.wasm", "b-truncated.wasm", "c-core-module.wasm"]
+    );
+    for failure in &report.failures {
+        assert!(
+            matches!(failure.error, LoadError::Compile(_)),
+            "{}: {}",
+            failure.path.display(),
+            failure.error
+        );
+        assert!(
+            !failure.error.to_string().contains('\n'),
+            "{}",
+            failure.error
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_plugin_twice_is_a_collision_not_a_silent_win() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    copy_conformance(dir.path(), "conformance-copy.wasm");
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let report = runtime.load_dir(dir.path()).await.unwrap();
+    // File-name order: the copy sorts first and wins; the second is refused.
+    assert_eq!(report.registry.plugins().len(), 1);
+    assert!(
+        report.registry.plugins()[0]
+            .path
+            .ends_with("conformance-copy.wasm")
+    );
+    assert_eq!(report.failures.len(), 1);
+    let message = report.failures[0].error.to_string();
+    assert!(
+        message.contains("plugin name 'conformance' is already used by"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn tools_are_described_and_called_in_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let report = runtime.load_dir(dir.path()).await.unwrap();
+    let registry = report.registry;
+
+    let tools: Vec<&str> = registry.tools().map(|(_, t)| t.name.as_str()).collect();
+    assert!(tools.contains(&"test_simple_text"), "{tools:?}");
+    assert!(tools.contains(&"test_error_handling"), "{tools:?}");
+
+    let (plugin, tool) = registry.tool("test_simple_text").unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&tool.input_schema).unwrap();
+    assert_eq!(schema["type"], "object");
+
+    let result = plugin
+        .call_tool("test_simple_text", "{}", &caller())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!result.is_error);
+    assert!(matches!(&result.content[..], [Content::Text(t)]
+        if t.text == "This is a simple text response for testing."));
+
+    let result = plugin
+        .call_tool("test_image_content", "{}", &caller())
+        .await
+        .unwrap()
+        .unwrap();
+    let [Content::Image(image)] = &result.content[..] else {
+        panic!("expected one image: {result:?}")
+    };
+    assert_eq!(image.mime_type, "image/png");
+    assert!(image.data.starts_with(b"\x89PNG\r\n\x1a\n"));
+
+    let result = plugin
+        .call_tool("test_multiple_content_types", "{}", &caller())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.content.len(), 3);
+    let Content::Resource(resource) = &result.content[2] else {
+        panic!("expected an embedded resource: {result:?}")
+    };
+    assert_eq!(resource.uri, "test://mixed-content-resource");
+    assert!(matches!(&resource.contents, ResourceContents::Text(t) if t.contains("123")));
+
+    let result = plugin
+        .call_tool("test_error_handling", "{}", &caller())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(result.is_error);
+
+    let refused = plugin
+        .call_tool("no_such_tool", "{}", &caller())
+        .await
+        .unwrap();
+    assert!(matches!(refused, Err(CallError::UnknownTool(name)) if name == "no_such_tool"));
+}

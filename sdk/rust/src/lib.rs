@@ -1,0 +1,91 @@
+//! Write [kube-mcp](https://github.com/kube-mcp/kube-mcp) tool plugins in Rust.
+//!
+//! A plugin is a WebAssembly component built for `wasm32-wasip2` that targets
+//! the `tool-plugin` world of the `kube-mcp:plugin` WIT package (`wit/` in the
+//! repository). This crate generates the bindings for you:
+//!
+//! ```ignore
+//! use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
+//! use kube_mcp_plugin::types::*;
+//!
+//! struct MyPlugin;
+//!
+//! impl Guest for MyPlugin {
+//!     fn describe() -> PluginInfo { /* name, version, capabilities */ }
+//!     fn tools() -> Vec<Tool> { /* names, schemas, annotations */ }
+//!     fn call_tool(name: String, arguments: String, caller: Caller)
+//!         -> Result<CallResult, CallError> { /* ... */ }
+//! }
+//!
+//! kube_mcp_plugin::export!(MyPlugin);
+//! ```
+//!
+//! Build with `cargo build --release --target wasm32-wasip2` and drop the
+//! `.wasm` into the server's plugins directory.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "tool-plugin",
+    pub_export_macro: true,
+    export_macro_name: "export",
+    default_bindings_module: "kube_mcp_plugin",
+});
+
+/// The shared types of the WIT package, under a short path.
+pub use kube_mcp::plugin::types;
+
+/// Log lines to the server's log, tagged with the plugin and the call.
+pub use kube_mcp::plugin::log;
+
+impl types::CallResult {
+    /// A successful result holding one text item.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::ok(vec![types::Content::text(text)])
+    }
+
+    /// A successful result with these content items.
+    pub fn ok(content: Vec<types::Content>) -> Self {
+        types::CallResult {
+            content,
+            structured_content: None,
+            is_error: false,
+        }
+    }
+
+    /// A failed result the model sees (`isError: true`) with one text item.
+    pub fn error(text: impl Into<String>) -> Self {
+        types::CallResult {
+            is_error: true,
+            ..Self::text(text)
+        }
+    }
+}
+
+impl types::Content {
+    /// A text content item.
+    pub fn text(text: impl Into<String>) -> Self {
+        types::Content::Text(types::TextContent { text: text.into() })
+    }
+}
+
+impl types::ToolAnnotations {
+    /// Annotations of a tool that only reads.
+    pub fn read_only() -> Self {
+        types::ToolAnnotations {
+            read_only_hint: Some(true),
+            destructive_hint: Some(false),
+            idempotent_hint: Some(true),
+            open_world_hint: Some(false),
+        }
+    }
+
+    /// No hints at all.
+    pub fn none() -> Self {
+        types::ToolAnnotations {
+            read_only_hint: None,
+            destructive_hint: None,
+            idempotent_hint: None,
+            open_world_hint: None,
+        }
+    }
+}
