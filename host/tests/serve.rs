@@ -15,9 +15,19 @@ fn assert_health_and_ready(server: &Server) {
     let health = get(server.addr, "/health");
     assert_eq!(health.status, 200, "{health:?}");
     assert_eq!(health.json(), serde_json::json!({ "status": "ok" }));
-    let ready = get(server.addr, "/readyz");
-    assert_eq!(ready.status, 200, "{ready:?}");
-    assert_eq!(ready.json(), serde_json::json!({ "status": "ready" }));
+    // Ready once the plugins directory is loaded; poll as a kubelet would.
+    let deadline = std::time::Instant::now() + support::STARTUP_LIMIT;
+    loop {
+        let ready = get(server.addr, "/readyz");
+        if ready.status == 200 {
+            assert_eq!(ready.json(), serde_json::json!({ "status": "ready" }));
+            break;
+        }
+        assert_eq!(ready.status, 503, "{ready:?}");
+        assert_eq!(ready.json(), serde_json::json!({ "status": "not ready" }));
+        assert!(std::time::Instant::now() < deadline, "never became ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]

@@ -1,0 +1,63 @@
+# kube-mcp's stable entry points: `make build`, `make run`, `make test`.
+# Later work extends these targets; it never renames them.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+PLUGIN_TARGET := wasm32-wasip2
+
+# Every directory under plugins/ with a Cargo.toml is a first-party plugin;
+# it is built to target/plugins/<directory name>.wasm.
+PLUGINS := $(patsubst plugins/%/Cargo.toml,%,$(wildcard plugins/*/Cargo.toml))
+PLUGINS_OUT := target/plugins
+# Test-only plugins: built with the rest, never loaded by `make run`.
+TEST_ONLY_PLUGINS := conformance
+
+.DEFAULT_GOAL := help
+.PHONY: help build host plugins toolchain run test test-rust lint fmt clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+build: host plugins ## Build the server (release) and every plugin
+
+host: ## Build the server binary: target/release/kube-mcp
+	@echo "==> building the host (release)" >&2
+	$(CARGO) build --release --locked -p kube-mcp
+
+toolchain: ## Install the plugin target and lint components if missing
+	@rustup target list --installed | grep -qx $(PLUGIN_TARGET) || rustup target add $(PLUGIN_TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+
+plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm
+	@echo "==> building plugins for $(PLUGIN_TARGET): $(PLUGINS)" >&2
+	$(CARGO) build --profile plugin --locked --target $(PLUGIN_TARGET) $(addprefix -p ,$(PLUGINS))
+	@mkdir -p $(PLUGINS_OUT)
+	@for p in $(PLUGINS); do \
+	  cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(PLUGINS_OUT)/$$p.wasm; \
+	  printf '    %-40s %8d bytes\n' "$(PLUGINS_OUT)/$$p.wasm" "$$(stat -c %s $(PLUGINS_OUT)/$$p.wasm)" >&2; \
+	done
+
+run: build ## Run the server with the first-party plugins (see README)
+	@PLUGINS_OUT=$(PLUGINS_OUT) TEST_ONLY_PLUGINS="$(TEST_ONLY_PLUGINS)" scripts/run
+
+test: build lint test-rust ## Run every test (what CI runs)
+
+test-rust: ## Unit and integration tests of the host (needs `make build`)
+	@echo "==> cargo test" >&2
+	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) $(CARGO) test --release --locked -p kube-mcp
+
+lint: toolchain ## rustfmt and clippy (warnings are errors)
+	@echo "==> cargo fmt --check" >&2
+	$(CARGO) fmt --all -- --check
+	@echo "==> clippy: host" >&2
+	$(CARGO) clippy --release --locked -p kube-mcp --all-targets -- -D warnings
+	@echo "==> clippy: plugins and SDK ($(PLUGIN_TARGET))" >&2
+	$(CARGO) clippy --profile plugin --locked --target $(PLUGIN_TARGET) -p kube-mcp-plugin $(addprefix -p ,$(PLUGINS)) -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+clean: ## Remove build outputs
+	$(CARGO) clean
