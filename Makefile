@@ -46,7 +46,7 @@ test: build lint test-rust ## Run every test (what CI runs)
 
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
-	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --bins --tests
+	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
 
 lint: toolchain ## rustfmt and clippy (warnings are errors)
 	@echo "==> cargo fmt --check" >&2

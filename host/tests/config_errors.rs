@@ -3,13 +3,14 @@
 
 mod support;
 
-use std::process::Output;
+use std::process::Command;
 
-use support::kube_mcp;
+use support::{Scratch, kube_mcp};
 
-/// Runs `kube-mcp serve` and returns its single stderr line, checking the
-/// exit code and that nothing panicked.
-fn rejected(output: Output) -> String {
+/// Runs `command` and returns its single stderr line, checking the exit code
+/// and that nothing panicked.
+fn rejected(command: &mut Command) -> String {
+    let output = command.output().expect("run kube-mcp");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -19,75 +20,46 @@ fn rejected(output: Output) -> String {
     lines[0].to_owned()
 }
 
-fn plugins_dir() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
+fn with_config(yaml: &str) -> (Scratch, std::path::PathBuf, Command) {
+    let scratch = Scratch::new();
+    let config = scratch.config(yaml);
+    let mut command = kube_mcp();
+    command.args(["serve", "--config"]).arg(&config);
+    (scratch, config, command)
 }
 
 #[test]
 fn unknown_key_in_the_file() {
-    let plugins = plugins_dir();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "plugins:\n  dir: {}\noidc:\n  issuerURL: https://idp.example.com\n",
-            plugins.path().display()
-        ),
-    )
-    .unwrap();
-    let line = rejected(
-        kube_mcp()
-            .args(["serve", "--config"])
-            .arg(&config)
-            .output()
-            .unwrap(),
-    );
+    let (_scratch, config, mut command) =
+        with_config("plugins:\n  dir: {plugins}\noidc:\n  issuerURL: https://idp.example.com\n");
+    let line = rejected(&mut command);
     assert!(line.contains(&config.display().to_string()), "{line}");
-    assert!(line.contains("oidc"), "{line}");
-    assert!(line.contains("unknown field `issuerURL`"), "{line}");
+    assert!(
+        line.contains("oidc.issuerURL: unknown field `issuerURL`"),
+        "{line}"
+    );
     assert!(line.contains("line 4"), "{line}");
 }
 
 #[test]
 fn malformed_yaml() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
-    std::fs::write(&config, "port: 9000\n  host: [\n").unwrap();
-    let line = rejected(
-        kube_mcp()
-            .args(["serve", "--config"])
-            .arg(&config)
-            .output()
-            .unwrap(),
-    );
+    let (_scratch, _config, mut command) = with_config("port: 9000\n  host: [\n");
+    let line = rejected(&mut command);
     assert!(line.contains("config file"), "{line}");
     assert!(line.contains("line 2"), "{line}");
 }
 
 #[test]
 fn missing_config_file() {
-    let line = rejected(
-        kube_mcp()
-            .args(["serve", "--config", "/nonexistent/kube-mcp.yaml"])
-            .output()
-            .unwrap(),
-    );
+    let line = rejected(kube_mcp().args(["serve", "--config", "/nonexistent/kube-mcp.yaml"]));
     assert!(line.contains("/nonexistent/kube-mcp.yaml"), "{line}");
     assert!(line.contains("cannot read it"), "{line}");
 }
 
 #[test]
 fn invalid_value_in_an_environment_variable() {
-    let plugins = plugins_dir();
-    let line = rejected(
-        kube_mcp()
-            .arg("serve")
-            .env("KUBE_MCP_PLUGINS_DIR", plugins.path())
-            .env("KUBE_MCP_PORT", "90000")
-            .output()
-            .unwrap(),
-    );
+    let scratch = Scratch::new();
+    let line = rejected(scratch.serve(&[]).env("KUBE_MCP_PORT", "90000"));
     assert_eq!(
         line,
         "kube-mcp: invalid configuration: environment variable KUBE_MCP_PORT: \
@@ -97,19 +69,8 @@ fn invalid_value_in_an_environment_variable() {
 
 #[test]
 fn unsigned_tokens_refused_on_the_command_line() {
-    let plugins = plugins_dir();
-    let line = rejected(
-        kube_mcp()
-            .args([
-                "serve",
-                "--oidc-signing-method",
-                "RS256,none",
-                "--plugins-dir",
-            ])
-            .arg(plugins.path())
-            .output()
-            .unwrap(),
-    );
+    let scratch = Scratch::new();
+    let line = rejected(&mut scratch.serve(&["--oidc-signing-method", "RS256,none"]));
     assert!(line.contains("flag --oidc-signing-method"), "{line}");
     assert!(
         line.contains("'none' (unsigned tokens) is never accepted"),
@@ -119,25 +80,9 @@ fn unsigned_tokens_refused_on_the_command_line() {
 
 #[test]
 fn allowed_and_disallowed_tools_together() {
-    let plugins = plugins_dir();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "plugins: {{dir: {}}}\ntools:\n  disallowed: list_secrets,get_secret\n",
-            plugins.path().display()
-        ),
-    )
-    .unwrap();
-    let line = rejected(
-        kube_mcp()
-            .args(["serve", "--config"])
-            .arg(&config)
-            .env("KUBE_MCP_ALLOWED_TOOLS", "list_pods")
-            .output()
-            .unwrap(),
-    );
+    let (_scratch, _config, mut command) =
+        with_config("plugins: {dir: {plugins}}\ntools:\n  disallowed: list_secrets,get_secret\n");
+    let line = rejected(command.env("KUBE_MCP_ALLOWED_TOOLS", "list_pods"));
     assert!(
         line.contains("environment variable KUBE_MCP_ALLOWED_TOOLS and key 'tools.disallowed'"),
         "{line}"
@@ -147,24 +92,14 @@ fn allowed_and_disallowed_tools_together() {
 
 #[test]
 fn plugins_dir_that_does_not_exist() {
-    let line = rejected(
-        kube_mcp()
-            .args(["serve", "--plugins-dir", "/nonexistent/plugins"])
-            .output()
-            .unwrap(),
-    );
+    let line = rejected(kube_mcp().args(["serve", "--plugins-dir", "/nonexistent/plugins"]));
     assert!(line.contains("flag --plugins-dir"), "{line}");
     assert!(line.contains("/nonexistent/plugins"), "{line}");
 }
 
 #[test]
 fn unknown_flag() {
-    let line = rejected(
-        kube_mcp()
-            .args(["serve", "--prot", "9000"])
-            .output()
-            .unwrap(),
-    );
+    let line = rejected(kube_mcp().args(["serve", "--prot", "9000"]));
     assert!(line.contains("'--prot'"), "{line}");
     assert!(line.contains("'--port'"), "suggests the right flag: {line}");
 }
@@ -174,12 +109,8 @@ fn listen_failure_is_reported_without_a_panic() {
     // Hold a port, then ask the server to listen on it too.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let plugins = plugins_dir();
-    let output = kube_mcp()
-        .args(["serve", "--port", &port, "--plugins-dir"])
-        .arg(plugins.path())
-        .output()
-        .unwrap();
+    let scratch = Scratch::new();
+    let output = scratch.serve(&["--port", &port]).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(

@@ -5,11 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Server, get, kube_mcp};
-
-fn plugins_dir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
+use support::{Scratch, Server, get, kube_mcp};
 
 fn assert_health_and_ready(server: &Server) {
     let health = get(server.addr, "/health");
@@ -32,17 +28,9 @@ fn assert_health_and_ready(server: &Server) {
 
 #[test]
 fn serves_from_a_config_file() {
-    let plugins = plugins_dir();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "host: 127.0.0.1\nport: 0\nplugins:\n  dir: {}\nlogging:\n  format: json\n",
-            plugins.path().display()
-        ),
-    )
-    .unwrap();
+    let scratch = Scratch::new();
+    let config = scratch
+        .config("host: 127.0.0.1\nport: 0\nplugins:\n  dir: {plugins}\nlogging:\n  format: json\n");
     let mut command = kube_mcp();
     command.args(["serve", "--config"]).arg(&config);
     let server = Server::start(command);
@@ -52,13 +40,13 @@ fn serves_from_a_config_file() {
 
 #[test]
 fn serves_from_environment_variables_only() {
-    let plugins = plugins_dir();
+    let scratch = Scratch::new();
     let mut command = kube_mcp();
     command
         .arg("serve")
         .env("KUBE_MCP_HOST", "127.0.0.1")
         .env("KUBE_MCP_PORT", "0")
-        .env("KUBE_MCP_PLUGINS_DIR", plugins.path())
+        .env("KUBE_MCP_PLUGINS_DIR", scratch.plugins())
         .env("KUBE_MCP_LOG_FORMAT", "json")
         .env("KUBE_MCP_LOG_LEVEL", "debug");
     let server = Server::start(command);
@@ -67,33 +55,22 @@ fn serves_from_environment_variables_only() {
 
 #[test]
 fn serves_from_flags_only() {
-    let plugins = plugins_dir();
-    let mut command = kube_mcp();
-    command
-        .args([
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--log-format",
-            "json",
-        ])
-        .arg("--plugins-dir")
-        .arg(plugins.path());
-    let server = Server::start(command);
+    let scratch = Scratch::new();
+    let server = Server::start(scratch.serve(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--log-format",
+        "json",
+    ]));
     assert_health_and_ready(&server);
 }
 
 #[test]
 fn unknown_routes_are_404_and_health_is_get_only() {
-    let plugins = plugins_dir();
-    let mut command = kube_mcp();
-    command
-        .args(["serve", "--port", "0", "--log-format", "json"])
-        .arg("--plugins-dir")
-        .arg(plugins.path());
-    let server = Server::start(command);
+    let scratch = Scratch::new();
+    let server = Server::start(scratch.serve(&["--port", "0", "--log-format", "json"]));
     assert_eq!(get(server.addr, "/nope").status, 404);
     let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
     std::io::Write::write_all(
@@ -107,17 +84,9 @@ fn unknown_routes_are_404_and_health_is_get_only() {
 /// Flag beats environment beats file; the log format shows which won.
 #[test]
 fn flags_beat_environment_beats_file() {
-    let plugins = plugins_dir();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "port: 0\nplugins: {{dir: {}}}\nlogging: {{format: text, level: error}}\n",
-            plugins.path().display()
-        ),
-    )
-    .unwrap();
+    let scratch = Scratch::new();
+    let config = scratch
+        .config("port: 0\nplugins: {dir: {plugins}}\nlogging: {format: text, level: error}\n");
 
     // The environment overrides the file's format and level: JSON at info.
     let mut command = kube_mcp();
@@ -130,24 +99,45 @@ fn flags_beat_environment_beats_file() {
     assert_health_and_ready(&server);
     drop(server);
 
-    // A flag overrides the environment: with --log-level error the info-level
-    // "listening" line must not appear, and stderr stays empty.
+    // A flag overrides the environment: at --log-level error nothing is
+    // logged. The port is chosen up front because no "listening" line will
+    // say it; once /health answers, that line would have been written.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
     let mut command = kube_mcp();
     command
-        .args(["serve", "--log-level", "error", "--config"])
+        .args([
+            "serve",
+            "--log-level",
+            "error",
+            "--port",
+            &port.to_string(),
+            "--config",
+        ])
         .arg(&config)
         .env("KUBE_MCP_LOG_FORMAT", "json")
         .env("KUBE_MCP_LOG_LEVEL", "info")
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null());
     let mut child = command.spawn().unwrap();
-    std::thread::sleep(Duration::from_secs(1));
-    assert!(child.try_wait().unwrap().is_none(), "server exited early");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + support::STARTUP_LIMIT;
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "server never listened"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(get(addr, "/health").status, 200);
     child.kill().unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        !stderr.contains("listening"),
+        stderr.trim().is_empty(),
         "--log-level error must hide info lines:\n{stderr}"
     );
 }
@@ -189,19 +179,15 @@ fn help_documents_every_option() {
 /// with its path and reason, and is ready once loading is done.
 #[test]
 fn loads_plugins_and_reports_broken_ones() {
-    let plugins = plugins_dir();
+    let scratch = Scratch::new();
+    let plugins = scratch.plugins();
     std::fs::copy(
         support::built_plugin("conformance"),
-        plugins.path().join("conformance.wasm"),
+        plugins.join("conformance.wasm"),
     )
     .unwrap();
-    std::fs::write(plugins.path().join("broken.wasm"), "not a component").unwrap();
-    let mut command = kube_mcp();
-    command
-        .args(["serve", "--port", "0", "--log-format", "json"])
-        .arg("--plugins-dir")
-        .arg(plugins.path());
-    let mut server = Server::start(command);
+    std::fs::write(plugins.join("broken.wasm"), "not a component").unwrap();
+    let mut server = Server::start(scratch.serve(&["--port", "0", "--log-format", "json"]));
     let summary = server.wait_for_log("\"plugins loaded\"", support::STARTUP_LIMIT);
     let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(summary["plugins"], 1);

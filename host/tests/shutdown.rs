@@ -7,17 +7,19 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use support::{EXIT_LIMIT, Server, kube_mcp, read_response};
+use support::{EXIT_LIMIT, Scratch, Server, read_response};
 
-fn start(timeout: &str) -> (Server, tempfile::TempDir) {
-    let plugins = tempfile::tempdir().unwrap();
-    let mut command = kube_mcp();
-    command
-        .args(["serve", "--port", "0", "--log-format", "json"])
-        .args(["--shutdown-timeout", timeout])
-        .arg("--plugins-dir")
-        .arg(plugins.path());
-    (Server::start(command), plugins)
+fn start(timeout: &str) -> (Server, Scratch) {
+    let scratch = Scratch::new();
+    let args = [
+        "--port",
+        "0",
+        "--log-format",
+        "json",
+        "--shutdown-timeout",
+        timeout,
+    ];
+    (Server::start(scratch.serve(&args)), scratch)
 }
 
 /// Opens a request and sends only its first half: until the rest arrives,

@@ -27,6 +27,43 @@ pub fn kube_mcp() -> Command {
     command
 }
 
+/// A temporary directory with an empty `plugins/` folder, and a place for
+/// a configuration file.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("plugins")).unwrap();
+        Scratch { dir }
+    }
+
+    pub fn plugins(&self) -> std::path::PathBuf {
+        self.dir.path().join("plugins")
+    }
+
+    /// Writes `config.yaml`; `{plugins}` in `yaml` stands for [`Self::plugins`].
+    pub fn config(&self, yaml: &str) -> std::path::PathBuf {
+        let path = self.dir.path().join("config.yaml");
+        let plugins = self.plugins().display().to_string();
+        std::fs::write(&path, yaml.replace("{plugins}", &plugins)).unwrap();
+        path
+    }
+
+    /// `kube-mcp serve --plugins-dir <plugins> <args>`.
+    pub fn serve(&self, args: &[&str]) -> Command {
+        let mut command = kube_mcp();
+        command
+            .arg("serve")
+            .arg("--plugins-dir")
+            .arg(self.plugins())
+            .args(args);
+        command
+    }
+}
+
 /// A running server whose stderr is collected line by line.
 pub struct Server {
     child: Child,
