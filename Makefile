@@ -14,7 +14,7 @@ PLUGINS_OUT := target/plugins
 TEST_ONLY_PLUGINS := conformance
 
 .DEFAULT_GOAL := help
-.PHONY: help build host plugins toolchain run test test-rust lint fmt clean
+.PHONY: help build host plugins toolchain run test test-rust test-e2e env-up env-down lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,11 +42,21 @@ plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm
 run: build ## Run the server with the first-party plugins (see README)
 	@PLUGINS_OUT=$(PLUGINS_OUT) TEST_ONLY_PLUGINS="$(TEST_ONLY_PLUGINS)" scripts/run
 
-test: build lint test-rust ## Run every test (what CI runs)
+test: build lint test-rust test-e2e ## Run every test (what CI runs)
 
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
 	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
+
+test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)
+	@echo "==> tests/env/up" >&2
+	@eval "$$(tests/env/up)" && echo "==> node --test tests/e2e" >&2 && node --test 'tests/e2e/*.test.mjs'
+
+env-up: ## Start the local environment (prints its exports; see tests/README.md)
+	@tests/env/up
+
+env-down: ## Stop the local environment and remove its state (caches stay)
+	@tests/env/down
 
 lint: toolchain ## rustfmt and clippy (warnings are errors)
 	@echo "==> cargo fmt --check" >&2

@@ -63,20 +63,37 @@ fail_with_log() {
   exit 1
 }
 
+# A process's start time (clock ticks since boot): with the PID, it names
+# the process uniquely, so a PID reused after a reboot is not mistaken for ours.
+start_time() { awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null; }
+
 # is_running NAME: the process `up` recorded for NAME is alive.
 is_running() {
-  local pid
-  [[ -f $PIDS/$1 ]] && pid=$(<"$PIDS/$1") && kill -0 "$pid" 2>/dev/null
+  local pid started
+  [[ -f $PIDS/$1 ]] || return 1
+  read -r pid started <"$PIDS/$1"
+  [[ -n $pid && $(start_time "$pid") == "$started" ]]
 }
 
-# start_daemon NAME COMMAND...: starts COMMAND in its own session, output in
-# $LOGS/NAME.out, and records its PID for `down`.
+# port_free PORT VARIABLE: fails, naming the variable that moves it, when
+# something already listens on PORT (it would answer our health checks).
+port_free() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    echo "port $1 is already in use by a process tests/env/up did not start; stop it or set $2"
+    return 1
+  fi
+}
+
+# start_daemon NAME PORT_VARIABLE COMMAND...: starts COMMAND in its own
+# session, output in $LOGS/NAME.out, and records its PID for `down`.
 start_daemon() {
-  local name=$1
-  shift
+  local name=$1 port_var=$2
+  shift 2
+  port_free "${!port_var}" "$port_var" || return 1
   mkdir -p "$PIDS" "$LOGS"
   setsid "$@" >"$LOGS/$name.out" 2>&1 </dev/null &
-  echo $! >"$PIDS/$name"
+  local pid=$!
+  echo "$pid $(start_time "$pid")" >"$PIDS/$name"
 }
 
 # wait_until NAME SECONDS COMMAND...: polls COMMAND until it succeeds; fails
@@ -102,8 +119,8 @@ wait_until() {
 stop() {
   local name=$1 pid
   [[ -f $PIDS/$name ]] || return 0
-  pid=$(<"$PIDS/$name")
-  if kill -0 "$pid" 2>/dev/null; then
+  if is_running "$name"; then
+    read -r pid _ <"$PIDS/$name"
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do
       kill -0 "$pid" 2>/dev/null || break
