@@ -170,3 +170,26 @@ describe('Keycloak', () => {
     assert.ok(![payload.aud].flat().includes(resource()), 'aud must not name the MCP server');
   });
 });
+
+describe('tests/env/up', () => {
+  test('a failing step stops it loudly: the step, the reason, its log', async () => {
+    const { execFile } = await import('node:child_process');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-env-fail-'));
+    // etcd's port is one the running apiserver holds: the etcd step must
+    // refuse it rather than take the apiserver for a healthy etcd.
+    const apiserverPort = new URL(JSON.parse((await kubectl(admin(), 'config', 'view', '--minify', '-o', 'json')).stdout)
+      .clusters[0].cluster.server).port;
+    const result = await new Promise((resolve) => {
+      execFile('tests/env/up', {
+        env: { ...process.env, KUBE_MCP_ENV_STATE: state, ETCD_PORT: apiserverPort },
+      }, (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }));
+    });
+    fs.rmSync(state, { recursive: true, force: true });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, '', 'no exports on failure');
+    assert.match(result.stderr, /step 'etcd' failed/);
+    assert.match(result.stderr, new RegExp(`port ${apiserverPort} is already in use .* set ETCD_PORT`));
+  });
+});

@@ -47,7 +47,14 @@ step() {
   shift
   mkdir -p "$LOGS"
   printf '  %-22s ' "$name" >&2
-  if "$@" >>"$LOGS/$name.log" 2>&1; then
+  # A subshell outside any `if`: bash ignores `set -e` inside a condition, so
+  # `if "$@"` would let a failing command in the middle of a step go unseen.
+  local status=0
+  set +e
+  (set -e; "$@") >>"$LOGS/$name.log" 2>&1
+  status=$?
+  set -e
+  if ((status == 0)); then
     printf 'ok (%ds)\n' "$((SECONDS - t0))" >&2
   else
     printf 'FAILED\n' >&2
