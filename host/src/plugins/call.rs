@@ -9,8 +9,8 @@ use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
 use super::engine::EPOCH_TICK;
 
-/// Limits of one instance. Issue-level defaults; per-plugin settings come
-/// with the plugin configuration.
+/// Limits of one instance. Safe fixed defaults for now; they become
+/// configurable per plugin with the plugin configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Wall-clock time an export call may run.
