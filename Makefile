@@ -50,7 +50,7 @@ test-rust: ## Unit and integration tests of the host (needs `make build`)
 
 test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)
 	@echo "==> tests/env/up" >&2
-	@eval "$$(tests/env/up)" && echo "==> node --test tests/e2e" >&2 && node --test 'tests/e2e/*.test.mjs'
+	@eval "$$(tests/env/up)" && echo "==> node --test tests/e2e" >&2 && node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 
 env-up: ## Start the local environment (prints its exports; see tests/README.md)
 	@tests/env/up

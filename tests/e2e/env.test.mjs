@@ -171,9 +171,29 @@ describe('Keycloak', () => {
   });
 });
 
+const runUp = async (env = {}) => {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile('tests/env/up', { env: { ...process.env, ...env } },
+      (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }));
+  });
+};
+
 describe('tests/env/up', () => {
+  test('restarts a daemon that was killed, even while it is a zombie', async () => {
+    const pidFile = `${required('KUBE_MCP_ENV_STATE')}/pids/oidc-provider`;
+    const [pid] = fs.readFileSync(pidFile, 'utf8').trim().split(' ');
+    process.kill(-Number(pid), 'SIGKILL');
+    const result = await runUp();
+    assert.equal(result.code, 0, result.stderr);
+    const [newPid] = fs.readFileSync(pidFile, 'utf8').trim().split(' ');
+    assert.notEqual(newPid, pid, 'a new oidc-provider was started');
+    assert.match(result.stdout, /^export OIDC_ISSUER_URL=/m);
+    const config = await discovery(required('OIDC_ISSUER_URL'));
+    assert.equal(config.issuer, required('OIDC_ISSUER_URL'));
+  });
+
   test('a failing step stops it loudly: the step, the reason, its log', async () => {
-    const { execFile } = await import('node:child_process');
     const os = await import('node:os');
     const path = await import('node:path');
     const state = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-env-fail-'));
@@ -181,11 +201,7 @@ describe('tests/env/up', () => {
     // refuse it rather than take the apiserver for a healthy etcd.
     const apiserverPort = new URL(JSON.parse((await kubectl(admin(), 'config', 'view', '--minify', '-o', 'json')).stdout)
       .clusters[0].cluster.server).port;
-    const result = await new Promise((resolve) => {
-      execFile('tests/env/up', {
-        env: { ...process.env, KUBE_MCP_ENV_STATE: state, ETCD_PORT: apiserverPort },
-      }, (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }));
-    });
+    const result = await runUp({ KUBE_MCP_ENV_STATE: state, ETCD_PORT: apiserverPort });
     fs.rmSync(state, { recursive: true, force: true });
     assert.notEqual(result.code, 0);
     assert.equal(result.stdout, '', 'no exports on failure');

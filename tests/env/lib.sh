@@ -46,6 +46,7 @@ step() {
   local name=$1 t0=$SECONDS
   shift
   mkdir -p "$LOGS"
+  : >"$LOGS/$name.log"
   printf '  %-22s ' "$name" >&2
   # A subshell outside any `if`: bash ignores `set -e` inside a condition, so
   # `if "$@"` would let a failing command in the middle of a step go unseen.
@@ -70,16 +71,26 @@ fail_with_log() {
   exit 1
 }
 
-# A process's start time (clock ticks since boot): with the PID, it names
-# the process uniquely, so a PID reused after a reboot is not mistaken for ours.
-start_time() { awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null; }
+# alive_since PID: prints the process's start time (clock ticks since boot)
+# if it is alive. With the PID, the start time names a process uniquely, so
+# a PID reused after a reboot is not mistaken for ours. A killed daemon whose
+# parent is init stays a zombie until init reaps it; a zombie is not alive.
+alive_since() {
+  local stat
+  stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  # Fields after the command name, which is in parentheses and may contain
+  # spaces: state is the first, start time the twentieth.
+  read -r -a fields <<<"${stat##*) }"
+  [[ ${fields[0]} != [ZX] ]] || return 1
+  echo "${fields[19]}"
+}
 
 # is_running NAME: the process `up` recorded for NAME is alive.
 is_running() {
-  local pid started
+  local pid started now
   [[ -f $PIDS/$1 ]] || return 1
   read -r pid started <"$PIDS/$1"
-  [[ -n $pid && $(start_time "$pid") == "$started" ]]
+  now=$(alive_since "$pid") && [[ $now == "$started" ]]
 }
 
 # port_free PORT VARIABLE: fails, naming the variable that moves it, when
@@ -100,7 +111,7 @@ start_daemon() {
   mkdir -p "$PIDS" "$LOGS"
   setsid "$@" >"$LOGS/$name.out" 2>&1 </dev/null &
   local pid=$!
-  echo "$pid $(start_time "$pid")" >"$PIDS/$name"
+  echo "$pid $(alive_since "$pid")" >"$PIDS/$name"
 }
 
 # wait_until NAME SECONDS COMMAND...: polls COMMAND until it succeeds; fails
@@ -130,7 +141,7 @@ stop() {
     read -r pid _ <"$PIDS/$name"
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive_since "$pid" >/dev/null || break
       sleep 0.2
     done
     kill -KILL -- "-$pid" 2>/dev/null || true
