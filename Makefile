@@ -10,6 +10,10 @@ PLUGIN_TARGET := wasm32-wasip2
 # it is built to target/plugins/<directory name>.wasm.
 PLUGINS := $(patsubst plugins/%/Cargo.toml,%,$(wildcard plugins/*/Cargo.toml))
 PLUGINS_OUT := target/plugins
+# Plugins written for tests (hostile ones among them): tests/plugins/<name>,
+# built to target/test-plugins/<name>.wasm, never shipped.
+TEST_PLUGINS := $(patsubst tests/plugins/%/Cargo.toml,%,$(wildcard tests/plugins/*/Cargo.toml))
+TEST_PLUGINS_OUT := target/test-plugins
 # Test-only plugins: built with the rest, never loaded by `make run`.
 TEST_ONLY_PLUGINS := conformance
 
@@ -30,14 +34,13 @@ toolchain: ## Install the plugin target and lint components if missing
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 
-plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm
-	@echo "==> building plugins for $(PLUGIN_TARGET): $(PLUGINS)" >&2
-	$(CARGO) build --profile plugin --locked --target $(PLUGIN_TARGET) $(addprefix -p ,$(PLUGINS))
-	@mkdir -p $(PLUGINS_OUT)
-	@for p in $(PLUGINS); do \
-	  cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(PLUGINS_OUT)/$$p.wasm; \
-	  printf '    %-40s %8d bytes\n' "$(PLUGINS_OUT)/$$p.wasm" "$$(stat -c %s $(PLUGINS_OUT)/$$p.wasm)" >&2; \
-	done
+plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm (test plugins to target/test-plugins)
+	@echo "==> building plugins for $(PLUGIN_TARGET): $(PLUGINS) (tests: $(TEST_PLUGINS))" >&2
+	$(CARGO) build --profile plugin --locked --target $(PLUGIN_TARGET) $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS))
+	@mkdir -p $(PLUGINS_OUT) $(TEST_PLUGINS_OUT)
+	@for p in $(PLUGINS); do cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(PLUGINS_OUT)/$$p.wasm; done
+	@for p in $(TEST_PLUGINS); do cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(TEST_PLUGINS_OUT)/$$p.wasm; done
+	@for f in $(PLUGINS_OUT)/*.wasm $(TEST_PLUGINS_OUT)/*.wasm; do printf '    %-40s %8d bytes\n' "$$f" "$$(stat -c %s "$$f")" >&2; done
 
 run: build ## Run the server with the first-party plugins (see README)
 	@PLUGINS_OUT=$(PLUGINS_OUT) TEST_ONLY_PLUGINS="$(TEST_ONLY_PLUGINS)" scripts/run
@@ -46,7 +49,7 @@ test: build lint test-rust test-e2e ## Run every test (what CI runs)
 
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
-	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
+	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
 
 test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)
 	@echo "==> tests/env/up" >&2
@@ -64,7 +67,7 @@ lint: toolchain ## rustfmt and clippy (warnings are errors)
 	@echo "==> clippy: host" >&2
 	$(CARGO) clippy --release --locked -p kube-mcp --all-targets -- -D warnings
 	@echo "==> clippy: plugins and SDK ($(PLUGIN_TARGET))" >&2
-	$(CARGO) clippy --profile plugin --locked --target $(PLUGIN_TARGET) -p kube-mcp-plugin $(addprefix -p ,$(PLUGINS)) -- -D warnings
+	$(CARGO) clippy --profile plugin --locked --target $(PLUGIN_TARGET) -p kube-mcp-plugin $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS)) -- -D warnings
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::health::{self, Component, Readiness};
-use crate::plugins::{Limits, Registry, Runtime};
+use crate::plugins::{Registry, Runtime};
 use crate::shutdown::Signals;
 
 /// How `serve` ended.
@@ -56,7 +56,7 @@ pub fn router(state: AppState) -> Router {
 pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     let mut signals = Signals::install().context("cannot install signal handlers")?;
     let readiness = Readiness::default();
-    let runtime = Runtime::new(Limits::default())
+    let runtime = Runtime::new(config.plugins.settings.clone())
         .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
     let state = AppState {
         plugins: Arc::default(),

@@ -4,8 +4,9 @@ mod support;
 
 use std::path::Path;
 
+use kube_mcp::config::PluginSettings;
 use kube_mcp::plugins::types::{CallError, Caller, Content, ResourceContents};
-use kube_mcp::plugins::{Limits, LoadError, Runtime};
+use kube_mcp::plugins::{LoadError, Runtime};
 
 fn caller() -> Caller {
     Caller {
@@ -38,7 +39,7 @@ async fn broken_files_are_reported_and_the_rest_load() {
     std::fs::write(dir.path().join(".hidden.wasm"), "x").unwrap();
     std::fs::create_dir(dir.path().join("..data")).unwrap();
 
-    let runtime = Runtime::new(Limits::default()).unwrap();
+    let runtime = Runtime::new(PluginSettings::default()).unwrap();
     let report = runtime.load_dir(dir.path()).await.unwrap();
 
     let names: Vec<&str> = report.registry.plugins().iter().map(|p| p.name()).collect();
@@ -72,7 +73,7 @@ async fn the_same_plugin_twice_is_a_collision_not_a_silent_win() {
     let dir = tempfile::tempdir().unwrap();
     copy_conformance(dir.path(), "conformance.wasm");
     copy_conformance(dir.path(), "conformance-copy.wasm");
-    let runtime = Runtime::new(Limits::default()).unwrap();
+    let runtime = Runtime::new(PluginSettings::default()).unwrap();
     let report = runtime.load_dir(dir.path()).await.unwrap();
     // File-name order: the copy sorts first and wins; the second is refused.
     assert_eq!(report.registry.plugins().len(), 1);
@@ -93,7 +94,7 @@ async fn the_same_plugin_twice_is_a_collision_not_a_silent_win() {
 async fn tools_are_described_and_called_in_the_sandbox() {
     let dir = tempfile::tempdir().unwrap();
     copy_conformance(dir.path(), "conformance.wasm");
-    let runtime = Runtime::new(Limits::default()).unwrap();
+    let runtime = Runtime::new(PluginSettings::default()).unwrap();
     let report = runtime.load_dir(dir.path()).await.unwrap();
     let registry = report.registry;
 

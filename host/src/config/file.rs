@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::layer::Layer;
+use super::layer::{Layer, RawDirectory, RawLimits, RawOverride, RawPluginSettings};
 use super::values::ListValue;
 use super::{ConfigError, Origin, Sourced};
 
@@ -85,6 +85,33 @@ struct ToolsSection {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PluginsSection {
     dir: Option<Scalar>,
+    /// Limits of every plugin's calls.
+    limits: Option<LimitsSection>,
+    /// Plugin name → what differs for that plugin.
+    #[serde(default)]
+    overrides: std::collections::BTreeMap<String, OverrideSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LimitsSection {
+    timeout: Option<Scalar>,
+    memory: Option<Scalar>,
+    output: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct OverrideSection {
+    limits: Option<LimitsSection>,
+    directory: Option<DirectorySection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DirectorySection {
+    mode: Option<Scalar>,
+    path: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,14 +175,46 @@ fn is_only_comments(text: &str) -> bool {
 
 impl FileSettings {
     fn into_layer(self, path: Arc<PathBuf>) -> Layer {
-        let at = |key: &'static str| Origin::File {
-            key,
+        let at = |key: &str| Origin::File {
+            key: key.to_owned(),
             path: path.clone(),
         };
-        let scalar =
-            |value: Option<Scalar>, key| value.map(|Scalar(text)| Sourced::new(text, at(key)));
-        let list =
-            |value: Option<ListValue>, key| value.map(|l| Sourced::new(l.into_vec(), at(key)));
+        let scalar = |value: Option<Scalar>, key: &str| {
+            value.map(|Scalar(text)| Sourced::new(text, at(key)))
+        };
+        let list = |value: Option<ListValue>, key: &str| {
+            value.map(|l| Sourced::new(l.into_vec(), at(key)))
+        };
+        let limits = |section: Option<LimitsSection>, prefix: &str| {
+            let section = section.unwrap_or_default();
+            RawLimits {
+                timeout: scalar(section.timeout, &format!("{prefix}.timeout")),
+                memory: scalar(section.memory, &format!("{prefix}.memory")),
+                output: scalar(section.output, &format!("{prefix}.output")),
+            }
+        };
+        let plugin_settings = RawPluginSettings {
+            limits: limits(self.plugins.limits, "plugins.limits"),
+            overrides: self
+                .plugins
+                .overrides
+                .into_iter()
+                .map(|(name, section)| {
+                    let prefix = format!("plugins.overrides.{name}");
+                    let directory = section.directory.map(|d| RawDirectory {
+                        at: at(&format!("{prefix}.directory")),
+                        mode: scalar(d.mode, &format!("{prefix}.directory.mode")),
+                        path: scalar(d.path, &format!("{prefix}.directory.path")),
+                    });
+                    let raw = RawOverride {
+                        at: at(&prefix),
+                        limits: limits(section.limits, &format!("{prefix}.limits")),
+                        directory,
+                    };
+                    (name, raw)
+                })
+                .collect(),
+        };
         Layer {
             host: scalar(self.host, "host"),
             port: scalar(self.port, "port"),
@@ -173,6 +232,7 @@ impl FileSettings {
             out_of_cluster: scalar(self.kubernetes.out_of_cluster, "kubernetes.outOfCluster"),
             log_level: scalar(self.logging.level, "logging.level"),
             log_format: scalar(self.logging.format, "logging.format"),
+            plugin_settings,
         }
     }
 }

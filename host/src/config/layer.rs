@@ -16,15 +16,50 @@ macro_rules! layer {
         #[derive(Debug, Default)]
         pub struct Layer {
             $(pub $field: Option<Sourced<$ty>>,)*
+            /// Per-plugin settings; only the file has them.
+            pub plugin_settings: RawPluginSettings,
         }
 
         impl Layer {
             /// This layer's values, with `lower`'s where this one has none.
             pub fn over(self, lower: Layer) -> Layer {
-                Layer { $($field: self.$field.or(lower.$field),)* }
+                Layer {
+                    $($field: self.$field.or(lower.$field),)*
+                    plugin_settings: lower.plugin_settings,
+                }
             }
         }
     };
+}
+
+/// Limits as written, each value with its origin.
+#[derive(Debug, Default)]
+pub struct RawLimits {
+    pub timeout: Option<Sourced<String>>,
+    pub memory: Option<Sourced<String>>,
+    pub output: Option<Sourced<String>>,
+}
+
+/// One plugin's overrides as written.
+#[derive(Debug)]
+pub struct RawOverride {
+    pub at: Origin,
+    pub limits: RawLimits,
+    pub directory: Option<RawDirectory>,
+}
+
+#[derive(Debug)]
+pub struct RawDirectory {
+    pub at: Origin,
+    pub mode: Option<Sourced<String>>,
+    pub path: Option<Sourced<String>>,
+}
+
+/// The `plugins` settings beyond the directory, as written in the file.
+#[derive(Debug, Default)]
+pub struct RawPluginSettings {
+    pub limits: RawLimits,
+    pub overrides: std::collections::BTreeMap<String, RawOverride>,
 }
 
 layer! {
@@ -90,6 +125,7 @@ impl Layer {
             out_of_cluster: text(&args.out_of_cluster, "out_of_cluster"),
             log_level: text(&args.log_level, "log_level"),
             log_format: text(&args.log_format, "log_format"),
+            plugin_settings: RawPluginSettings::default(),
         }
     }
 }

@@ -9,6 +9,7 @@
 mod file;
 mod layer;
 mod origin;
+mod plugins;
 pub mod values;
 
 use std::net::{IpAddr, SocketAddr};
@@ -19,6 +20,9 @@ use url::Url;
 
 pub use self::layer::Layer;
 pub use self::origin::{Origin, Sourced};
+pub use self::plugins::{
+    DirectoryGrant, MAX_MEMORY as PLUGIN_MAX_MEMORY, PluginLimits, PluginOverride, PluginSettings,
+};
 use self::values::{
     LogFilter, LogFormat, SigningAlgorithm, parse_bool, parse_duration, parse_host, parse_http_url,
     parse_port, parse_signing_methods,
@@ -92,6 +96,8 @@ pub enum ToolFilter {
 #[derive(Debug, Clone)]
 pub struct PluginsConfig {
     pub dir: PathBuf,
+    /// Limits and directory grants, by plugin.
+    pub settings: PluginSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +161,7 @@ impl Config {
 
         let tools = tool_filter(layer.allowed_tools, layer.disallowed_tools)?;
 
+        let plugin_settings = PluginSettings::resolve(layer.plugin_settings)?;
         let plugins_dir = match layer.plugins_dir {
             Some(dir) => dir.try_map(|dir| existing_dir(&dir))?.value,
             None => {
@@ -188,7 +195,10 @@ impl Config {
             },
             oidc,
             tools,
-            plugins: PluginsConfig { dir: plugins_dir },
+            plugins: PluginsConfig {
+                dir: plugins_dir,
+                settings: plugin_settings,
+            },
             kubernetes,
             logging,
         })

@@ -18,10 +18,7 @@ pub enum Origin {
     /// An environment variable, e.g. `KUBE_MCP_PORT`.
     Env(String),
     /// A key (dotted path) in the configuration file.
-    File {
-        key: &'static str,
-        path: Arc<PathBuf>,
-    },
+    File { key: String, path: Arc<PathBuf> },
 }
 
 impl fmt::Display for Origin {

@@ -237,6 +237,34 @@ pub fn parse_http_url(s: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// A size in bytes: `65536`, `512KiB`, `64MiB`, `1GiB` (also `Ki`, `Mi`,
+/// `Gi` as Kubernetes writes them, and `KB`/`MB`/`GB` as powers of 1000).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size like 64MiB or 1048576"))?;
+    let multiplier: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "Ki" => 1 << 10,
+        "MiB" | "Mi" => 1 << 20,
+        "GiB" | "Gi" => 1 << 30,
+        "KB" | "K" => 1_000,
+        "MB" | "M" => 1_000_000,
+        "GB" | "G" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "'{s}' has an unknown unit '{other}' (use KiB, MiB or GiB)"
+            ));
+        }
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("'{s}' is too large"))
+}
+
 pub fn parse_signing_methods(items: &[String]) -> Result<Vec<SigningAlgorithm>, String> {
     if items.is_empty() {
         return Err("at least one signing method is required".into());
@@ -309,6 +337,16 @@ mod tests {
         assert!(parse_host("example.com").is_err());
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("512Ki"), Ok(512 << 10));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert!(
+            parse_size("64 parsecs")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+        assert!(parse_size("lots").is_err());
         assert_eq!(parse_bool("Yes"), Ok(true));
         assert!(parse_bool("treu").is_err());
         assert!(parse_http_url("ftp://x").is_err());

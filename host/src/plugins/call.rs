@@ -1,31 +1,40 @@
-//! The store of one plugin instance: a deny-all WASI context, limits, and
-//! what the host imports need to know about the call.
+//! The store of one plugin instance: a deny-all WASI context, limits that
+//! remember which one was hit, and what the host imports need to know.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
-use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
+use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
-use super::engine::EPOCH_TICK;
+use super::engine::MAX_TABLE_ELEMENTS;
+use super::guest_log::{GuestLog, LogBudget, Stream};
+use crate::config::{DirectoryGrant, PluginLimits};
 
-/// Limits of one instance. Safe fixed defaults for now; they become
-/// configurable per plugin with the plugin configuration.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Wall-clock time an export call may run.
-    pub deadline: Duration,
-    /// Maximum size of each linear memory.
-    pub memory_bytes: usize,
+/// Caps on wasm structures; generous for any real guest, bounded for a
+/// hostile one.
+const MAX_INSTANCES: usize = 64;
+const MAX_TABLES: usize = 32;
+const MAX_MEMORIES: usize = 8;
+
+/// Where a plugin sees the directory an operator lends it.
+pub const GUEST_DIRECTORY: &str = "/data";
+
+/// Everything that shapes one plugin's instances.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    pub plugin: Arc<str>,
+    pub limits: PluginLimits,
+    pub directory: Option<DirectoryGrant>,
+    pub log_budget: Arc<LogBudget>,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            deadline: Duration::from_secs(10),
-            memory_bytes: 64 << 20,
-        }
-    }
+/// Which limit stopped a call, recorded when it is hit so the error can say
+/// so instead of showing a bare trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitHit {
+    Memory,
+    Tables,
 }
 
 /// Data of a store that runs one plugin instance.
@@ -34,7 +43,10 @@ pub struct CallState {
     pub plugin: Arc<str>,
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    memory_bytes: usize,
+    pub limit_hit: Option<LimitHit>,
+    /// A scratch directory lives as long as the call.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 impl WasiView for CallState {
@@ -46,31 +58,104 @@ impl WasiView for CallState {
     }
 }
 
+impl ResourceLimiter for CallState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.limit_hit = Some(LimitHit::Memory);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > MAX_TABLE_ELEMENTS {
+            self.limit_hit = Some(LimitHit::Tables);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
 impl CallState {
-    /// A store for one instance of `plugin`.
+    /// A store for one instance of a plugin.
     ///
     /// WASI is linked because a std guest imports it, but the context is
-    /// empty: no preopened directories, no environment, no arguments, no
-    /// network, and stdin/stdout/stderr closed.
-    pub fn new_store(engine: &wasmtime::Engine, plugin: Arc<str>, limits: Limits) -> Store<Self> {
+    /// empty: no environment, no arguments, no network, no stdin; stdout and
+    /// stderr go to the log. The only file system is the directory an
+    /// operator lent this plugin, if any.
+    pub fn new_store(
+        engine: &wasmtime::Engine,
+        sandbox: &Sandbox,
+    ) -> wasmtime::Result<Store<Self>> {
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(GuestLog::new(
+            sandbox.plugin.clone(),
+            Stream::Stdout,
+            sandbox.log_budget.clone(),
+        ))
+        .stderr(GuestLog::new(
+            sandbox.plugin.clone(),
+            Stream::Stderr,
+            sandbox.log_budget.clone(),
+        ));
+        let mut scratch = None;
+        match &sandbox.directory {
+            None => {}
+            Some(DirectoryGrant::ReadOnly(path)) => {
+                wasi.preopened_dir(path, GUEST_DIRECTORY, FsPerms::ReadOnly)?;
+            }
+            Some(DirectoryGrant::Scratch) => {
+                let dir = tempfile::Builder::new()
+                    .prefix("kube-mcp-scratch-")
+                    .tempdir()?;
+                wasi.preopened_dir(dir.path(), GUEST_DIRECTORY, FsPerms::ReadWrite)?;
+                scratch = Some(dir);
+            }
+        }
         let state = CallState {
-            plugin,
-            wasi: WasiCtx::builder().build(),
+            plugin: sandbox.plugin.clone(),
+            wasi: wasi.build(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
-                .trap_on_grow_failure(true)
-                .build(),
+            memory_bytes: usize::try_from(sandbox.limits.memory_bytes).unwrap_or(usize::MAX),
+            limit_hit: None,
+            _scratch: scratch,
         };
         let mut store = Store::new(engine, state);
-        store.limiter(|state| &mut state.limits);
-        let ticks = limits
-            .deadline
-            .as_millis()
-            .div_ceil(EPOCH_TICK.as_millis())
-            .max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
-        store
+        store.limiter(|state| state);
+        // Every epoch tick, guest code yields to the async executor (so a
+        // spinning plugin cannot hold a worker thread) until the deadline,
+        // where the call is interrupted.
+        let deadline = Instant::now() + sandbox.limits.timeout;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
+        Ok(store)
     }
 }

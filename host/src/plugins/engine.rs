@@ -2,19 +2,44 @@
 
 use std::time::Duration;
 
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::config::PLUGIN_MAX_MEMORY;
 
 /// How often the engine's epoch advances; deadlines are whole ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Builds the engine: components on, epoch interruption for deadlines.
+/// Instances that may run at once; a call beyond it fails with a clear
+/// error instead of exhausting memory.
+pub const MAX_CONCURRENT_INSTANCES: u32 = 256;
+/// Table slots of one instance (a Rust guest needs a few thousand).
+pub const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// Builds the engine: components, epoch interruption for deadlines, and the
+/// pooling allocator so instantiation reuses pre-reserved slots.
 pub fn new_engine() -> wasmtime::Result<Engine> {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    let engine = Engine::new(&config)?;
+    let engine = Engine::new(&engine_config())?;
     start_epoch_ticker(&engine);
     Ok(engine)
+}
+
+/// The engine's configuration. Compiled code depends on it, so the code
+/// cache is keyed by it too.
+pub fn engine_config() -> Config {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(MAX_CONCURRENT_INSTANCES)
+        .total_core_instances(MAX_CONCURRENT_INSTANCES * 8)
+        .total_memories(MAX_CONCURRENT_INSTANCES * 2)
+        .total_tables(MAX_CONCURRENT_INSTANCES * 4)
+        .total_stacks(MAX_CONCURRENT_INSTANCES)
+        .max_memory_size(usize::try_from(PLUGIN_MAX_MEMORY).unwrap_or(usize::MAX))
+        .table_elements(MAX_TABLE_ELEMENTS);
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] for as long as the

@@ -3,18 +3,21 @@
 //! A file that fails any step is reported with its path and the reason and
 //! skipped; it never stops the others from loading.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
 use super::bindings::ToolPluginPre;
 use super::bindings::types::{PluginInfo, Tool};
-use super::call::{CallState, Limits};
+use super::call::{CallState, Sandbox};
 use super::engine::new_engine;
+use super::guest_log::LogBudget;
 use super::plugin::Plugin;
 use super::registry::Registry;
+use crate::config::PluginSettings;
 
 /// Why one plugin file could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -51,11 +54,13 @@ pub struct LoadReport {
 pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<CallState>>,
-    limits: Limits,
+    settings: PluginSettings,
+    /// Each plugin's log budget outlives reloads of that plugin.
+    log_budgets: Mutex<HashMap<String, Arc<LogBudget>>>,
 }
 
 impl Runtime {
-    pub fn new(limits: Limits) -> wasmtime::Result<Runtime> {
+    pub fn new(settings: PluginSettings) -> wasmtime::Result<Runtime> {
         let engine = new_engine()?;
         let mut linker = Linker::new(&engine);
         // A std guest imports WASI; it gets the interfaces backed by an
@@ -68,7 +73,8 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker: Arc::new(linker),
-            limits,
+            settings,
+            log_budgets: Mutex::default(),
         })
     }
 
@@ -127,8 +133,11 @@ impl Runtime {
             .and_then(ToolPluginPre::new)
             .map_err(|e| LoadError::Link(one_line(&e)))?;
 
+        // Described under the default limits, before its name is known.
         let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-        let mut store = CallState::new_store(&self.engine, file_name.into(), self.limits);
+        let describing = self.sandbox(&file_name);
+        let mut store = CallState::new_store(&self.engine, &describing)
+            .map_err(|e| LoadError::Describe(one_line(&e)))?;
         let describe = async {
             let instance: super::bindings::ToolPlugin = pre.instantiate_async(&mut store).await?;
             let provider = instance.kube_mcp_plugin_tool_provider();
@@ -141,14 +150,32 @@ impl Runtime {
             .map_err(|e: wasmtime::Error| LoadError::Describe(one_line(&e)))?;
         check_description(&info, &tools).map_err(LoadError::Invalid)?;
 
+        let sandbox = self.sandbox(&info.name);
         Ok(Plugin::new(
             path.to_owned(),
             info,
             tools,
             pre,
             self.engine.clone(),
-            self.limits,
+            sandbox,
         ))
+    }
+
+    /// The limits, directory and log budget of plugin `name`.
+    fn sandbox(&self, name: &str) -> Sandbox {
+        let log_budget = self
+            .log_budgets
+            .lock()
+            .expect("log budgets lock")
+            .entry(name.to_owned())
+            .or_default()
+            .clone();
+        Sandbox {
+            plugin: name.into(),
+            limits: self.settings.limits_for(name),
+            directory: self.settings.directory_for(name).cloned(),
+            log_budget,
+        }
     }
 }
 

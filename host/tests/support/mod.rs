@@ -219,11 +219,18 @@ pub fn read_response(stream: &mut TcpStream) -> Response {
 /// Where `make build` puts the first-party plugins (`KUBE_MCP_TEST_PLUGINS`
 /// overrides it for a different target directory).
 pub fn built_plugin(name: &str) -> std::path::PathBuf {
-    let dir = std::env::var_os("KUBE_MCP_TEST_PLUGINS")
+    built("KUBE_MCP_TEST_PLUGINS", "../target/plugins", name)
+}
+
+/// Where `make build` puts the plugins written for tests.
+pub fn built_test_plugin(name: &str) -> std::path::PathBuf {
+    built("KUBE_MCP_TEST_ONLY_PLUGINS", "../target/test-plugins", name)
+}
+
+fn built(variable: &str, default: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::var_os(variable)
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins")
-        });
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(default));
     let path = dir.join(format!("{name}.wasm"));
     assert!(
         path.is_file(),

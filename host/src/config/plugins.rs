@@ -1,0 +1,247 @@
+//! The `plugins` settings: limits of every call, and what differs per plugin.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::layer::{RawLimits, RawOverride, RawPluginSettings};
+use super::values::{parse_duration, parse_size};
+use super::{ConfigError, Sourced};
+
+/// Limits of one plugin call. Defaults are deliberately tight: a tool that
+/// needs more gets it by name, in `plugins.overrides`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PluginLimits {
+    /// Wall-clock time a call may run.
+    pub timeout: Duration,
+    /// Maximum size of the plugin's linear memory.
+    pub memory_bytes: u64,
+    /// Maximum size of a call's result (content and structured content).
+    pub output_bytes: u64,
+}
+
+impl Default for PluginLimits {
+    fn default() -> Self {
+        PluginLimits {
+            timeout: Duration::from_secs(10),
+            memory_bytes: 64 << 20,
+            output_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Hard bounds on what any configuration may set.
+const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+const MIN_MEMORY: u64 = 1 << 20;
+/// The pooling allocator reserves this much address space per instance.
+pub const MAX_MEMORY: u64 = 1 << 30;
+
+/// A directory an operator lends one plugin, preopened at `/data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryGrant {
+    /// An existing host directory, read-only.
+    ReadOnly(PathBuf),
+    /// A fresh empty directory for each call, writable, removed afterwards.
+    Scratch,
+}
+
+/// What differs for one plugin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginOverride {
+    pub limits: Option<PluginLimits>,
+    pub directory: Option<DirectoryGrant>,
+}
+
+/// Resolved `plugins.limits` and `plugins.overrides`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginSettings {
+    pub limits: PluginLimits,
+    pub overrides: BTreeMap<String, PluginOverride>,
+}
+
+impl PluginSettings {
+    /// The limits of `plugin`'s calls.
+    pub fn limits_for(&self, plugin: &str) -> PluginLimits {
+        self.overrides
+            .get(plugin)
+            .and_then(|o| o.limits)
+            .unwrap_or(self.limits)
+    }
+
+    /// The directory lent to `plugin`, if any.
+    pub fn directory_for(&self, plugin: &str) -> Option<&DirectoryGrant> {
+        self.overrides.get(plugin)?.directory.as_ref()
+    }
+
+    pub(super) fn resolve(raw: RawPluginSettings) -> Result<PluginSettings, ConfigError> {
+        let limits = resolve_limits(raw.limits, PluginLimits::default())?;
+        let overrides = raw
+            .overrides
+            .into_iter()
+            .map(|(name, o)| Ok((name.clone(), resolve_override(&name, o, limits)?)))
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(PluginSettings { limits, overrides })
+    }
+}
+
+/// Values left out inherit from `base` (the defaults, or `plugins.limits`).
+fn resolve_limits(raw: RawLimits, base: PluginLimits) -> Result<PluginLimits, ConfigError> {
+    let parse = |v: Option<Sourced<String>>, f: fn(&str) -> Result<u64, String>| {
+        v.map(|v| v.try_map(|t| f(&t))).transpose()
+    };
+    let timeout = raw
+        .timeout
+        .map(|v| {
+            v.try_map(|t| {
+                let d = parse_duration(&t)?;
+                if d.is_zero() || d > MAX_TIMEOUT {
+                    return Err(format!("'{t}' must be more than 0 and at most 10m"));
+                }
+                Ok(d)
+            })
+        })
+        .transpose()?;
+    let memory = parse(raw.memory, |t| {
+        let n = parse_size(t)?;
+        if !(MIN_MEMORY..=MAX_MEMORY).contains(&n) {
+            return Err(format!("'{t}' must be between 1MiB and 1GiB"));
+        }
+        Ok(n)
+    })?;
+    let output = parse(raw.output, |t| {
+        let n = parse_size(t)?;
+        if n < 1024 {
+            return Err(format!("'{t}' must be at least 1KiB"));
+        }
+        Ok(n)
+    })?;
+    Ok(PluginLimits {
+        timeout: timeout.map_or(base.timeout, |t| t.value),
+        memory_bytes: memory.map_or(base.memory_bytes, |m| m.value),
+        output_bytes: output.map_or(base.output_bytes, |o| o.value),
+    })
+}
+
+fn resolve_override(
+    name: &str,
+    raw: RawOverride,
+    base: PluginLimits,
+) -> Result<PluginOverride, ConfigError> {
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !name_ok {
+        return Err(ConfigError::Invalid {
+            origin: raw.at,
+            message: format!("'{name}' is not a plugin name (lowercase letters, digits and '-')"),
+        });
+    }
+    let has_limits =
+        raw.limits.timeout.is_some() || raw.limits.memory.is_some() || raw.limits.output.is_some();
+    let limits = if has_limits {
+        Some(resolve_limits(raw.limits, base)?)
+    } else {
+        None
+    };
+    let directory = match raw.directory {
+        None => None,
+        Some(d) => {
+            let mode = d.mode.map(|m| m.value);
+            match (mode.as_deref(), d.path) {
+                (Some("scratch"), None) => Some(DirectoryGrant::Scratch),
+                (Some("readOnly") | None, Some(path)) => {
+                    let path = path.try_map(|p| {
+                        let path = PathBuf::from(&p);
+                        if path.is_dir() {
+                            Ok(path)
+                        } else {
+                            Err(format!("{p} is not an existing directory"))
+                        }
+                    })?;
+                    Some(DirectoryGrant::ReadOnly(path.value))
+                }
+                (mode, path) => {
+                    return Err(ConfigError::Invalid {
+                        origin: d.at,
+                        message: format!(
+                            "expected either {{mode: readOnly, path: DIR}} or {{mode: scratch}} \
+                             (got mode {mode:?}, path {:?})",
+                            path.map(|p| p.value)
+                        ),
+                    });
+                }
+            }
+        }
+    };
+    Ok(PluginOverride { limits, directory })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::file;
+
+    fn settings(yaml: &str) -> Result<PluginSettings, String> {
+        let layer = file::parse(yaml, Path::new("c.yaml")).map_err(|e| e.to_string())?;
+        PluginSettings::resolve(layer.plugin_settings).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_then_global_then_per_plugin() {
+        let s = settings(
+            "plugins:\n  limits: {timeout: 5s, memory: 32MiB}\n  overrides:\n    big: {limits: {memory: 256Mi}}\n",
+        )
+        .unwrap();
+        assert_eq!(s.limits_for("other").timeout, Duration::from_secs(5));
+        assert_eq!(s.limits_for("other").memory_bytes, 32 << 20);
+        assert_eq!(s.limits_for("other").output_bytes, 1 << 20);
+        // An override inherits what it does not set from plugins.limits.
+        assert_eq!(s.limits_for("big").memory_bytes, 256 << 20);
+        assert_eq!(s.limits_for("big").timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let err =
+            settings("plugins:\n  overrides:\n    x: {limits: {memory: 4GiB}}\n").unwrap_err();
+        assert!(
+            err.starts_with("key 'plugins.overrides.x.limits.memory' in c.yaml"),
+            "{err}"
+        );
+        assert!(err.contains("between 1MiB and 1GiB"), "{err}");
+        let err = settings("plugins:\n  limits: {timeout: 0s}\n").unwrap_err();
+        assert!(err.starts_with("key 'plugins.limits.timeout'"), "{err}");
+        let err = settings("plugins:\n  overrides:\n    Bad_Name: {}\n").unwrap_err();
+        assert!(err.contains("'Bad_Name' is not a plugin name"), "{err}");
+        let err =
+            settings("plugins:\n  overrides:\n    x: {directory: {mode: scratch, path: /tmp}}\n")
+                .unwrap_err();
+        assert!(
+            err.starts_with("key 'plugins.overrides.x.directory'"),
+            "{err}"
+        );
+        let err = settings("plugins:\n  overrides:\n    x: {directory: {path: /nonexistent}}\n")
+            .unwrap_err();
+        assert!(
+            err.contains("/nonexistent is not an existing directory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn directories_read_only_or_scratch() {
+        let s = settings(
+            "plugins:\n  overrides:\n    a: {directory: {path: /tmp}}\n    b: {directory: {mode: scratch}}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.directory_for("a"),
+            Some(&DirectoryGrant::ReadOnly("/tmp".into()))
+        );
+        assert_eq!(s.directory_for("b"), Some(&DirectoryGrant::Scratch));
+        assert_eq!(s.directory_for("c"), None);
+    }
+}

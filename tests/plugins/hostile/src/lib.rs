@@ -1,0 +1,132 @@
+//! Misbehaves on purpose, one way per tool, so tests can show that the
+//! sandbox confines each misbehaviour to its own call.
+
+use std::hint::black_box;
+use std::io::Write;
+
+use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool, ToolAnnotations};
+
+struct Hostile;
+
+const TOOLS: &[(&str, &str)] = &[
+    ("spin", "Loops forever."),
+    ("hog_memory", "Allocates memory until something stops it."),
+    ("recurse", "Recurses without end."),
+    ("panic", "Panics."),
+    ("huge_output", "Returns 5 MB of text."),
+    ("read_host_file", "Tries to read /etc/passwd."),
+    (
+        "read_environment",
+        "Reports the environment variables and arguments it can see.",
+    ),
+    ("open_socket", "Tries to connect to 127.0.0.1:9000."),
+    (
+        "read_data",
+        "Reads /data/hello.txt (the directory an operator may lend).",
+    ),
+    ("write_data", "Writes /data/written.txt and reads it back."),
+    ("flood_stdout", "Prints 10 000 lines to stdout."),
+    (
+        "count_calls",
+        "Counts its calls in a static: 1 every time if no state survives.",
+    ),
+];
+
+static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Guest for Hostile {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "hostile".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Misbehaves on purpose. For tests only.".into(),
+            capabilities: Vec::new(),
+        }
+    }
+
+    fn tools() -> Vec<Tool> {
+        TOOLS
+            .iter()
+            .map(|(name, description)| Tool {
+                name: (*name).into(),
+                title: None,
+                description: (*description).into(),
+                input_schema: r#"{"type":"object"}"#.into(),
+                output_schema: None,
+                annotations: ToolAnnotations::none(),
+            })
+            .collect()
+    }
+
+    fn call_tool(
+        name: String,
+        _arguments: String,
+        _caller: Caller,
+    ) -> Result<CallResult, CallError> {
+        Ok(match name.as_str() {
+            "spin" => loop {
+                black_box(());
+            },
+            "hog_memory" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(black_box(vec![1u8; 1 << 20]));
+                }
+            }
+            "recurse" => CallResult::text(recurse(black_box(u64::MAX)).to_string()),
+            "panic" => panic!("the hostile plugin panics on purpose"),
+            "huge_output" => CallResult::text("x".repeat(5 << 20)),
+            "read_host_file" => match std::fs::read_to_string("/etc/passwd") {
+                Ok(text) => CallResult::text(format!("READ {} bytes", text.len())),
+                Err(e) => CallResult::error(format!("denied: {e}")),
+            },
+            "read_environment" => CallResult::text(format!(
+                "vars={} args={}",
+                std::env::vars().count(),
+                std::env::args().count()
+            )),
+            "open_socket" => match std::net::TcpStream::connect("127.0.0.1:9000") {
+                Ok(_) => CallResult::text("CONNECTED"),
+                Err(e) => CallResult::error(format!("denied: {e}")),
+            },
+            "read_data" => match std::fs::read_to_string("/data/hello.txt") {
+                Ok(text) => CallResult::text(text),
+                Err(e) => CallResult::error(format!("denied: {e}")),
+            },
+            "write_data" => {
+                let written = std::fs::write("/data/written.txt", "scratch")
+                    .and_then(|()| std::fs::read_to_string("/data/written.txt"));
+                match written {
+                    Ok(text) => CallResult::text(format!("wrote and read back: {text}")),
+                    Err(e) => CallResult::error(format!("denied: {e}")),
+                }
+            }
+            "flood_stdout" => {
+                let mut out = std::io::stdout().lock();
+                for i in 0..10_000 {
+                    let _ = writeln!(out, "flood line {i}");
+                }
+                CallResult::text("flooded")
+            }
+            "count_calls" => {
+                let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                CallResult::text(n.to_string())
+            }
+            _ => return Err(CallError::UnknownTool(name)),
+        })
+    }
+}
+
+/// Uses only wasm locals (no shadow stack), so it exhausts the wasm call
+/// stack rather than linear memory.
+#[inline(never)]
+fn recurse(n: u64) -> u64 {
+    if n == 0 {
+        0
+    } else {
+        1 + recurse(black_box(n - 1))
+    }
+}
+
+kube_mcp_plugin::export!(Hostile);
