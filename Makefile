@@ -12,7 +12,7 @@ PLUGINS := $(patsubst plugins/%/Cargo.toml,%,$(wildcard plugins/*/Cargo.toml))
 PLUGINS_OUT := target/plugins
 # Plugins written for tests (hostile ones among them): tests/plugins/<name>,
 # built to target/test-plugins/<name>.wasm, never shipped.
-TEST_PLUGINS := $(patsubst tests/plugins/%/Cargo.toml,%,$(wildcard tests/plugins/*/Cargo.toml))
+TEST_PLUGINS := $(filter-out greeter,$(patsubst tests/plugins/%/Cargo.toml,%,$(wildcard tests/plugins/*/Cargo.toml)))
 TEST_PLUGINS_OUT := target/test-plugins
 # Test-only plugins: built with the rest, never loaded by `make run`.
 TEST_ONLY_PLUGINS := conformance
@@ -40,6 +40,11 @@ plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm (test plu
 	@mkdir -p $(PLUGINS_OUT) $(TEST_PLUGINS_OUT)
 	@for p in $(PLUGINS); do cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(PLUGINS_OUT)/$$p.wasm; done
 	@for p in $(TEST_PLUGINS); do cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(TEST_PLUGINS_OUT)/$$p.wasm; done
+	@# The greeter, twice: the reload tests replace one build with the other.
+	@for v in v1 v2; do \
+	  $(CARGO) build -q --profile plugin --locked --target $(PLUGIN_TARGET) -p greeter $$([[ $$v == v2 ]] && echo --features v2); \
+	  cp target/$(PLUGIN_TARGET)/plugin/greeter.wasm $(TEST_PLUGINS_OUT)/greeter-$$v.wasm; \
+	done
 	@for f in $(PLUGINS_OUT)/*.wasm $(TEST_PLUGINS_OUT)/*.wasm; do printf '    %-40s %8d bytes\n' "$$f" "$$(stat -c %s "$$f")" >&2; done
 
 run: build ## Run the server with the first-party plugins (see README)
@@ -67,7 +72,7 @@ lint: toolchain ## rustfmt and clippy (warnings are errors)
 	@echo "==> clippy: host" >&2
 	$(CARGO) clippy --release --locked -p kube-mcp --all-targets -- -D warnings
 	@echo "==> clippy: plugins and SDK ($(PLUGIN_TARGET))" >&2
-	$(CARGO) clippy --profile plugin --locked --target $(PLUGIN_TARGET) -p kube-mcp-plugin $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS)) -- -D warnings
+	$(CARGO) clippy --profile plugin --locked --target $(PLUGIN_TARGET) -p kube-mcp-plugin -p greeter $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS)) -- -D warnings
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

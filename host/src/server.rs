@@ -1,11 +1,9 @@
 //! The HTTP server: routes, listening, and graceful shutdown.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
@@ -15,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::health::{self, Component, Readiness};
-use crate::plugins::{Registry, Runtime};
+use crate::plugins::{PluginHost, Runtime};
 use crate::shutdown::Signals;
 
 /// How `serve` ended.
@@ -32,8 +30,8 @@ pub enum Shutdown {
 #[derive(Clone)]
 pub struct AppState {
     pub readiness: Readiness,
-    /// The current plugins; replaced whole when they change.
-    pub plugins: Arc<ArcSwap<Registry>>,
+    /// The live plugins.
+    pub plugins: Arc<PluginHost>,
 }
 
 impl FromRef<AppState> for Readiness {
@@ -59,7 +57,7 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     let runtime = Runtime::new(config.plugins.settings.clone())
         .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
     let state = AppState {
-        plugins: Arc::default(),
+        plugins: PluginHost::new(runtime, config.plugins.dir.clone()),
         readiness: readiness.clone(),
     };
     let plugins_loaded = readiness.component("plugins");
@@ -77,12 +75,7 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
 
     // Listen first, then load: liveness answers while plugins compile, and
     // readiness turns green when they are in place.
-    tokio::spawn(load_plugins(
-        runtime,
-        config.plugins.dir.clone(),
-        state.plugins.clone(),
-        plugins_loaded,
-    ));
+    tokio::spawn(load_plugins(state.plugins.clone(), plugins_loaded));
 
     let stop_accepting = CancellationToken::new();
     let server = axum::serve(listener, router(state))
@@ -122,28 +115,34 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     }
 }
 
-/// Loads the plugins directory into `registry`, then reports ready. A broken
-/// plugin file is logged and skipped; an unreadable directory keeps the
-/// server not ready.
-async fn load_plugins(
-    runtime: Runtime,
-    dir: PathBuf,
-    registry: Arc<ArcSwap<Registry>>,
-    loaded: Component,
-) {
-    match runtime.load_dir(&dir).await {
+/// Loads the plugins directory, reports ready, then keeps it loaded as it
+/// changes. A broken plugin is logged and skipped; an unreadable directory
+/// keeps the server not ready.
+async fn load_plugins(plugins: Arc<PluginHost>, loaded: Component) {
+    // Watch before the first load, so no change in between is missed.
+    let watching = match plugins.watch() {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            tracing::error!("cannot watch the plugins directory, changes need a restart: {e}");
+            None
+        }
+    };
+    match plugins.reload().await {
         Ok(report) => {
             tracing::info!(
-                dir = %dir.display(),
                 plugins = report.registry.plugins().len(),
                 tools = report.registry.tools().count(),
                 failed = report.failures.len(),
                 "plugins loaded"
             );
-            registry.store(Arc::new(report.registry));
             loaded.set_ready(true);
         }
-        Err(e) => tracing::error!(dir = %dir.display(), "cannot read the plugins directory: {e}"),
+        Err(e) => tracing::error!("cannot read the plugins directory: {e}"),
+    }
+    // Keep watching for the life of the server.
+    if let Some(handle) = watching {
+        std::future::pending::<()>().await;
+        drop(handle);
     }
 }
 

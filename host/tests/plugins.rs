@@ -6,7 +6,7 @@ use std::path::Path;
 
 use kube_mcp::config::PluginSettings;
 use kube_mcp::plugins::types::{CallError, Caller, Content, ResourceContents};
-use kube_mcp::plugins::{LoadError, Runtime};
+use kube_mcp::plugins::{LoadError, PluginHost, Runtime};
 
 fn caller() -> Caller {
     Caller {
@@ -40,7 +40,10 @@ async fn broken_files_are_reported_and_the_rest_load() {
     std::fs::create_dir(dir.path().join("..data")).unwrap();
 
     let runtime = Runtime::new(PluginSettings::default()).unwrap();
-    let report = runtime.load_dir(dir.path()).await.unwrap();
+    let report = PluginHost::new(runtime, dir.path().into())
+        .reload()
+        .await
+        .unwrap();
 
     let names: Vec<&str> = report.registry.plugins().iter().map(|p| p.name()).collect();
     assert_eq!(names, ["conformance"]);
@@ -74,7 +77,10 @@ async fn the_same_plugin_twice_is_a_collision_not_a_silent_win() {
     copy_conformance(dir.path(), "conformance.wasm");
     copy_conformance(dir.path(), "conformance-copy.wasm");
     let runtime = Runtime::new(PluginSettings::default()).unwrap();
-    let report = runtime.load_dir(dir.path()).await.unwrap();
+    let report = PluginHost::new(runtime, dir.path().into())
+        .reload()
+        .await
+        .unwrap();
     // File-name order: the copy sorts first and wins; the second is refused.
     assert_eq!(report.registry.plugins().len(), 1);
     assert!(
@@ -95,8 +101,11 @@ async fn tools_are_described_and_called_in_the_sandbox() {
     let dir = tempfile::tempdir().unwrap();
     copy_conformance(dir.path(), "conformance.wasm");
     let runtime = Runtime::new(PluginSettings::default()).unwrap();
-    let report = runtime.load_dir(dir.path()).await.unwrap();
-    let registry = report.registry;
+    let report = PluginHost::new(runtime, dir.path().into())
+        .reload()
+        .await
+        .unwrap();
+    let registry = &report.registry;
 
     let tools: Vec<&str> = registry.tools().map(|(_, t)| t.name.as_str()).collect();
     assert!(tools.contains(&"test_simple_text"), "{tools:?}");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSettings};
 use kube_mcp::plugins::types::{CallResult, Caller, Content};
-use kube_mcp::plugins::{Failure, Plugin, Registry, Runtime};
+use kube_mcp::plugins::{Failure, Plugin, PluginHost, Registry, Runtime};
 
 fn caller() -> Caller {
     Caller {
@@ -27,7 +27,7 @@ const HOSTILE_LIMITS: PluginLimits = PluginLimits {
     output_bytes: 1 << 20,
 };
 
-async fn load(directory: Option<DirectoryGrant>) -> (Registry, tempfile::TempDir) {
+async fn load(directory: Option<DirectoryGrant>) -> (Arc<Registry>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         support::built_plugin("conformance"),
@@ -50,7 +50,10 @@ async fn load(directory: Option<DirectoryGrant>) -> (Registry, tempfile::TempDir
         )]),
     };
     let runtime = Runtime::new(settings).unwrap();
-    let report = runtime.load_dir(dir.path()).await.unwrap();
+    let report = PluginHost::new(runtime, dir.path().into())
+        .reload()
+        .await
+        .unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     (report.registry, dir)
 }
@@ -83,7 +86,6 @@ async fn call(registry: &Registry, tool: &str) -> Result<CallResult, Failure> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_misbehaviour_fails_alone_while_a_good_plugin_keeps_serving() {
     let (registry, _dir) = load(None).await;
-    let registry = Arc::new(registry);
 
     // A well-behaved plugin is called in a loop the whole time.
     let stop = Arc::new(AtomicBool::new(false));

@@ -211,3 +211,20 @@ fn loads_plugins_and_reports_broken_ones() {
     );
     assert_health_and_ready(&server);
 }
+
+/// A running server loads a plugin dropped into its directory, and unloads it
+/// when it is removed, without a restart.
+#[test]
+fn picks_up_plugins_added_and_removed_while_running() {
+    let scratch = Scratch::new();
+    let mut server = Server::start(scratch.serve(&["--port", "0", "--log-format", "json"]));
+    server.wait_for_log("\"plugins loaded\"", support::STARTUP_LIMIT);
+    let target = scratch.plugins().join("greeter.wasm");
+    std::fs::copy(support::built_test_plugin("greeter-v1"), &target).unwrap();
+    let loaded = server.wait_for_log("\"loaded plugin\"", support::STARTUP_LIMIT);
+    assert!(loaded.contains("\"plugin\":\"greeter\""), "{loaded}");
+    std::fs::remove_file(&target).unwrap();
+    let unloaded = server.wait_for_log("\"unloaded plugin\"", support::STARTUP_LIMIT);
+    assert!(unloaded.contains("\"plugin\":\"greeter\""), "{unloaded}");
+    assert_health_and_ready(&server);
+}

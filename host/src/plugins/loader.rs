@@ -16,7 +16,6 @@ use super::call::{CallState, Sandbox};
 use super::engine::new_engine;
 use super::guest_log::LogBudget;
 use super::plugin::Plugin;
-use super::registry::Registry;
 use crate::config::PluginSettings;
 
 /// Why one plugin file could not be loaded.
@@ -41,13 +40,6 @@ pub enum LoadError {
 pub struct LoadFailure {
     pub path: PathBuf,
     pub error: LoadError,
-}
-
-/// The outcome of loading a directory.
-#[derive(Debug)]
-pub struct LoadReport {
-    pub registry: Registry,
-    pub failures: Vec<LoadFailure>,
 }
 
 /// Compiles and links plugin components. One per server.
@@ -78,49 +70,14 @@ impl Runtime {
         })
     }
 
-    /// Loads every `*.wasm` in `dir`, in file-name order. Hidden entries
-    /// (such as a ConfigMap's `..data`) are skipped.
-    pub async fn load_dir(&self, dir: &Path) -> std::io::Result<LoadReport> {
-        let mut paths = Vec::new();
-        for entry in std::fs::read_dir(dir)? {
-            let path = entry?.path();
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            let is_wasm = path.extension().is_some_and(|e| e == "wasm");
-            if is_wasm && !hidden && path.is_file() {
-                paths.push(path);
-            }
-        }
-        paths.sort();
-
-        let mut registry = Registry::default();
-        let mut failures = Vec::new();
-        for path in paths {
-            let loaded = match self.load_file(&path).await {
-                Ok(plugin) => registry.add(Arc::new(plugin)).map_err(LoadError::Collision),
-                Err(error) => Err(error),
-            };
-            match loaded {
-                Ok(plugin) => tracing::info!(
-                    plugin = plugin.name(),
-                    version = %plugin.info.version,
-                    tools = plugin.tools.len(),
-                    path = %path.display(),
-                    "loaded plugin"
-                ),
-                Err(error) => {
-                    tracing::error!(path = %path.display(), "cannot load plugin: {error}");
-                    failures.push(LoadFailure { path, error });
-                }
-            }
-        }
-        Ok(LoadReport { registry, failures })
-    }
-
     /// Loads one plugin file.
     pub async fn load_file(&self, path: &Path) -> Result<Plugin, LoadError> {
         let bytes = tokio::fs::read(path).await.map_err(LoadError::Read)?;
+        self.load_bytes(path, bytes).await
+    }
+
+    /// Compiles, links and describes a plugin; `path` is where it came from.
+    pub async fn load_bytes(&self, path: &Path, bytes: Vec<u8>) -> Result<Plugin, LoadError> {
         let engine = self.engine.clone();
         // Compilation is CPU-bound: keep it off the async workers.
         let component = tokio::task::spawn_blocking(move || Component::new(&engine, &bytes))

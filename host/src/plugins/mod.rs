@@ -1,21 +1,24 @@
 //! Plugins: WebAssembly components that provide tools.
 //!
 //! A plugin targets the `tool-plugin` world of the `kube-mcp:plugin` WIT
-//! package (`wit/`). The [`Runtime`] compiles each `*.wasm` of the plugins
-//! directory, links it against the host's imports, asks it to describe
-//! itself, and keeps it in a [`Registry`]. Every call then runs in a fresh
+//! package (`wit/`). The [`Runtime`] compiles a component, links it against
+//! the host's imports and asks it to describe itself; the [`PluginHost`]
+//! keeps the plugins directory loaded in a [`Registry`] snapshot and reloads
+//! it when the directory changes. Every call then runs in a fresh
 //! instance with the limits of the configuration's `plugins` settings.
 
 mod bindings;
 mod call;
 mod engine;
 mod guest_log;
+mod host;
 mod loader;
 mod plugin;
 mod registry;
 
 pub use self::bindings::types;
 pub use self::call::GUEST_DIRECTORY;
-pub use self::loader::{LoadError, LoadFailure, LoadReport, Runtime};
+pub use self::host::{DEBOUNCE, PluginHost, Reload, WatchHandle};
+pub use self::loader::{LoadError, LoadFailure, Runtime};
 pub use self::plugin::{CallFailure, Failure, Plugin};
 pub use self::registry::Registry;

@@ -1,0 +1,248 @@
+//! The live set of plugins: the plugins directory, loaded into a registry
+//! snapshot that is swapped atomically whenever the directory changes.
+//!
+//! Calls take the snapshot current when they start and hold its `Arc`s, so a
+//! call already running finishes on the version it started with while new
+//! calls see the new one.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use notify::Watcher;
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, watch};
+
+use super::loader::{LoadError, LoadFailure, Runtime};
+use super::plugin::Plugin;
+use super::registry::Registry;
+
+/// How long the directory must be quiet before a reload: copying a file or
+/// swapping a ConfigMap produces a burst of events.
+pub const DEBOUNCE: Duration = Duration::from_millis(200);
+
+/// A loaded file: what its bytes hashed to, and the plugin they made.
+struct Loaded {
+    digest: [u8; 32],
+    plugin: Arc<Plugin>,
+}
+
+/// The plugins directory, live.
+pub struct PluginHost {
+    runtime: Runtime,
+    dir: PathBuf,
+    current: ArcSwap<Registry>,
+    /// Bumped on every change of the registry.
+    generation: watch::Sender<u64>,
+    /// The last good plugin of each file; reloads reuse unchanged ones.
+    loaded: tokio::sync::Mutex<HashMap<PathBuf, Loaded>>,
+}
+
+/// The outcome of one (re)load of the directory.
+#[derive(Debug)]
+pub struct Reload {
+    pub registry: Arc<Registry>,
+    pub failures: Vec<LoadFailure>,
+    /// Whether the registry differs from the one before.
+    pub changed: bool,
+}
+
+impl PluginHost {
+    /// A host with an empty registry; [`Self::reload`] loads the directory.
+    pub fn new(runtime: Runtime, dir: PathBuf) -> Arc<PluginHost> {
+        Arc::new(PluginHost {
+            runtime,
+            dir,
+            current: ArcSwap::from_pointee(Registry::default()),
+            generation: watch::Sender::new(0),
+            loaded: tokio::sync::Mutex::default(),
+        })
+    }
+
+    /// The current snapshot.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.current.load_full()
+    }
+
+    /// Changes to the registry: the value is a generation counter.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    /// Loads the directory again. Unchanged files keep their plugin; a file
+    /// that fails to load keeps its previous version if it had one.
+    pub async fn reload(&self) -> std::io::Result<Reload> {
+        // One reload at a time; the lock also guards `loaded`.
+        let mut loaded = self.loaded.lock().await;
+        let mut next: HashMap<PathBuf, Loaded> = HashMap::new();
+        let mut failures = Vec::new();
+
+        for path in plugin_files(&self.dir)? {
+            let bytes = match tokio::fs::read(&path).await {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    failures.push(LoadFailure {
+                        path,
+                        error: LoadError::Read(e),
+                    });
+                    continue;
+                }
+            };
+            let digest: [u8; 32] = Sha256::digest(&bytes).into();
+            let previous = loaded.remove(&path);
+            if let Some(previous) = previous.as_ref().filter(|p| p.digest == digest) {
+                next.insert(
+                    path,
+                    Loaded {
+                        digest,
+                        plugin: previous.plugin.clone(),
+                    },
+                );
+                continue;
+            }
+            match self.runtime.load_bytes(&path, bytes).await {
+                Ok(plugin) => {
+                    next.insert(
+                        path,
+                        Loaded {
+                            digest,
+                            plugin: Arc::new(plugin),
+                        },
+                    );
+                }
+                Err(error) => {
+                    if let Some(previous) = previous {
+                        tracing::error!(path = %path.display(), "cannot load the new version of this plugin, keeping the previous one: {error}");
+                        next.insert(path.clone(), previous);
+                    } else {
+                        tracing::error!(path = %path.display(), "cannot load plugin: {error}");
+                    }
+                    failures.push(LoadFailure { path, error });
+                }
+            }
+        }
+
+        let registry = self.assemble(&next, &mut failures);
+        let before = self.current.load();
+        let changed = !same_plugins(&before, &registry);
+        let registry = Arc::new(registry);
+        if changed {
+            for plugin in registry.plugins() {
+                if !before.plugins().iter().any(|p| Arc::ptr_eq(p, plugin)) {
+                    tracing::info!(plugin = plugin.name(), version = %plugin.info.version, tools = plugin.tools.len(), path = %plugin.path.display(), "loaded plugin");
+                }
+            }
+            for plugin in before.plugins() {
+                if !registry.plugins().iter().any(|p| Arc::ptr_eq(p, plugin)) {
+                    tracing::info!(plugin = plugin.name(), version = %plugin.info.version, "unloaded plugin");
+                }
+            }
+            self.current.store(registry.clone());
+            self.generation.send_modify(|g| *g += 1);
+        }
+        *loaded = next;
+        Ok(Reload {
+            registry,
+            failures,
+            changed,
+        })
+    }
+
+    /// Builds the registry. Plugins already serving go first, so when a new
+    /// file collides with one of them it is the newcomer that is refused.
+    fn assemble(
+        &self,
+        files: &HashMap<PathBuf, Loaded>,
+        failures: &mut Vec<LoadFailure>,
+    ) -> Registry {
+        let before = self.current.load();
+        // By file, not by name: a newcomer has the same name as the plugin
+        // it collides with, and an upgraded file keeps its place.
+        let serving = |p: &Plugin| before.plugins().iter().any(|b| b.path == p.path);
+        let mut order: Vec<(&PathBuf, &Loaded)> = files.iter().collect();
+        order.sort_by_key(|(path, l)| (!serving(&l.plugin), (*path).clone()));
+        let mut registry = Registry::default();
+        for (path, l) in order {
+            if let Err(message) = registry.add(l.plugin.clone()) {
+                tracing::error!(path = %path.display(), "cannot load plugin: {message}");
+                failures.push(LoadFailure {
+                    path: path.clone(),
+                    error: LoadError::Collision(message),
+                });
+            }
+        }
+        registry
+    }
+
+    /// Watches the directory and reloads after each burst of changes, until
+    /// the returned handle is dropped.
+    pub fn watch(self: &Arc<Self>) -> notify::Result<WatchHandle> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                // Which file changed does not matter: a reload compares digests.
+                if event.is_ok() {
+                    let _ = tx.send(());
+                }
+            })?;
+        // Not recursive: a ConfigMap's `..data` swap is a rename in this
+        // directory, and that is what we need to see.
+        watcher.watch(&self.dir, notify::RecursiveMode::NonRecursive)?;
+        let host = Arc::downgrade(self);
+        let task = tokio::spawn(async move {
+            while rx.recv().await.is_some() {
+                // Debounce: wait for a quiet period.
+                while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {}
+                let Some(host) = host.upgrade() else { break };
+                if let Err(e) = host.reload().await {
+                    tracing::error!(dir = %host.dir.display(), "cannot read the plugins directory: {e}");
+                }
+            }
+        });
+        Ok(WatchHandle {
+            _watcher: Mutex::new(watcher),
+            task,
+        })
+    }
+}
+
+/// Stops watching when dropped.
+pub struct WatchHandle {
+    _watcher: Mutex<notify::RecommendedWatcher>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for WatchHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn same_plugins(a: &Registry, b: &Registry) -> bool {
+    a.plugins().len() == b.plugins().len()
+        && a.plugins()
+            .iter()
+            .zip(b.plugins())
+            .all(|(x, y)| Arc::ptr_eq(x, y))
+}
+
+/// Every visible `*.wasm` file in `dir` (following symlinks), in name order.
+/// Hidden entries are skipped: a ConfigMap keeps its real files under
+/// `..data/` and links the visible names to them.
+pub(super) fn plugin_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let is_wasm = path.extension().is_some_and(|e| e == "wasm");
+        if is_wasm && !hidden && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}

@@ -1,0 +1,208 @@
+//! Hot reload: the plugins directory is watched, and changes reach the
+//! registry without a restart while calls keep running.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use kube_mcp::config::PluginSettings;
+use kube_mcp::plugins::types::{CallResult, Caller, Content};
+use kube_mcp::plugins::{LoadError, PluginHost, Registry, Runtime};
+
+/// Generous: watching and compiling on a small shared machine.
+const CHANGE_LIMIT: Duration = Duration::from_secs(30);
+
+fn caller() -> Caller {
+    Caller {
+        subject: "tester".into(),
+        username: None,
+        groups: Vec::new(),
+        scopes: Vec::new(),
+    }
+}
+
+fn greeter(version: &str) -> std::path::PathBuf {
+    support::built_test_plugin(&format!("greeter-{version}"))
+}
+
+fn host(dir: &Path) -> Arc<PluginHost> {
+    PluginHost::new(Runtime::new(PluginSettings::default()).unwrap(), dir.into())
+}
+
+/// Waits until `condition` holds for the registry, re-checking on each change.
+async fn wait_until(host: &PluginHost, what: &str, condition: impl Fn(&Registry) -> bool) {
+    let mut changes = host.subscribe();
+    let deadline = Instant::now() + CHANGE_LIMIT;
+    while !condition(&host.registry()) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if tokio::time::timeout(left, changes.changed()).await.is_err() {
+            panic!("the registry never changed to: {what}");
+        }
+    }
+}
+
+fn text(result: &CallResult) -> String {
+    match &result.content[..] {
+        [Content::Text(t)] => t.text.clone(),
+        other => panic!("expected one text item, got {other:?}"),
+    }
+}
+
+async fn call(registry: &Registry, tool: &str) -> String {
+    let (plugin, _) = registry
+        .tool(tool)
+        .unwrap_or_else(|| panic!("no tool {tool}"));
+    text(
+        &plugin
+            .call_tool(tool, "{}", &caller())
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+}
+
+fn greeter_version(registry: &Registry) -> Option<String> {
+    registry.tool("greet").map(|(p, _)| p.info.version.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_replace_and_remove_while_calls_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        support::built_plugin("conformance"),
+        dir.path().join("conformance.wasm"),
+    )
+    .unwrap();
+    let host = host(dir.path());
+    host.reload().await.unwrap();
+    let _watching = host.watch().unwrap();
+
+    // A plugin that stays is called the whole time; none of its calls fail.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (served, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let steady = tokio::spawn({
+        let (host, stop, served, failed) =
+            (host.clone(), stop.clone(), served.clone(), failed.clone());
+        async move {
+            while !stop.load(Ordering::Relaxed) {
+                let registry = host.registry();
+                let (plugin, _) = registry.tool("test_simple_text").unwrap();
+                match plugin.call_tool("test_simple_text", "{}", &caller()).await {
+                    Ok(Ok(_)) => served.fetch_add(1, Ordering::Relaxed),
+                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        }
+    });
+
+    // Added: appears.
+    std::fs::copy(greeter("v1"), dir.path().join("greeter.wasm")).unwrap();
+    wait_until(&host, "greeter 1.0.0 loaded", |r| {
+        greeter_version(r).as_deref() == Some("1.0.0")
+    })
+    .await;
+    assert_eq!(call(&host.registry(), "greet").await, "hello from v1");
+
+    // Replaced (in place, as `cp` does) while a call to the old version runs:
+    // that call finishes on v1, later calls get v2.
+    let in_flight = tokio::spawn({
+        let registry = host.registry();
+        async move { call(&registry, "slow_greet").await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    std::fs::copy(greeter("v2"), dir.path().join("greeter.wasm")).unwrap();
+    wait_until(&host, "greeter 2.0.0 loaded", |r| {
+        greeter_version(r).as_deref() == Some("2.0.0")
+    })
+    .await;
+    assert_eq!(in_flight.await.unwrap(), "hello from v1");
+    assert_eq!(call(&host.registry(), "greet").await, "hello from v2");
+
+    // Removed: disappears.
+    std::fs::remove_file(dir.path().join("greeter.wasm")).unwrap();
+    wait_until(&host, "greeter unloaded", |r| r.tool("greet").is_none()).await;
+
+    stop.store(true, Ordering::Relaxed);
+    steady.await.unwrap();
+    assert_eq!(failed.load(Ordering::Relaxed), 0);
+    assert!(served.load(Ordering::Relaxed) > 0);
+}
+
+/// Kubernetes mounts a ConfigMap as `..<timestamp>/` directories, a `..data`
+/// symlink to the current one, and visible names linked through `..data`;
+/// an update swaps `..data` atomically.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configmap_style_symlink_swap_is_picked_up() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("..2026_11_26_01")).unwrap();
+    std::fs::copy(greeter("v1"), d.join("..2026_11_26_01/greeter.wasm")).unwrap();
+    symlink("..2026_11_26_01", d.join("..data")).unwrap();
+    symlink("..data/greeter.wasm", d.join("greeter.wasm")).unwrap();
+
+    let host = host(d);
+    host.reload().await.unwrap();
+    let _watching = host.watch().unwrap();
+    assert_eq!(greeter_version(&host.registry()).as_deref(), Some("1.0.0"));
+
+    std::fs::create_dir(d.join("..2026_11_26_02")).unwrap();
+    std::fs::copy(greeter("v2"), d.join("..2026_11_26_02/greeter.wasm")).unwrap();
+    symlink("..2026_11_26_02", d.join("..data_tmp")).unwrap();
+    std::fs::rename(d.join("..data_tmp"), d.join("..data")).unwrap();
+    std::fs::remove_dir_all(d.join("..2026_11_26_01")).unwrap();
+
+    wait_until(&host, "greeter 2.0.0 via ..data", |r| {
+        greeter_version(r).as_deref() == Some("2.0.0")
+    })
+    .await;
+    assert_eq!(call(&host.registry(), "greet").await, "hello from v2");
+}
+
+#[tokio::test]
+async fn a_newcomer_colliding_with_a_serving_plugin_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(greeter("v1"), dir.path().join("greeter.wasm")).unwrap();
+    let host = host(dir.path());
+    host.reload().await.unwrap();
+    // Sorts before greeter.wasm, so it would win if file order decided.
+    std::fs::copy(greeter("v2"), dir.path().join("a-greeter.wasm")).unwrap();
+    let reload = host.reload().await.unwrap();
+    assert!(!reload.changed);
+    assert_eq!(greeter_version(&reload.registry).as_deref(), Some("1.0.0"));
+    let [failure] = &reload.failures[..] else {
+        panic!("{:?}", reload.failures)
+    };
+    assert!(failure.path.ends_with("a-greeter.wasm"));
+    assert!(
+        matches!(&failure.error, LoadError::Collision(m) if m.contains("plugin name 'greeter' is already used"))
+    );
+}
+
+#[tokio::test]
+async fn a_broken_replacement_keeps_the_previous_version() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(greeter("v1"), dir.path().join("greeter.wasm")).unwrap();
+    let host = host(dir.path());
+    host.reload().await.unwrap();
+    std::fs::write(dir.path().join("greeter.wasm"), "not a component any more").unwrap();
+    let reload = host.reload().await.unwrap();
+    assert!(!reload.changed);
+    assert_eq!(call(&reload.registry, "greet").await, "hello from v1");
+    assert!(matches!(reload.failures[..], [ref f] if matches!(f.error, LoadError::Compile(_))));
+}
+
+#[tokio::test]
+async fn an_unchanged_directory_reloads_to_the_same_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(greeter("v1"), dir.path().join("greeter.wasm")).unwrap();
+    let host = host(dir.path());
+    let first = host.reload().await.unwrap();
+    assert!(first.changed);
+    let again = host.reload().await.unwrap();
+    assert!(!again.changed);
+    assert!(Arc::ptr_eq(&first.registry, &host.registry()));
+}

@@ -1,0 +1,58 @@
+//! Says which build it is, so a test can tell the versions apart when the
+//! file is replaced under a running server.
+
+use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool, ToolAnnotations};
+
+#[cfg(not(feature = "v2"))]
+const VERSION: &str = "v1";
+#[cfg(feature = "v2")]
+const VERSION: &str = "v2";
+
+struct Greeter;
+
+impl Guest for Greeter {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "greeter".into(),
+            version: if VERSION == "v1" { "1.0.0" } else { "2.0.0" }.into(),
+            description: "Greets, and says which build it is. For tests only.".into(),
+            capabilities: Vec::new(),
+        }
+    }
+
+    fn tools() -> Vec<Tool> {
+        ["greet", "slow_greet"]
+            .into_iter()
+            .map(|name| Tool {
+                name: name.into(),
+                title: None,
+                description: "Answers with the build's version (slow_greet after ~300 ms).".into(),
+                input_schema: r#"{"type":"object"}"#.into(),
+                output_schema: None,
+                annotations: ToolAnnotations::read_only(),
+            })
+            .collect()
+    }
+
+    fn call_tool(
+        name: String,
+        _arguments: String,
+        _caller: Caller,
+    ) -> Result<CallResult, CallError> {
+        match name.as_str() {
+            "greet" => Ok(CallResult::text(format!("hello from {VERSION}"))),
+            "slow_greet" => {
+                // WASI clocks are linked; busy-wait so the call stays in flight.
+                let start = std::time::Instant::now();
+                while start.elapsed() < std::time::Duration::from_millis(300) {
+                    std::hint::black_box(());
+                }
+                Ok(CallResult::text(format!("hello from {VERSION}")))
+            }
+            _ => Err(CallError::UnknownTool(name)),
+        }
+    }
+}
+
+kube_mcp_plugin::export!(Greeter);
