@@ -156,6 +156,17 @@ pub struct ServerArgs {
     )]
     pub plugins_dir: Option<String>,
 
+    /// Directory for compiled plugin code, so restarts do not recompile
+    /// (file: plugins.cacheDir); `none` turns the cache off.
+    /// [default: $XDG_CACHE_HOME/kube-mcp/compiled or ~/.cache/kube-mcp/compiled]
+    #[arg(
+        long,
+        env = "KUBE_MCP_PLUGIN_CACHE_DIR",
+        value_name = "DIR",
+        help_heading = "Plugins"
+    )]
+    pub plugin_cache_dir: Option<String>,
+
     /// Kubeconfig file to use instead of the in-cluster service account
     /// (file: kubernetes.kubeconfig).
     #[arg(

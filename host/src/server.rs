@@ -54,8 +54,11 @@ pub fn router(state: AppState) -> Router {
 pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     let mut signals = Signals::install().context("cannot install signal handlers")?;
     let readiness = Readiness::default();
-    let runtime = Runtime::new(config.plugins.settings.clone())
-        .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
+    let runtime = Runtime::new(
+        config.plugins.settings.clone(),
+        config.plugins.cache_dir.clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
     let state = AppState {
         plugins: PluginHost::new(runtime, config.plugins.dir.clone()),
         readiness: readiness.clone(),
@@ -129,10 +132,13 @@ async fn load_plugins(plugins: Arc<PluginHost>, loaded: Component) {
     };
     match plugins.reload().await {
         Ok(report) => {
+            let (compiled, from_cache) = plugins.runtime().compilations();
             tracing::info!(
                 plugins = report.registry.plugins().len(),
                 tools = report.registry.tools().count(),
                 failed = report.failures.len(),
+                compiled,
+                from_cache,
                 "plugins loaded"
             );
             loaded.set_ready(true);

@@ -39,7 +39,7 @@ async fn broken_files_are_reported_and_the_rest_load() {
     std::fs::write(dir.path().join(".hidden.wasm"), "x").unwrap();
     std::fs::create_dir(dir.path().join("..data")).unwrap();
 
-    let runtime = Runtime::new(PluginSettings::default()).unwrap();
+    let runtime = Runtime::new(PluginSettings::default(), None).unwrap();
     let report = PluginHost::new(runtime, dir.path().into())
         .reload()
         .await
@@ -76,7 +76,7 @@ async fn the_same_plugin_twice_is_a_collision_not_a_silent_win() {
     let dir = tempfile::tempdir().unwrap();
     copy_conformance(dir.path(), "conformance.wasm");
     copy_conformance(dir.path(), "conformance-copy.wasm");
-    let runtime = Runtime::new(PluginSettings::default()).unwrap();
+    let runtime = Runtime::new(PluginSettings::default(), None).unwrap();
     let report = PluginHost::new(runtime, dir.path().into())
         .reload()
         .await
@@ -100,7 +100,7 @@ async fn the_same_plugin_twice_is_a_collision_not_a_silent_win() {
 async fn tools_are_described_and_called_in_the_sandbox() {
     let dir = tempfile::tempdir().unwrap();
     copy_conformance(dir.path(), "conformance.wasm");
-    let runtime = Runtime::new(PluginSettings::default()).unwrap();
+    let runtime = Runtime::new(PluginSettings::default(), None).unwrap();
     let report = PluginHost::new(runtime, dir.path().into())
         .reload()
         .await
@@ -159,4 +159,50 @@ async fn tools_are_described_and_called_in_the_sandbox() {
         .await
         .unwrap();
     assert!(matches!(refused, Err(CallError::UnknownTool(name)) if name == "no_such_tool"));
+}
+
+#[tokio::test]
+async fn a_warm_cache_means_no_compilation() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    std::fs::copy(
+        support::built_test_plugin("greeter-v1"),
+        dir.path().join("greeter.wasm"),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+
+    let cold = Runtime::new(PluginSettings::default(), Some(cache.path().into())).unwrap();
+    let cold = PluginHost::new(cold, dir.path().into());
+    cold.reload().await.unwrap();
+    assert_eq!(cold.runtime().compilations(), (2, 0));
+
+    // A restart: a new engine, the same cache directory.
+    let warm = Runtime::new(PluginSettings::default(), Some(cache.path().into())).unwrap();
+    let warm = PluginHost::new(warm, dir.path().into());
+    let registry = warm.reload().await.unwrap().registry;
+    assert_eq!(
+        warm.runtime().compilations(),
+        (0, 2),
+        "no compilation with a warm cache"
+    );
+    let (plugin, _) = registry.tool("test_simple_text").unwrap();
+    assert!(
+        !plugin
+            .call_tool("test_simple_text", "{}", &caller())
+            .await
+            .unwrap()
+            .unwrap()
+            .is_error
+    );
+
+    // A damaged entry is not trusted: that plugin is compiled again.
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
+        break;
+    }
+    let again = Runtime::new(PluginSettings::default(), Some(cache.path().into())).unwrap();
+    let again = PluginHost::new(again, dir.path().into());
+    assert_eq!(again.reload().await.unwrap().registry.plugins().len(), 2);
+    assert_eq!(again.runtime().compilations(), (1, 1));
 }

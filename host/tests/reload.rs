@@ -29,7 +29,10 @@ fn greeter(version: &str) -> std::path::PathBuf {
 }
 
 fn host(dir: &Path) -> Arc<PluginHost> {
-    PluginHost::new(Runtime::new(PluginSettings::default()).unwrap(), dir.into())
+    PluginHost::new(
+        Runtime::new(PluginSettings::default(), None).unwrap(),
+        dir.into(),
+    )
 }
 
 /// Waits until `condition` holds for the registry, re-checking on each change.

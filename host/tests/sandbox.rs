@@ -49,7 +49,7 @@ async fn load(directory: Option<DirectoryGrant>) -> (Arc<Registry>, tempfile::Te
             },
         )]),
     };
-    let runtime = Runtime::new(settings).unwrap();
+    let runtime = Runtime::new(settings, None).unwrap();
     let report = PluginHost::new(runtime, dir.path().into())
         .reload()
         .await

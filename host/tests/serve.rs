@@ -228,3 +228,41 @@ fn picks_up_plugins_added_and_removed_while_running() {
     assert!(unloaded.contains("\"plugin\":\"greeter\""), "{unloaded}");
     assert_health_and_ready(&server);
 }
+
+/// A restart with unchanged plugins takes their compiled code from the cache.
+#[test]
+fn a_restart_with_a_warm_cache_compiles_nothing() {
+    let scratch = Scratch::new();
+    std::fs::copy(
+        support::built_plugin("conformance"),
+        scratch.plugins().join("conformance.wasm"),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let args = [
+        "--port",
+        "0",
+        "--log-format",
+        "json",
+        "--plugin-cache-dir",
+        cache_dir,
+    ];
+    let summary = |server: &mut Server| -> serde_json::Value {
+        let line = server.wait_for_log("\"plugins loaded\"", support::STARTUP_LIMIT);
+        serde_json::from_str(&line).unwrap()
+    };
+    let mut first = Server::start(scratch.serve(&args));
+    let cold = summary(&mut first);
+    assert_eq!(
+        (cold["compiled"].as_u64(), cold["from_cache"].as_u64()),
+        (Some(1), Some(0))
+    );
+    drop(first);
+    let mut second = Server::start(scratch.serve(&args));
+    let warm = summary(&mut second);
+    assert_eq!(
+        (warm["compiled"].as_u64(), warm["from_cache"].as_u64()),
+        (Some(0), Some(1))
+    );
+}

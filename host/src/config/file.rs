@@ -85,6 +85,7 @@ struct ToolsSection {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PluginsSection {
     dir: Option<Scalar>,
+    cache_dir: Option<Scalar>,
     /// Limits of every plugin's calls.
     limits: Option<LimitsSection>,
     /// Plugin name → what differs for that plugin.
@@ -228,6 +229,7 @@ impl FileSettings {
             allowed_tools: list(self.tools.allowed, "tools.allowed"),
             disallowed_tools: list(self.tools.disallowed, "tools.disallowed"),
             plugins_dir: scalar(self.plugins.dir, "plugins.dir"),
+            plugin_cache_dir: scalar(self.plugins.cache_dir, "plugins.cacheDir"),
             kubeconfig: scalar(self.kubernetes.kubeconfig, "kubernetes.kubeconfig"),
             out_of_cluster: scalar(self.kubernetes.out_of_cluster, "kubernetes.outOfCluster"),
             log_level: scalar(self.logging.level, "logging.level"),

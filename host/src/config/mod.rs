@@ -96,6 +96,8 @@ pub enum ToolFilter {
 #[derive(Debug, Clone)]
 pub struct PluginsConfig {
     pub dir: PathBuf,
+    /// Where compiled code is cached; `None` when the cache is off.
+    pub cache_dir: Option<PathBuf>,
     /// Limits and directory grants, by plugin.
     pub settings: PluginSettings,
 }
@@ -197,6 +199,11 @@ impl Config {
             tools,
             plugins: PluginsConfig {
                 dir: plugins_dir,
+                cache_dir: match layer.plugin_cache_dir {
+                    Some(dir) if dir.value.trim() == "none" => None,
+                    Some(dir) => Some(dir.try_map(|d| non_empty(&d))?.value.into()),
+                    None => default_cache_dir(),
+                },
                 settings: plugin_settings,
             },
             kubernetes,
@@ -239,6 +246,15 @@ fn parse_origins(items: Vec<String>) -> Result<Vec<String>, String> {
             Ok(url.origin().ascii_serialization())
         })
         .collect()
+}
+
+/// `$XDG_CACHE_HOME/kube-mcp/compiled`, else `~/.cache/kube-mcp/compiled`.
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("kube-mcp/compiled"))
 }
 
 fn non_empty(s: &str) -> Result<String, String> {

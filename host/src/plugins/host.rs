@@ -61,6 +61,11 @@ impl PluginHost {
         })
     }
 
+    /// The runtime that compiles and runs the plugins.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     /// The current snapshot.
     pub fn registry(&self) -> Arc<Registry> {
         self.current.load_full()

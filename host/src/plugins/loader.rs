@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use wasmtime::Engine;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Linker;
 
 use super::bindings::ToolPluginPre;
 use super::bindings::types::{PluginInfo, Tool};
+use super::cache::CodeCache;
 use super::call::{CallState, Sandbox};
 use super::engine::new_engine;
 use super::guest_log::LogBudget;
@@ -47,13 +48,16 @@ pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<CallState>>,
     settings: PluginSettings,
+    cache: Arc<CodeCache>,
     /// Each plugin's log budget outlives reloads of that plugin.
     log_budgets: Mutex<HashMap<String, Arc<LogBudget>>>,
 }
 
 impl Runtime {
-    pub fn new(settings: PluginSettings) -> wasmtime::Result<Runtime> {
+    /// A runtime whose compiled code is cached in `cache_dir` (if any).
+    pub fn new(settings: PluginSettings, cache_dir: Option<PathBuf>) -> wasmtime::Result<Runtime> {
         let engine = new_engine()?;
+        let cache = Arc::new(CodeCache::new(cache_dir, &engine));
         let mut linker = Linker::new(&engine);
         // A std guest imports WASI; it gets the interfaces backed by an
         // empty context (see `CallState::new_store`).
@@ -66,6 +70,7 @@ impl Runtime {
             engine,
             linker: Arc::new(linker),
             settings,
+            cache,
             log_budgets: Mutex::default(),
         })
     }
@@ -78,9 +83,9 @@ impl Runtime {
 
     /// Compiles, links and describes a plugin; `path` is where it came from.
     pub async fn load_bytes(&self, path: &Path, bytes: Vec<u8>) -> Result<Plugin, LoadError> {
-        let engine = self.engine.clone();
+        let (engine, cache) = (self.engine.clone(), self.cache.clone());
         // Compilation is CPU-bound: keep it off the async workers.
-        let component = tokio::task::spawn_blocking(move || Component::new(&engine, &bytes))
+        let component = tokio::task::spawn_blocking(move || cache.component(&engine, &bytes))
             .await
             .map_err(|e| LoadError::Compile(one_line(&e)))?
             .map_err(|e| LoadError::Compile(one_line(&e)))?;
@@ -116,6 +121,13 @@ impl Runtime {
             self.engine.clone(),
             sandbox,
         ))
+    }
+
+    /// Components compiled, and components loaded from the cache, so far.
+    pub fn compilations(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let stats = &self.cache.stats;
+        (stats.compiled.load(Relaxed), stats.from_cache.load(Relaxed))
     }
 
     /// The limits, directory and log budget of plugin `name`.

@@ -8,6 +8,7 @@
 //! instance with the limits of the configuration's `plugins` settings.
 
 mod bindings;
+mod cache;
 mod call;
 mod engine;
 mod guest_log;

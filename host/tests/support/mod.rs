@@ -23,6 +23,12 @@ pub fn kube_mcp() -> Command {
             command.env_remove(name);
         }
     }
+    // The default compiled-code cache lives under XDG_CACHE_HOME: keep it
+    // out of the developer's home.
+    command.env(
+        "XDG_CACHE_HOME",
+        std::env::temp_dir().join(format!("kube-mcp-test-cache-{}", std::process::id())),
+    );
     command.stdin(Stdio::null());
     command
 }
