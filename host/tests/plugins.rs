@@ -197,10 +197,13 @@ async fn a_warm_cache_means_no_compilation() {
     );
 
     // A damaged entry is not trusted: that plugin is compiled again.
-    for entry in std::fs::read_dir(cache.path()).unwrap() {
-        std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
-        break;
-    }
+    // Overwritten in place, while the warm runtime above still uses it.
+    let entry = std::fs::read_dir(cache.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    std::fs::write(entry.path(), b"garbage").unwrap();
     let again = Runtime::new(PluginSettings::default(), Some(cache.path().into())).unwrap();
     let again = PluginHost::new(again, dir.path().into());
     assert_eq!(again.reload().await.unwrap().registry.plugins().len(), 2);

@@ -84,10 +84,10 @@ impl CodeCache {
         }
         let component = Component::new(engine, bytes)?;
         self.stats.compiled.fetch_add(1, Ordering::Relaxed);
-        if let Some(entry) = entry {
-            if let Err(e) = store(&entry, &component) {
-                tracing::warn!(entry = %entry.display(), "cannot write the compiled-code cache: {e:#}");
-            }
+        if let Some(entry) = entry
+            && let Err(e) = store(&entry, &component)
+        {
+            tracing::warn!(entry = %entry.display(), "cannot write the compiled-code cache: {e:#}");
         }
         Ok(component)
     }
