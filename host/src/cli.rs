@@ -29,7 +29,30 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP over HTTP, with health and readiness endpoints.
-    Serve(ServerArgs),
+    Serve(Box<ServerArgs>),
+    /// Look at a plugin component without running a server.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Print a plugin's description, tools and requested capabilities.
+    Inspect {
+        /// The plugin component (.wasm).
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that a file is a plugin the server can load; exits 1 with the
+    /// reason when it is not.
+    Validate {
+        /// The plugin component (.wasm).
+        file: PathBuf,
+    },
 }
 
 /// Settings of the server. Each one documents its flag, its environment

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod health;
+pub mod inspect;
 pub mod plugins;
 pub mod server;
 pub mod shutdown;

@@ -2,8 +2,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use kube_mcp::cli::{Cli, Command};
+use kube_mcp::cli::{Cli, Command, PluginCommand};
 use kube_mcp::config::Config;
+use kube_mcp::inspect;
 use kube_mcp::server::{self, Shutdown};
 use kube_mcp::telemetry;
 
@@ -36,7 +37,35 @@ fn main() -> ExitCode {
             telemetry::init(&config.logging);
             serve(config)
         }
+        Command::Plugin { command } => plugin(command),
     }
+}
+
+/// `kube-mcp plugin inspect|validate FILE`: exit 1 when the file is not a
+/// plugin the server would load.
+fn plugin(command: PluginCommand) -> ExitCode {
+    let (PluginCommand::Inspect { file, .. } | PluginCommand::Validate { file }) = &command;
+    let plugin = match inspect::load(file) {
+        Ok(plugin) => plugin,
+        Err(reason) => {
+            eprintln!("kube-mcp: {}: {reason}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match command {
+        PluginCommand::Inspect { json: true, .. } => {
+            println!("{:#}", inspect::to_json(&plugin));
+        }
+        PluginCommand::Inspect { json: false, .. } => print!("{}", inspect::to_text(&plugin)),
+        PluginCommand::Validate { .. } => println!(
+            "{}: valid plugin '{}' {} with {} tool(s)",
+            file.display(),
+            plugin.info.name,
+            plugin.info.version,
+            plugin.tools.len()
+        ),
+    }
+    ExitCode::SUCCESS
 }
 
 fn serve(config: Config) -> ExitCode {

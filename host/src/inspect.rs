@@ -1,0 +1,126 @@
+//! `kube-mcp plugin inspect` and `validate`: what a plugin says about
+//! itself, checked the way the server checks it when loading.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::config::PluginSettings;
+use crate::plugins::types::{Capability, Tool, ToolAnnotations};
+use crate::plugins::{Plugin, Runtime};
+
+/// Loads `file` as the server would (compile, link, describe, check).
+pub fn load(file: &Path) -> Result<Plugin, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let plugins =
+            Runtime::new(PluginSettings::default(), None).map_err(|e| format!("{e:#}"))?;
+        plugins.load_file(file).await.map_err(|e| e.to_string())
+    })
+}
+
+/// The plugin as JSON: schemas as JSON values, not strings.
+pub fn to_json(plugin: &Plugin) -> Value {
+    json!({
+        "name": plugin.info.name,
+        "version": plugin.info.version,
+        "description": plugin.info.description,
+        "capabilities": plugin.info.capabilities.iter().map(capability_json).collect::<Vec<_>>(),
+        "tools": plugin.tools.iter().map(tool_json).collect::<Vec<_>>(),
+    })
+}
+
+fn capability_json(c: &Capability) -> Value {
+    json!({
+        "verbs": c.verbs,
+        "apiGroups": c.api_groups,
+        "resources": c.resources,
+        "namespaces": c.namespaces,
+    })
+}
+
+fn tool_json(tool: &Tool) -> Value {
+    let schema = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let mut value = json!({
+        "name": tool.name,
+        "description": tool.description,
+        "inputSchema": schema(&tool.input_schema),
+        "annotations": annotations_json(&tool.annotations),
+    });
+    if let Some(title) = &tool.title {
+        value["title"] = json!(title);
+    }
+    if let Some(output) = &tool.output_schema {
+        value["outputSchema"] = schema(output);
+    }
+    value
+}
+
+fn annotations_json(a: &ToolAnnotations) -> Value {
+    let mut value = serde_json::Map::new();
+    for (key, hint) in [
+        ("readOnlyHint", a.read_only_hint),
+        ("destructiveHint", a.destructive_hint),
+        ("idempotentHint", a.idempotent_hint),
+        ("openWorldHint", a.open_world_hint),
+    ] {
+        if let Some(hint) = hint {
+            value.insert(key.into(), json!(hint));
+        }
+    }
+    Value::Object(value)
+}
+
+/// The plugin for people.
+pub fn to_text(plugin: &Plugin) -> String {
+    let info = &plugin.info;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", info.name, info.version);
+    let _ = writeln!(out, "  {}", info.description);
+    if info.capabilities.is_empty() {
+        let _ = writeln!(out, "capabilities: none (no Kubernetes access)");
+    } else {
+        let _ = writeln!(out, "capabilities:");
+        for c in &info.capabilities {
+            let groups: Vec<String> = c
+                .api_groups
+                .iter()
+                .map(|g| {
+                    if g.is_empty() {
+                        "core".to_owned()
+                    } else {
+                        g.clone()
+                    }
+                })
+                .collect();
+            let namespaces = if c.namespaces.is_empty() {
+                "cluster-scoped".to_owned()
+            } else {
+                format!("namespaces {}", c.namespaces.join(","))
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} in {} ({namespaces})",
+                c.verbs.join(","),
+                c.resources.join(","),
+                groups.join(",")
+            );
+        }
+    }
+    let _ = writeln!(out, "tools ({}):", plugin.tools.len());
+    let width = plugin.tools.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    for tool in &plugin.tools {
+        let read_only = if tool.annotations.read_only_hint == Some(true) {
+            " [read-only]"
+        } else {
+            ""
+        };
+        let first_line = tool.description.lines().next().unwrap_or("");
+        let _ = writeln!(out, "  {:width$}  {first_line}{read_only}", tool.name);
+    }
+    out
+}
