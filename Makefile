@@ -18,7 +18,7 @@ TEST_PLUGINS_OUT := target/test-plugins
 TEST_ONLY_PLUGINS := conformance
 
 .DEFAULT_GOAL := help
-.PHONY: help build host plugins toolchain run test test-rust test-e2e env-up env-down lint fmt clean
+.PHONY: help build host plugins toolchain run test test-rust test-e2e env-up env-down bench lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test-rust: ## Unit and integration tests of the host (needs `make build`)
 test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)
 	@echo "==> tests/env/up" >&2
 	@eval "$$(tests/env/up)" && echo "==> node --test tests/e2e" >&2 && node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
+
+bench: build ## Benchmarks (criterion); see docs/benchmarks.md
+	KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) $(CARGO) bench --locked -p kube-mcp
 
 env-up: ## Start the local environment (prints its exports; see tests/README.md)
 	@tests/env/up

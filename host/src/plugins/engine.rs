@@ -15,16 +15,18 @@ pub const MAX_CONCURRENT_INSTANCES: u32 = 256;
 /// Table slots of one instance (a Rust guest needs a few thousand).
 pub const MAX_TABLE_ELEMENTS: usize = 100_000;
 
-/// Builds the engine: components, epoch interruption for deadlines, and the
-/// pooling allocator so instantiation reuses pre-reserved slots.
-pub fn new_engine() -> wasmtime::Result<Engine> {
-    let engine = Engine::new(&engine_config())?;
+/// Builds an engine from `config` (normally [`engine_config`]) and starts
+/// its epoch ticker.
+pub fn new_engine(config: &Config) -> wasmtime::Result<Engine> {
+    let engine = Engine::new(config)?;
     start_epoch_ticker(&engine);
     Ok(engine)
 }
 
-/// The engine's configuration. Compiled code depends on it, so the code
-/// cache is keyed by it too.
+/// The engine's configuration: components, epoch interruption for
+/// deadlines, and the pooling allocator so instantiation reuses
+/// pre-reserved slots. Compiled code depends on it, so the code cache is
+/// keyed by it too.
 pub fn engine_config() -> Config {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(MAX_CONCURRENT_INSTANCES)
@@ -33,7 +35,11 @@ pub fn engine_config() -> Config {
         .total_tables(MAX_CONCURRENT_INSTANCES * 4)
         .total_stacks(MAX_CONCURRENT_INSTANCES)
         .max_memory_size(usize::try_from(PLUGIN_MAX_MEMORY).unwrap_or(usize::MAX))
-        .table_elements(MAX_TABLE_ELEMENTS);
+        .table_elements(MAX_TABLE_ELEMENTS)
+        // Reset a reused slot's first pages with memset rather than
+        // madvise: small plugins then never fault their memory back in.
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(64 << 10);
     let mut config = Config::new();
     config
         .wasm_component_model(true)

@@ -14,7 +14,7 @@ use super::bindings::ToolPluginPre;
 use super::bindings::types::{PluginInfo, Tool};
 use super::cache::CodeCache;
 use super::call::{CallState, Sandbox};
-use super::engine::new_engine;
+use super::engine::{engine_config, new_engine};
 use super::guest_log::LogBudget;
 use super::plugin::Plugin;
 use crate::config::PluginSettings;
@@ -56,7 +56,19 @@ pub struct Runtime {
 impl Runtime {
     /// A runtime whose compiled code is cached in `cache_dir` (if any).
     pub fn new(settings: PluginSettings, cache_dir: Option<PathBuf>) -> wasmtime::Result<Runtime> {
-        let engine = new_engine()?;
+        Self::with_engine_config(settings, cache_dir, &engine_config())
+    }
+
+    /// A runtime on an engine configured differently, for benchmarks that
+    /// compare against a default wasmtime setup. Epoch interruption must be
+    /// on: deadlines depend on it.
+    #[doc(hidden)]
+    pub fn with_engine_config(
+        settings: PluginSettings,
+        cache_dir: Option<PathBuf>,
+        config: &wasmtime::Config,
+    ) -> wasmtime::Result<Runtime> {
+        let engine = new_engine(config)?;
         let cache = Arc::new(CodeCache::new(cache_dir, &engine));
         let mut linker = Linker::new(&engine);
         // A std guest imports WASI; it gets the interfaces backed by an

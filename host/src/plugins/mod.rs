@@ -10,7 +10,7 @@
 mod bindings;
 mod cache;
 mod call;
-mod engine;
+pub(crate) mod engine;
 mod guest_log;
 mod host;
 mod loader;
@@ -19,6 +19,7 @@ mod registry;
 
 pub use self::bindings::types;
 pub use self::call::GUEST_DIRECTORY;
+pub use self::engine::engine_config;
 pub use self::host::{DEBOUNCE, PluginHost, Reload, WatchHandle};
 pub use self::loader::{LoadError, LoadFailure, Runtime};
 pub use self::plugin::{CallFailure, Failure, Plugin};
