@@ -14,6 +14,10 @@ PLUGINS_OUT := target/plugins
 # built to target/test-plugins/<name>.wasm, never shipped.
 TEST_PLUGINS := $(filter-out greeter,$(patsubst tests/plugins/%/Cargo.toml,%,$(wildcard tests/plugins/*/Cargo.toml)))
 TEST_PLUGINS_OUT := target/test-plugins
+# Example plugins for authors: examples/<name> (package <name>-plugin),
+# built to target/examples/<name>.wasm.
+EXAMPLES := $(patsubst examples/%/Cargo.toml,%,$(wildcard examples/*/Cargo.toml))
+EXAMPLES_OUT := target/examples
 # Test-only plugins: built with the rest, never loaded by `make run`.
 TEST_ONLY_PLUGINS := conformance
 
@@ -36,8 +40,9 @@ toolchain: ## Install the plugin target and lint components if missing
 
 plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm (test plugins to target/test-plugins)
 	@echo "==> building plugins for $(PLUGIN_TARGET): $(PLUGINS) (tests: $(TEST_PLUGINS))" >&2
-	$(CARGO) build --profile plugin --locked --target $(PLUGIN_TARGET) $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS))
-	@mkdir -p $(PLUGINS_OUT) $(TEST_PLUGINS_OUT)
+	$(CARGO) build --profile plugin --locked --target $(PLUGIN_TARGET) $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS) $(addsuffix -plugin,$(EXAMPLES)))
+	@mkdir -p $(PLUGINS_OUT) $(TEST_PLUGINS_OUT) $(EXAMPLES_OUT)
+	@for e in $(EXAMPLES); do cp target/$(PLUGIN_TARGET)/plugin/$${e//-/_}_plugin.wasm $(EXAMPLES_OUT)/$$e.wasm; done
 	@for p in $(PLUGINS); do cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(PLUGINS_OUT)/$$p.wasm; done
 	@for p in $(TEST_PLUGINS); do cp target/$(PLUGIN_TARGET)/plugin/$${p//-/_}.wasm $(TEST_PLUGINS_OUT)/$$p.wasm; done
 	@# The greeter, twice: the reload tests replace one build with the other.
@@ -45,7 +50,7 @@ plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm (test plu
 	  $(CARGO) build -q --profile plugin --locked --target $(PLUGIN_TARGET) -p greeter $$([[ $$v == v2 ]] && echo --features v2); \
 	  cp target/$(PLUGIN_TARGET)/plugin/greeter.wasm $(TEST_PLUGINS_OUT)/greeter-$$v.wasm; \
 	done
-	@for f in $(PLUGINS_OUT)/*.wasm $(TEST_PLUGINS_OUT)/*.wasm; do printf '    %-40s %8d bytes\n' "$$f" "$$(stat -c %s "$$f")" >&2; done
+	@for f in $(PLUGINS_OUT)/*.wasm $(TEST_PLUGINS_OUT)/*.wasm $(EXAMPLES_OUT)/*.wasm; do printf '    %-40s %8d bytes\n' "$$f" "$$(stat -c %s "$$f")" >&2; done
 
 run: build ## Run the server with the first-party plugins (see README)
 	@PLUGINS_OUT=$(PLUGINS_OUT) TEST_ONLY_PLUGINS="$(TEST_ONLY_PLUGINS)" scripts/run
@@ -54,7 +59,7 @@ test: build lint test-rust test-e2e ## Run every test (what CI runs)
 
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
-	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
+	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) KUBE_MCP_TEST_EXAMPLES=$(CURDIR)/$(EXAMPLES_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
 
 test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)
 	@echo "==> tests/env/up" >&2
@@ -75,7 +80,7 @@ lint: toolchain ## rustfmt and clippy (warnings are errors)
 	@echo "==> clippy: host" >&2
 	$(CARGO) clippy --release --locked -p kube-mcp --all-targets -- -D warnings
 	@echo "==> clippy: plugins and SDK ($(PLUGIN_TARGET))" >&2
-	$(CARGO) clippy --profile plugin --locked --target $(PLUGIN_TARGET) -p kube-mcp-plugin -p greeter $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS)) -- -D warnings
+	$(CARGO) clippy --profile plugin --locked --target $(PLUGIN_TARGET) -p kube-mcp-plugin -p greeter $(addprefix -p ,$(PLUGINS) $(TEST_PLUGINS) $(addsuffix -plugin,$(EXAMPLES))) -- -D warnings
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

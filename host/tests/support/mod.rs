@@ -233,6 +233,11 @@ pub fn built_test_plugin(name: &str) -> std::path::PathBuf {
     built("KUBE_MCP_TEST_ONLY_PLUGINS", "../target/test-plugins", name)
 }
 
+/// Where `make build` puts the example plugins.
+pub fn built_example(name: &str) -> std::path::PathBuf {
+    built("KUBE_MCP_TEST_EXAMPLES", "../target/examples", name)
+}
+
 fn built(variable: &str, default: &str, name: &str) -> std::path::PathBuf {
     let dir = std::env::var_os(variable)
         .map(std::path::PathBuf::from)

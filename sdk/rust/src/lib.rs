@@ -7,18 +7,38 @@
 //! ```ignore
 //! use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 //! use kube_mcp_plugin::types::*;
+//! use kube_mcp_plugin::{parse_args, tool};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct GreetArgs {
+//!     /// Who to greet.
+//!     name: String,
+//! }
 //!
 //! struct MyPlugin;
 //!
 //! impl Guest for MyPlugin {
 //!     fn describe() -> PluginInfo { /* name, version, capabilities */ }
-//!     fn tools() -> Vec<Tool> { /* names, schemas, annotations */ }
-//!     fn call_tool(name: String, arguments: String, caller: Caller)
-//!         -> Result<CallResult, CallError> { /* ... */ }
+//!     fn tools() -> Vec<Tool> {
+//!         vec![tool::<GreetArgs>("greet", "Greets someone.").read_only().build()]
+//!     }
+//!     fn call_tool(name: String, arguments: String, _caller: Caller)
+//!         -> Result<CallResult, CallError> {
+//!         match name.as_str() {
+//!             "greet" => {
+//!                 let args: GreetArgs = parse_args(&arguments)?;
+//!                 Ok(CallResult::text(format!("Hello, {}!", args.name)))
+//!             }
+//!             _ => Err(CallError::UnknownTool(name)),
+//!         }
+//!     }
 //! }
 //!
 //! kube_mcp_plugin::export!(MyPlugin);
 //! ```
+//!
+//! [`examples/hello`](https://github.com/kube-mcp/kube-mcp/tree/main/examples/hello)
+//! is a complete plugin.
 //!
 //! Build with `cargo build --release --target wasm32-wasip2` and drop the
 //! `.wasm` into the server's plugins directory.
@@ -30,6 +50,12 @@ wit_bindgen::generate!({
     export_macro_name: "export",
     default_bindings_module: "kube_mcp_plugin",
 });
+
+mod args;
+mod builder;
+
+pub use args::{NoArgs, parse_args, schema_of};
+pub use builder::{ToolBuilder, tool};
 
 /// The shared types of the WIT package, under a short path.
 pub use kube_mcp::plugin::types;
