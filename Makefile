@@ -66,7 +66,7 @@ test-e2e: ## End-to-end tests against the local control plane and IdPs (starts t
 	@eval "$$(tests/env/up)" && echo "==> node --test tests/e2e" >&2 && node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 
 bench: build ## Benchmarks (criterion); see docs/benchmarks.md
-	KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) $(CARGO) bench --locked -p kube-mcp
+	KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) KUBE_MCP_TEST_EXAMPLES=$(CURDIR)/$(EXAMPLES_OUT) $(CARGO) bench --locked -p kube-mcp
 
 env-up: ## Start the local environment (prints its exports; see tests/README.md)
 	@tests/env/up
