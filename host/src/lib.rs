@@ -9,6 +9,7 @@ pub mod config;
 pub mod health;
 pub mod inspect;
 pub mod plugins;
+pub mod policy;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::layer::{Layer, RawDirectory, RawLimits, RawOverride, RawPluginSettings};
+use super::layer::{Layer, RawCapability, RawDirectory, RawLimits, RawOverride, RawPluginSettings};
 use super::values::ListValue;
 use super::{ConfigError, Origin, Sourced};
 
@@ -91,6 +91,18 @@ struct PluginsSection {
     /// Plugin name → what differs for that plugin.
     #[serde(default)]
     overrides: std::collections::BTreeMap<String, OverrideSection>,
+    /// Plugin name → the Kubernetes capabilities the operator grants it.
+    #[serde(default)]
+    grants: std::collections::BTreeMap<String, Vec<CapabilitySection>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CapabilitySection {
+    verbs: Option<ListValue>,
+    api_groups: Option<ListValue>,
+    resources: Option<ListValue>,
+    namespaces: Option<ListValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,7 +206,35 @@ impl FileSettings {
                 output: scalar(section.output, &format!("{prefix}.output")),
             }
         };
+        let grants = self
+            .plugins
+            .grants
+            .into_iter()
+            .map(|(name, capabilities)| {
+                let raw = capabilities
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let prefix = format!("plugins.grants.{name}[{i}]");
+                        RawCapability {
+                            at: at(&prefix),
+                            verbs: list(c.verbs, &format!("{prefix}.verbs")),
+                            api_groups: c.api_groups.map(|l| {
+                                Sourced::new(
+                                    l.into_vec_keeping_empty(),
+                                    at(&format!("{prefix}.apiGroups")),
+                                )
+                            }),
+                            resources: list(c.resources, &format!("{prefix}.resources")),
+                            namespaces: list(c.namespaces, &format!("{prefix}.namespaces")),
+                        }
+                    })
+                    .collect();
+                (name, raw)
+            })
+            .collect();
         let plugin_settings = RawPluginSettings {
+            grants,
             limits: limits(self.plugins.limits, "plugins.limits"),
             overrides: self
                 .plugins

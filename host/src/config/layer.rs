@@ -55,9 +55,20 @@ pub struct RawDirectory {
     pub path: Option<Sourced<String>>,
 }
 
+/// One granted capability as written.
+#[derive(Debug)]
+pub struct RawCapability {
+    pub at: Origin,
+    pub verbs: Option<Sourced<Vec<String>>>,
+    pub api_groups: Option<Sourced<Vec<String>>>,
+    pub resources: Option<Sourced<Vec<String>>>,
+    pub namespaces: Option<Sourced<Vec<String>>>,
+}
+
 /// The `plugins` settings beyond the directory, as written in the file.
 #[derive(Debug, Default)]
 pub struct RawPluginSettings {
+    pub grants: std::collections::BTreeMap<String, Vec<RawCapability>>,
     pub limits: RawLimits,
     pub overrides: std::collections::BTreeMap<String, RawOverride>,
 }

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::layer::{RawLimits, RawOverride, RawPluginSettings};
+use super::layer::{RawCapability, RawLimits, RawOverride, RawPluginSettings};
 use super::values::{parse_duration, parse_size};
 use super::{ConfigError, Sourced};
+use crate::policy::grants::{Capability, VERBS};
 
 /// Limits of one plugin call. Defaults are deliberately tight: a tool that
 /// needs more gets it by name, in `plugins.overrides`.
@@ -52,11 +53,13 @@ pub struct PluginOverride {
     pub directory: Option<DirectoryGrant>,
 }
 
-/// Resolved `plugins.limits` and `plugins.overrides`.
+/// Resolved `plugins.limits`, `plugins.overrides` and `plugins.grants`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PluginSettings {
     pub limits: PluginLimits,
     pub overrides: BTreeMap<String, PluginOverride>,
+    /// Plugin name → Kubernetes capabilities granted. No entry, no access.
+    pub grants: BTreeMap<String, Vec<Capability>>,
 }
 
 impl PluginSettings {
@@ -73,6 +76,11 @@ impl PluginSettings {
         self.overrides.get(plugin)?.directory.as_ref()
     }
 
+    /// The Kubernetes capabilities granted to `plugin` (none when absent).
+    pub fn grants_for(&self, plugin: &str) -> &[Capability] {
+        self.grants.get(plugin).map_or(&[], Vec::as_slice)
+    }
+
     pub(super) fn resolve(raw: RawPluginSettings) -> Result<PluginSettings, ConfigError> {
         let limits = resolve_limits(raw.limits, PluginLimits::default())?;
         let overrides = raw
@@ -80,7 +88,22 @@ impl PluginSettings {
             .into_iter()
             .map(|(name, o)| Ok((name.clone(), resolve_override(&name, o, limits)?)))
             .collect::<Result<_, ConfigError>>()?;
-        Ok(PluginSettings { limits, overrides })
+        let grants = raw
+            .grants
+            .into_iter()
+            .map(|(name, capabilities)| {
+                let resolved = capabilities
+                    .into_iter()
+                    .map(resolve_capability)
+                    .collect::<Result<_, _>>()?;
+                Ok((name, resolved))
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(PluginSettings {
+            limits,
+            overrides,
+            grants,
+        })
     }
 }
 
@@ -119,6 +142,51 @@ fn resolve_limits(raw: RawLimits, base: PluginLimits) -> Result<PluginLimits, Co
         timeout: timeout.map_or(base.timeout, |t| t.value),
         memory_bytes: memory.map_or(base.memory_bytes, |m| m.value),
         output_bytes: output.map_or(base.output_bytes, |o| o.value),
+    })
+}
+
+fn resolve_capability(raw: RawCapability) -> Result<Capability, ConfigError> {
+    let required = |list: Option<Sourced<Vec<String>>>, what: &str| match list {
+        Some(list) if list.value.is_empty() => Err(ConfigError::Invalid {
+            origin: list.origin,
+            message: format!("must list at least one {what} (or '*')"),
+        }),
+        Some(list) => Ok(list),
+        None => Err(ConfigError::Invalid {
+            origin: raw.at.clone(),
+            message: format!("missing {what}s (use '*' for all)"),
+        }),
+    };
+    let verbs = required(raw.verbs, "verb")?.try_map(|verbs| {
+        match verbs
+            .iter()
+            .find(|v| *v != "*" && !VERBS.contains(&v.as_str()))
+        {
+            Some(bad) => Err(format!(
+                "unknown verb '{bad}' (expected {} or '*')",
+                VERBS.join(", ")
+            )),
+            None => Ok(verbs),
+        }
+    })?;
+    // The core group is "", which a comma list cannot express; a YAML list can.
+    let api_groups = match raw.api_groups {
+        Some(groups) => groups.value,
+        None => {
+            return Err(ConfigError::Invalid {
+                origin: raw.at,
+                message: "missing apiGroups (\"\" is the core group, '*' all)".into(),
+            });
+        }
+    };
+    let resources = required(raw.resources, "resource")?.value;
+    // Absent namespaces: cluster-scoped resources only.
+    let namespaces = raw.namespaces.map(|n| n.value).unwrap_or_default();
+    Ok(Capability {
+        verbs: verbs.value,
+        api_groups,
+        resources,
+        namespaces,
     })
 }
 
@@ -229,6 +297,37 @@ mod tests {
             err.contains("/nonexistent is not an existing directory"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn grants_are_parsed_and_checked() {
+        let s = settings(
+            "plugins:\n  grants:\n    kube-core:\n      - {verbs: [get, list], apiGroups: [\"\", apps], resources: [pods, deployments], namespaces: [\"*\"]}\n      - {verbs: [get], apiGroups: [\"\"], resources: [nodes]}\n",
+        )
+        .unwrap();
+        let grants = s.grants_for("kube-core");
+        assert_eq!(grants.len(), 2);
+        assert_eq!(grants[0].api_groups, vec!["", "apps"]);
+        assert!(grants[1].namespaces.is_empty(), "cluster-scoped only");
+        assert!(s.grants_for("other").is_empty(), "no entry, no access");
+
+        let err = settings("plugins:\n  grants:\n    x:\n      - {verbs: [get, nuke], apiGroups: [\"\"], resources: [pods]}\n")
+            .unwrap_err();
+        assert!(
+            err.starts_with("key 'plugins.grants.x[0].verbs' in c.yaml: unknown verb 'nuke'"),
+            "{err}"
+        );
+        let err =
+            settings("plugins:\n  grants:\n    x:\n      - {verbs: [get], resources: [pods]}\n")
+                .unwrap_err();
+        assert!(
+            err.starts_with("key 'plugins.grants.x[0]' in c.yaml: missing apiGroups"),
+            "{err}"
+        );
+        let err = settings("plugins:\n  grants:\n    x:\n      - {verbs: [get], apiGroups: [\"\"], resources: []}\n").unwrap_err();
+        assert!(err.contains("plugins.grants.x[0].resources"), "{err}");
+        let err = settings("plugins:\n  grants:\n    x:\n      - {verb: [get]}\n").unwrap_err();
+        assert!(err.contains("unknown field `verb`"), "{err}");
     }
 
     #[test]

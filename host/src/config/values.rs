@@ -184,6 +184,15 @@ impl ListValue {
             ListValue::Comma(s) => comma_list(&s),
         }
     }
+
+    /// Like [`Self::into_vec`], but a sequence keeps empty items: in
+    /// `apiGroups`, `""` is the core group.
+    pub fn into_vec_keeping_empty(self) -> Vec<String> {
+        match self {
+            ListValue::Items(items) => items.into_iter().map(|i| i.trim().to_owned()).collect(),
+            ListValue::Comma(s) => comma_list(&s),
+        }
+    }
 }
 
 pub fn parse_bool(s: &str) -> Result<bool, String> {

@@ -123,6 +123,14 @@ impl Runtime {
             .await
             .map_err(|e: wasmtime::Error| LoadError::Describe(one_line(&e)))?;
         check_description(&info, &tools).map_err(LoadError::Invalid)?;
+        if !info.capabilities.is_empty() && self.settings.grants_for(&info.name).is_empty() {
+            tracing::warn!(
+                plugin = %info.name,
+                requested = info.capabilities.len(),
+                "the plugin requests Kubernetes access but plugins.grants has no entry for it: \
+                 every Kubernetes call it makes will be denied"
+            );
+        }
 
         let sandbox = self.sandbox(&info.name);
         Ok(Plugin::new(

@@ -1,0 +1,6 @@
+//! Access decisions as pure functions over data: easy to test, easy to read.
+//!
+//! - [`grants`]: what a plugin may do in Kubernetes — what it requested
+//!   intersected with what the operator granted.
+
+pub mod grants;
