@@ -48,6 +48,7 @@ async fn load(directory: Option<DirectoryGrant>) -> (Arc<Registry>, tempfile::Te
                 directory,
             },
         )]),
+        ..PluginSettings::default()
     };
     let runtime = Runtime::new(settings, None).unwrap();
     let report = PluginHost::new(runtime, dir.path().into())
