@@ -5,17 +5,10 @@ mod support;
 use std::path::Path;
 
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::types::{CallError, Caller, Content, ResourceContents};
+use kube_mcp::plugins::types::{CallError, Content, ResourceContents};
 use kube_mcp::plugins::{LoadError, PluginHost, Runtime};
 
-fn caller() -> Caller {
-    Caller {
-        subject: "tester".into(),
-        username: None,
-        groups: Vec::new(),
-        scopes: Vec::new(),
-    }
-}
+use support::caller;
 
 fn copy_conformance(dir: &Path, as_name: &str) {
     std::fs::copy(support::built_plugin("conformance"), dir.join(as_name)).unwrap();

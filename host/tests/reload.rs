@@ -9,20 +9,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::types::{CallResult, Caller, Content};
+use kube_mcp::plugins::types::{CallResult, Content};
 use kube_mcp::plugins::{LoadError, PluginHost, Registry, Runtime};
 
 /// Generous: watching and compiling on a small shared machine.
 const CHANGE_LIMIT: Duration = Duration::from_secs(30);
 
-fn caller() -> Caller {
-    Caller {
-        subject: "tester".into(),
-        username: None,
-        groups: Vec::new(),
-        scopes: Vec::new(),
-    }
-}
+use support::caller;
 
 fn greeter(version: &str) -> std::path::PathBuf {
     support::built_test_plugin(&format!("greeter-{version}"))

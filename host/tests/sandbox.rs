@@ -9,17 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSettings};
-use kube_mcp::plugins::types::{CallResult, Caller, Content};
+use kube_mcp::plugins::types::{CallResult, Content};
 use kube_mcp::plugins::{Failure, Plugin, PluginHost, Registry, Runtime};
 
-fn caller() -> Caller {
-    Caller {
-        subject: "tester".into(),
-        username: None,
-        groups: Vec::new(),
-        scopes: Vec::new(),
-    }
-}
+use support::caller;
 
 const HOSTILE_LIMITS: PluginLimits = PluginLimits {
     timeout: Duration::from_secs(1),

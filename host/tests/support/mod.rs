@@ -250,3 +250,13 @@ fn built(variable: &str, default: &str, name: &str) -> std::path::PathBuf {
     );
     path
 }
+
+/// The caller identity tests pass to plugin calls.
+pub fn caller() -> kube_mcp::plugins::types::Caller {
+    kube_mcp::plugins::types::Caller {
+        subject: "tester".into(),
+        username: None,
+        groups: Vec::new(),
+        scopes: Vec::new(),
+    }
+}

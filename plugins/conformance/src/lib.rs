@@ -8,16 +8,14 @@
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 use kube_mcp_plugin::types::{
     BinaryContent, CallError, CallResult, Caller, Content, EmbeddedResource, PluginInfo,
-    ResourceContents, Tool, ToolAnnotations,
+    ResourceContents, Tool,
 };
+use kube_mcp_plugin::{NoArgs, tool};
 
 /// A 1×1 red PNG, as the suite expects from `test_image_content`.
 const RED_PIXEL_PNG: &[u8] = include_bytes!("../assets/red-pixel.png");
 /// A minimal WAV file, as the suite expects from `test_audio_content`.
 const SILENCE_WAV: &[u8] = include_bytes!("../assets/silence.wav");
-
-/// An object schema without properties: the tool takes no arguments.
-const NO_ARGUMENTS: &str = r#"{"type":"object","properties":{}}"#;
 
 struct Conformance;
 
@@ -34,14 +32,7 @@ impl Guest for Conformance {
     fn tools() -> Vec<Tool> {
         TOOLS
             .iter()
-            .map(|(name, description)| Tool {
-                name: (*name).into(),
-                title: None,
-                description: (*description).into(),
-                input_schema: NO_ARGUMENTS.into(),
-                output_schema: None,
-                annotations: ToolAnnotations::none(),
-            })
+            .map(|(name, description)| tool::<NoArgs>(name, description).build())
             .collect()
     }
 

@@ -2,7 +2,8 @@
 //! file is replaced under a running server.
 
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
-use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool, ToolAnnotations};
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool};
+use kube_mcp_plugin::{NoArgs, tool};
 
 #[cfg(not(feature = "v2"))]
 const VERSION: &str = "v1";
@@ -24,13 +25,13 @@ impl Guest for Greeter {
     fn tools() -> Vec<Tool> {
         ["greet", "slow_greet"]
             .into_iter()
-            .map(|name| Tool {
-                name: name.into(),
-                title: None,
-                description: "Answers with the build's version (slow_greet after ~300 ms).".into(),
-                input_schema: r#"{"type":"object"}"#.into(),
-                output_schema: None,
-                annotations: ToolAnnotations::read_only(),
+            .map(|name| {
+                tool::<NoArgs>(
+                    name,
+                    "Answers with the build's version (slow_greet after ~300 ms).",
+                )
+                .read_only()
+                .build()
             })
             .collect()
     }

@@ -5,7 +5,8 @@ use std::hint::black_box;
 use std::io::Write;
 
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
-use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool, ToolAnnotations};
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool};
+use kube_mcp_plugin::{NoArgs, tool};
 
 struct Hostile;
 
@@ -48,14 +49,7 @@ impl Guest for Hostile {
     fn tools() -> Vec<Tool> {
         TOOLS
             .iter()
-            .map(|(name, description)| Tool {
-                name: (*name).into(),
-                title: None,
-                description: (*description).into(),
-                input_schema: r#"{"type":"object"}"#.into(),
-                output_schema: None,
-                annotations: ToolAnnotations::none(),
-            })
+            .map(|(name, description)| tool::<NoArgs>(name, description).build())
             .collect()
     }
 
