@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use kube_mcp::config::PluginSettings;
 use kube_mcp::plugins::types::Caller;
-use kube_mcp::plugins::{Plugin, PluginHost, Runtime};
+use kube_mcp::plugins::{CallContext, Plugin, PluginHost, Runtime};
 
 fn greeter() -> PathBuf {
     let dir = std::env::var_os("KUBE_MCP_TEST_ONLY_PLUGINS")
@@ -43,12 +43,12 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let caller = Caller {
+    let caller = CallContext::new(Caller {
         subject: "bench".into(),
         username: None,
         groups: Vec::new(),
         scopes: Vec::new(),
-    };
+    });
 
     let ours = load(&rt, Runtime::new(PluginSettings::default(), None).unwrap());
     let mut default_config = wasmtime::Config::new();

@@ -8,8 +8,6 @@ use kube_mcp::config::PluginSettings;
 use kube_mcp::plugins::types::{CallError, Content, ResourceContents};
 use kube_mcp::plugins::{LoadError, PluginHost, Runtime};
 
-use support::caller;
-
 fn copy_conformance(dir: &Path, as_name: &str) {
     std::fs::copy(support::built_plugin("conformance"), dir.join(as_name)).unwrap();
 }
@@ -109,7 +107,7 @@ async fn tools_are_described_and_called_in_the_sandbox() {
     assert_eq!(schema["type"], "object");
 
     let result = plugin
-        .call_tool("test_simple_text", "{}", &caller())
+        .call_tool("test_simple_text", "{}", &support::context())
         .await
         .unwrap()
         .unwrap();
@@ -118,7 +116,7 @@ async fn tools_are_described_and_called_in_the_sandbox() {
         if t.text == "This is a simple text response for testing."));
 
     let result = plugin
-        .call_tool("test_image_content", "{}", &caller())
+        .call_tool("test_image_content", "{}", &support::context())
         .await
         .unwrap()
         .unwrap();
@@ -129,7 +127,7 @@ async fn tools_are_described_and_called_in_the_sandbox() {
     assert!(image.data.starts_with(b"\x89PNG\r\n\x1a\n"));
 
     let result = plugin
-        .call_tool("test_multiple_content_types", "{}", &caller())
+        .call_tool("test_multiple_content_types", "{}", &support::context())
         .await
         .unwrap()
         .unwrap();
@@ -141,14 +139,14 @@ async fn tools_are_described_and_called_in_the_sandbox() {
     assert!(matches!(&resource.contents, ResourceContents::Text(t) if t.contains("123")));
 
     let result = plugin
-        .call_tool("test_error_handling", "{}", &caller())
+        .call_tool("test_error_handling", "{}", &support::context())
         .await
         .unwrap()
         .unwrap();
     assert!(result.is_error);
 
     let refused = plugin
-        .call_tool("no_such_tool", "{}", &caller())
+        .call_tool("no_such_tool", "{}", &support::context())
         .await
         .unwrap();
     assert!(matches!(refused, Err(CallError::UnknownTool(name)) if name == "no_such_tool"));
@@ -182,7 +180,7 @@ async fn a_warm_cache_means_no_compilation() {
     let (plugin, _) = registry.tool("test_simple_text").unwrap();
     assert!(
         !plugin
-            .call_tool("test_simple_text", "{}", &caller())
+            .call_tool("test_simple_text", "{}", &support::context())
             .await
             .unwrap()
             .unwrap()

@@ -15,8 +15,6 @@ use kube_mcp::plugins::{LoadError, PluginHost, Registry, Runtime};
 /// Generous: watching and compiling on a small shared machine.
 const CHANGE_LIMIT: Duration = Duration::from_secs(30);
 
-use support::caller;
-
 fn greeter(version: &str) -> std::path::PathBuf {
     support::built_test_plugin(&format!("greeter-{version}"))
 }
@@ -53,7 +51,7 @@ async fn call(registry: &Registry, tool: &str) -> String {
         .unwrap_or_else(|| panic!("no tool {tool}"));
     text(
         &plugin
-            .call_tool(tool, "{}", &caller())
+            .call_tool(tool, "{}", &support::context())
             .await
             .unwrap()
             .unwrap(),
@@ -86,7 +84,10 @@ async fn add_replace_and_remove_while_calls_run() {
             while !stop.load(Ordering::Relaxed) {
                 let registry = host.registry();
                 let (plugin, _) = registry.tool("test_simple_text").unwrap();
-                match plugin.call_tool("test_simple_text", "{}", &caller()).await {
+                match plugin
+                    .call_tool("test_simple_text", "{}", &support::context())
+                    .await
+                {
                     Ok(Ok(_)) => served.fetch_add(1, Ordering::Relaxed),
                     _ => failed.fetch_add(1, Ordering::Relaxed),
                 };

@@ -4,15 +4,21 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSettings};
-use kube_mcp::plugins::types::{CallResult, Content};
-use kube_mcp::plugins::{Failure, Plugin, PluginHost, Registry, Runtime};
-
-use support::caller;
+use kube_mcp::plugins::client::{
+    ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
+};
+use kube_mcp::plugins::kubernetes::{ApiResource, Error, Operation, ServerVersion};
+use kube_mcp::plugins::types::{CallResult, Caller, Content};
+use kube_mcp::plugins::{
+    BoxFuture, CallContext, ClientPeer, Cluster, Failure, NoCluster, Plugin, PluginHost, Registry,
+    Runtime,
+};
+use kube_mcp::policy::grants::Capability;
 
 const HOSTILE_LIMITS: PluginLimits = PluginLimits {
     timeout: Duration::from_secs(1),
@@ -21,6 +27,15 @@ const HOSTILE_LIMITS: PluginLimits = PluginLimits {
 };
 
 async fn load(directory: Option<DirectoryGrant>) -> (Arc<Registry>, tempfile::TempDir) {
+    load_with(directory, Arc::new(NoCluster)).await
+}
+
+/// Loads the conformance and hostile plugins; `hostile` is granted get and
+/// list on pods in namespace `demo` of `cluster`.
+async fn load_with(
+    directory: Option<DirectoryGrant>,
+    cluster: Arc<dyn Cluster>,
+) -> (Arc<Registry>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         support::built_plugin("conformance"),
@@ -41,9 +56,17 @@ async fn load(directory: Option<DirectoryGrant>) -> (Arc<Registry>, tempfile::Te
                 directory,
             },
         )]),
-        ..PluginSettings::default()
+        grants: BTreeMap::from([(
+            "hostile".to_owned(),
+            vec![Capability {
+                verbs: vec!["get".into(), "list".into()],
+                api_groups: vec!["".into()],
+                resources: vec!["pods".into()],
+                namespaces: vec!["demo".into()],
+            }],
+        )]),
     };
-    let runtime = Runtime::new(settings, None).unwrap();
+    let runtime = Runtime::new(settings, None).unwrap().with_cluster(cluster);
     let report = PluginHost::new(runtime, dir.path().into())
         .reload()
         .await
@@ -64,10 +87,15 @@ fn text(result: &CallResult) -> &str {
 }
 
 async fn call(registry: &Registry, tool: &str) -> Result<CallResult, Failure> {
-    match plugin(registry, tool)
-        .call_tool(tool, "{}", &caller())
-        .await
-    {
+    call_from(registry, tool, support::context()).await
+}
+
+async fn call_from(
+    registry: &Registry,
+    tool: &str,
+    context: CallContext,
+) -> Result<CallResult, Failure> {
+    match plugin(registry, tool).call_tool(tool, "{}", &context).await {
         Ok(Ok(result)) => Ok(result),
         Ok(Err(e)) => panic!("{tool}: call error {e:?}"),
         Err(e) => {
@@ -94,7 +122,10 @@ async fn each_misbehaviour_fails_alone_while_a_good_plugin_keeps_serving() {
         async move {
             while !stop.load(Ordering::Relaxed) {
                 let good = plugin(&registry, "test_simple_text");
-                match good.call_tool("test_simple_text", "{}", &caller()).await {
+                match good
+                    .call_tool("test_simple_text", "{}", &support::context())
+                    .await
+                {
                     Ok(Ok(r)) if !r.is_error => served.fetch_add(1, Ordering::Relaxed),
                     _ => failed.fetch_add(1, Ordering::Relaxed),
                 };
@@ -142,7 +173,7 @@ async fn each_misbehaviour_fails_alone_while_a_good_plugin_keeps_serving() {
 async fn the_failure_messages_name_plugin_and_limit() {
     let (registry, _dir) = load(None).await;
     let error = plugin(&registry, "spin")
-        .call_tool("spin", "{}", &caller())
+        .call_tool("spin", "{}", &support::context())
         .await
         .unwrap_err();
     assert_eq!(
@@ -150,7 +181,7 @@ async fn the_failure_messages_name_plugin_and_limit() {
         "plugin 'hostile' exceeded its 1s time limit"
     );
     let error = plugin(&registry, "hog_memory")
-        .call_tool("hog_memory", "{}", &caller())
+        .call_tool("hog_memory", "{}", &support::context())
         .await
         .unwrap_err();
     assert_eq!(
@@ -219,5 +250,180 @@ async fn flooding_stdout_does_not_fail_the_call() {
     assert_eq!(
         text(&call(&registry, "flood_stdout").await.unwrap()),
         "flooded"
+    );
+}
+
+/// Records the operations that reach it and answers each with an empty list.
+#[derive(Default)]
+struct RecordingCluster(Mutex<Vec<Operation>>);
+
+impl Cluster for RecordingCluster {
+    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+        Box::pin(async { Err(Error::Unavailable("not recorded".into())) })
+    }
+
+    fn send<'a>(
+        &'a self,
+        _plugin: &'a str,
+        _caller: &'a Caller,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<String, Error>> {
+        self.0.lock().unwrap().push(operation);
+        Box::pin(async { Ok(r#"{"kind":"PodList","items":[]}"#.into()) })
+    }
+}
+
+#[tokio::test]
+async fn kubernetes_calls_outside_the_grant_are_denied_before_any_request() {
+    let cluster = Arc::new(RecordingCluster::default());
+    let (registry, _dir) = load_with(None, cluster.clone()).await;
+
+    let secrets = call(&registry, "read_secrets").await.unwrap();
+    assert!(secrets.is_error, "{secrets:?}");
+    assert_eq!(
+        text(&secrets),
+        "denied by grant: list on secrets in namespace kube-system is not allowed for this \
+         plugin (the plugin did not request this capability)"
+    );
+    let elsewhere = call(&registry, "list_pods_elsewhere").await.unwrap();
+    assert!(elsewhere.is_error, "{elsewhere:?}");
+    assert!(
+        text(&elsewhere).ends_with("(the operator did not grant this capability to the plugin)"),
+        "{elsewhere:?}"
+    );
+    let granted = call(&registry, "list_pods_granted").await.unwrap();
+    assert_eq!(text(&granted), r#"{"kind":"PodList","items":[]}"#);
+
+    let sent = cluster.0.lock().unwrap();
+    assert_eq!(sent.len(), 1, "only the granted request was sent: {sent:?}");
+    let Operation::List { r#type, options } = &sent[0] else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(
+        (r#type.resource.as_str(), options.namespace.as_deref()),
+        ("pods", Some("demo"))
+    );
+}
+
+#[tokio::test]
+async fn without_a_cluster_granted_calls_are_unavailable() {
+    let (registry, _dir) = load(None).await;
+    let result = call(&registry, "list_pods_granted").await.unwrap();
+    assert!(result.is_error);
+    assert_eq!(
+        text(&result),
+        "the cluster is unavailable: this server has no Kubernetes cluster configured"
+    );
+}
+
+/// One progress report: progress, total, message.
+type Report = (f64, Option<f64>, Option<String>);
+
+/// A client that supports elicitation and answers with `answer` (or never).
+struct TestClient {
+    answer: Option<Elicitation>,
+    progress: Mutex<Vec<Report>>,
+}
+
+impl ClientPeer for TestClient {
+    fn capabilities(&self) -> ClientCapabilities {
+        ClientCapabilities {
+            elicitation: true,
+            sampling: false,
+        }
+    }
+
+    fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
+        self.progress
+            .lock()
+            .unwrap()
+            .push((progress, total, message));
+    }
+
+    fn elicit(
+        &self,
+        _message: String,
+        _schema: serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'_, Result<Elicitation, ClientError>> {
+        let answer = self.answer.clone();
+        Box::pin(async move {
+            match answer {
+                Some(answer) => Ok(answer),
+                None => std::future::pending().await,
+            }
+        })
+    }
+
+    fn create_message(
+        &self,
+        _request: SamplingRequest,
+    ) -> BoxFuture<'_, Result<SamplingResponse, ClientError>> {
+        Box::pin(async { Err(ClientError::Unsupported) })
+    }
+}
+
+fn client(answer: Option<Elicitation>) -> Arc<TestClient> {
+    Arc::new(TestClient {
+        answer,
+        progress: Mutex::default(),
+    })
+}
+
+#[tokio::test]
+async fn a_plugin_reaches_its_own_client_and_no_further_than_its_deadline() {
+    let (registry, _dir) = load(None).await;
+
+    let alone = call(&registry, "ask_client").await.unwrap();
+    assert_eq!(
+        text(&alone),
+        "ClientError::Unsupported",
+        "no client, no elicitation"
+    );
+
+    let accepting = client(Some(Elicitation::Accept(r#"{"confirm":true}"#.into())));
+    let answered = call_from(
+        &registry,
+        "ask_client",
+        support::context().with_client(accepting),
+    )
+    .await
+    .unwrap();
+    assert_eq!(text(&answered), r#"accepted: {"confirm":true}"#);
+
+    // A client that never answers cannot hold the call past its deadline:
+    // the wait ends there, and the call with it.
+    let silent = client(None);
+    let waited = call_from(
+        &registry,
+        "ask_client",
+        support::context().with_client(silent),
+    )
+    .await;
+    assert_eq!(
+        waited.unwrap_err(),
+        Failure::Timeout(HOSTILE_LIMITS.timeout)
+    );
+
+    let watching = client(None);
+    let reported = call_from(
+        &registry,
+        "report_progress",
+        support::context().with_client(watching.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(text(&reported), "reported");
+    let progress = watching.progress.lock().unwrap();
+    assert_eq!(
+        progress.as_slice(),
+        &[
+            (1.0, Some(3.0), Some("step 1".to_owned())),
+            (2.0, Some(3.0), Some("step 2".to_owned())),
+            (3.0, Some(3.0), Some("step 3".to_owned())),
+        ]
     );
 }

@@ -34,7 +34,11 @@ async fn call(registry: &Registry, tool: &str, arguments: &str) -> Result<CallRe
         .tool(tool)
         .unwrap()
         .0
-        .call_tool(tool, arguments, &caller)
+        .call_tool(
+            tool,
+            arguments,
+            &kube_mcp::plugins::CallContext::new(caller),
+        )
         .await
         .unwrap()
 }

@@ -7,8 +7,10 @@ use std::time::Instant;
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
+use super::context::CallContext;
 use super::engine::MAX_TABLE_ELEMENTS;
 use super::guest_log::{GuestLog, LogBudget, Stream};
+use super::kubernetes::KubeAccess;
 use crate::config::{DirectoryGrant, PluginLimits};
 
 /// Caps on wasm structures; generous for any real guest, bounded for a
@@ -27,6 +29,8 @@ pub struct Sandbox {
     pub limits: PluginLimits,
     pub directory: Option<DirectoryGrant>,
     pub log_budget: Arc<LogBudget>,
+    /// What the plugin may do in the cluster.
+    pub kube: KubeAccess,
 }
 
 /// Which limit stopped a call, recorded when it is hit so the error can say
@@ -45,6 +49,11 @@ pub struct CallState {
     table: ResourceTable,
     memory_bytes: usize,
     pub limit_hit: Option<LimitHit>,
+    /// Who is calling, and the client to talk back to.
+    pub context: CallContext,
+    pub kube: KubeAccess,
+    /// When the call must be over; host functions that wait honour it too.
+    pub deadline: Instant,
     /// A scratch directory lives as long as the call.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -108,6 +117,7 @@ impl CallState {
     pub fn new_store(
         engine: &wasmtime::Engine,
         sandbox: &Sandbox,
+        context: CallContext,
     ) -> wasmtime::Result<Store<Self>> {
         let mut wasi = WasiCtx::builder();
         wasi.stdout(GuestLog::new(
@@ -134,12 +144,16 @@ impl CallState {
                 scratch = Some(dir);
             }
         }
+        let deadline = Instant::now() + sandbox.limits.timeout;
         let state = CallState {
             plugin: sandbox.plugin.clone(),
             wasi: wasi.build(),
             table: ResourceTable::new(),
             memory_bytes: usize::try_from(sandbox.limits.memory_bytes).unwrap_or(usize::MAX),
             limit_hit: None,
+            context,
+            kube: sandbox.kube.clone(),
+            deadline,
             _scratch: scratch,
         };
         let mut store = Store::new(engine, state);
@@ -147,7 +161,6 @@ impl CallState {
         // Every epoch tick, guest code yields to the async executor (so a
         // spinning plugin cannot hold a worker thread) until the deadline,
         // where the call is interrupted.
-        let deadline = Instant::now() + sandbox.limits.timeout;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             Ok(if Instant::now() >= deadline {

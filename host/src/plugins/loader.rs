@@ -14,8 +14,10 @@ use super::bindings::ToolPluginPre;
 use super::bindings::types::{PluginInfo, Tool};
 use super::cache::CodeCache;
 use super::call::{CallState, Sandbox};
+use super::context::CallContext;
 use super::engine::{engine_config, new_engine};
 use super::guest_log::LogBudget;
+use super::kubernetes::{Cluster, KubeAccess, NoCluster, requested_capability};
 use super::plugin::Plugin;
 use crate::config::PluginSettings;
 
@@ -51,6 +53,8 @@ pub struct Runtime {
     cache: Arc<CodeCache>,
     /// Each plugin's log budget outlives reloads of that plugin.
     log_budgets: Mutex<HashMap<String, Arc<LogBudget>>>,
+    /// Where plugins' allowed Kubernetes requests go.
+    cluster: Arc<dyn Cluster>,
 }
 
 impl Runtime {
@@ -84,7 +88,15 @@ impl Runtime {
             settings,
             cache,
             log_budgets: Mutex::default(),
+            cluster: Arc::new(NoCluster),
         })
+    }
+
+    /// Sends plugins' Kubernetes requests (those their grants allow) to
+    /// `cluster`. Without one, they fail as `unavailable`.
+    pub fn with_cluster(mut self, cluster: Arc<dyn Cluster>) -> Runtime {
+        self.cluster = cluster;
+        self
     }
 
     /// Loads one plugin file.
@@ -107,10 +119,17 @@ impl Runtime {
             .and_then(ToolPluginPre::new)
             .map_err(|e| LoadError::Link(one_line(&e)))?;
 
-        // Described under the default limits, before its name is known.
         let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-        let describing = self.sandbox(&file_name);
-        let mut store = CallState::new_store(&self.engine, &describing)
+        // Described under the default limits, with no Kubernetes access,
+        // before its name is known.
+        let describing = self.sandbox(&file_name, &[]);
+        let nobody = CallContext::new(super::bindings::types::Caller {
+            subject: String::new(),
+            username: None,
+            groups: Vec::new(),
+            scopes: Vec::new(),
+        });
+        let mut store = CallState::new_store(&self.engine, &describing, nobody)
             .map_err(|e| LoadError::Describe(one_line(&e)))?;
         let describe = async {
             let instance: super::bindings::ToolPlugin = pre.instantiate_async(&mut store).await?;
@@ -132,7 +151,7 @@ impl Runtime {
             );
         }
 
-        let sandbox = self.sandbox(&info.name);
+        let sandbox = self.sandbox(&info.name, &info.capabilities);
         Ok(Plugin::new(
             path.to_owned(),
             info,
@@ -150,8 +169,9 @@ impl Runtime {
         (stats.compiled.load(Relaxed), stats.from_cache.load(Relaxed))
     }
 
-    /// The limits, directory and log budget of plugin `name`.
-    fn sandbox(&self, name: &str) -> Sandbox {
+    /// The limits, directory, log budget and Kubernetes access of plugin
+    /// `name`, which requested `requested`.
+    fn sandbox(&self, name: &str, requested: &[super::bindings::types::Capability]) -> Sandbox {
         let log_budget = self
             .log_budgets
             .lock()
@@ -164,6 +184,11 @@ impl Runtime {
             limits: self.settings.limits_for(name),
             directory: self.settings.directory_for(name).cloned(),
             log_budget,
+            kube: KubeAccess {
+                requested: requested.iter().map(requested_capability).collect(),
+                granted: self.settings.grants_for(name).into(),
+                cluster: self.cluster.clone(),
+            },
         }
     }
 }

@@ -10,17 +10,21 @@
 mod bindings;
 mod cache;
 mod call;
+mod context;
 pub(crate) mod engine;
 mod guest_log;
 mod host;
+pub mod kubernetes;
 mod loader;
 mod plugin;
 mod registry;
 
-pub use self::bindings::types;
+pub use self::bindings::{client, types};
 pub use self::call::GUEST_DIRECTORY;
+pub use self::context::{BoxFuture, CallContext, ClientPeer, NoClient};
 pub use self::engine::engine_config;
 pub use self::host::{DEBOUNCE, PluginHost, Reload, WatchHandle};
+pub use self::kubernetes::{Cluster, KubeAccess, NoCluster};
 pub use self::loader::{LoadError, LoadFailure, Runtime};
 pub use self::plugin::{CallFailure, Failure, Plugin};
 pub use self::registry::Registry;

@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use wasmtime::{Engine, Trap};
 
-use super::bindings::types::{
-    CallError, CallResult, Caller, Content, PluginInfo, ResourceContents, Tool,
-};
+use super::bindings::types::{CallError, CallResult, Content, PluginInfo, ResourceContents, Tool};
 use super::bindings::{ToolPlugin, ToolPluginPre};
 use super::call::{CallState, LimitHit, Sandbox};
+use super::context::CallContext;
 
 /// A plugin whose component compiled, linked and described itself.
 pub struct Plugin {
@@ -75,19 +74,19 @@ impl Plugin {
         &self,
         name: &str,
         arguments: &str,
-        caller: &Caller,
+        context: &CallContext,
     ) -> Result<Result<CallResult, CallError>, CallFailure> {
         let fail = |failure| CallFailure {
             plugin: self.name().to_owned(),
             failure,
         };
-        let mut store = CallState::new_store(&self.engine, &self.sandbox)
+        let mut store = CallState::new_store(&self.engine, &self.sandbox, context.clone())
             .map_err(|e| fail(Failure::Instantiate(format!("{e:#}"))))?;
         let outcome = async {
             let instance: ToolPlugin = self.pre.instantiate_async(&mut store).await?;
             instance
                 .kube_mcp_plugin_tool_provider()
-                .call_call_tool(&mut store, name, arguments, caller)
+                .call_call_tool(&mut store, name, arguments, &context.caller)
                 .await
         }
         .await;

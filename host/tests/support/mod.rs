@@ -260,3 +260,8 @@ pub fn caller() -> kube_mcp::plugins::types::Caller {
         scopes: Vec::new(),
     }
 }
+
+/// A call by [`caller`] with no client to talk back to.
+pub fn context() -> kube_mcp::plugins::CallContext {
+    kube_mcp::plugins::CallContext::new(caller())
+}

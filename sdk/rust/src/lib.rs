@@ -63,6 +63,17 @@ pub use kube_mcp::plugin::types;
 /// Log lines to the server's log, tagged with the plugin and the call.
 pub use kube_mcp::plugin::log;
 
+/// The cluster, within the plugin's grant.
+pub use kube_mcp::plugin::kubernetes;
+
+/// Progress reports of the current call.
+pub use kube_mcp::plugin::progress;
+
+/// Elicitation and sampling requests to the calling client.
+pub use kube_mcp::plugin::client;
+
+mod kube;
+
 impl types::CallResult {
     /// A successful result holding one text item.
     pub fn text(text: impl Into<String>) -> Self {

@@ -5,8 +5,10 @@ use std::hint::black_box;
 use std::io::Write;
 
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
-use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool};
+use kube_mcp_plugin::kubernetes::{self, ListOptions, ResourceType};
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, Capability, PluginInfo, Tool};
 use kube_mcp_plugin::{NoArgs, tool};
+use kube_mcp_plugin::{client, progress};
 
 struct Hostile;
 
@@ -32,6 +34,23 @@ const TOOLS: &[(&str, &str)] = &[
         "count_calls",
         "Counts its calls in a static: 1 every time if no state survives.",
     ),
+    (
+        "read_secrets",
+        "Lists Secrets in kube-system, which it never requested.",
+    ),
+    (
+        "list_pods_elsewhere",
+        "Lists pods in namespace prod: requested, but not granted in tests.",
+    ),
+    (
+        "list_pods_granted",
+        "Lists pods in namespace demo: requested and granted in tests.",
+    ),
+    (
+        "ask_client",
+        "Asks the client to confirm (elicitation) and reports the answer.",
+    ),
+    ("report_progress", "Reports progress 1/3, 2/3, 3/3."),
 ];
 
 static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -42,7 +61,12 @@ impl Guest for Hostile {
             name: "hostile".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Misbehaves on purpose. For tests only.".into(),
-            capabilities: Vec::new(),
+            capabilities: vec![Capability {
+                verbs: vec!["get".into(), "list".into()],
+                api_groups: vec!["".into()],
+                resources: vec!["pods".into()],
+                namespaces: vec!["*".into()],
+            }],
         }
     }
 
@@ -107,8 +131,42 @@ impl Guest for Hostile {
                 let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 CallResult::text(n.to_string())
             }
+            "read_secrets" => list("secrets", "kube-system"),
+            "list_pods_elsewhere" => list("pods", "prod"),
+            "list_pods_granted" => list("pods", "demo"),
+            "ask_client" => {
+                let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean"}}}"#;
+                match client::elicit("Really?", schema) {
+                    Ok(client::Elicitation::Accept(content)) => {
+                        CallResult::text(format!("accepted: {content}"))
+                    }
+                    Ok(other) => CallResult::text(format!("{other:?}")),
+                    Err(e) => CallResult::error(format!("{e:?}")),
+                }
+            }
+            "report_progress" => {
+                for step in 1..=3 {
+                    progress::report(step as f64, Some(3.0), Some(&format!("step {step}")));
+                }
+                CallResult::text("reported")
+            }
             _ => return Err(CallError::UnknownTool(name)),
         })
+    }
+}
+
+/// Lists `resource` in `namespace`; the error, if any, as an error result.
+fn list(resource: &str, namespace: &str) -> CallResult {
+    let options = ListOptions {
+        namespace: Some(namespace.into()),
+        label_selector: None,
+        field_selector: None,
+        limit: None,
+        continue_token: None,
+    };
+    match kubernetes::list(&ResourceType::new("v1", resource), &options) {
+        Ok(json) => CallResult::text(json),
+        Err(e) => CallResult::error(e.message()),
     }
 }
 

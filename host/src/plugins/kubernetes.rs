@@ -1,0 +1,677 @@
+//! The host side of the `kubernetes` interface: validate, check the
+//! plugin's effective grant, then hand the request to a [`Cluster`].
+//!
+//! The check happens here, before anything reaches a [`Cluster`]: a request
+//! outside what the plugin requested and the operator granted is refused
+//! with `denied-by-grant` and never sent.
+
+use std::sync::Arc;
+
+pub use super::bindings::kubernetes::{
+    ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, GrantDenial,
+    ListOptions, LogOptions, ObjectRef, Propagation, ResourceType, ServerVersion,
+};
+
+use super::bindings::kubernetes;
+use super::bindings::types::Caller;
+use super::call::CallState;
+use super::context::BoxFuture;
+use crate::policy::grants::{self, Capability, Request};
+
+/// One Kubernetes operation a plugin asked for, validated and resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    Get(ObjectRef),
+    List {
+        r#type: ResourceType,
+        options: ListOptions,
+    },
+    PodLogs {
+        namespace: String,
+        pod: String,
+        options: LogOptions,
+    },
+    Events {
+        namespace: Option<String>,
+        about: Option<EventSubject>,
+    },
+    /// `manifest` is the object to apply (already parsed), `object` where it
+    /// goes.
+    Apply {
+        object: ObjectRef,
+        manifest: serde_json::Value,
+        options: ApplyOptions,
+    },
+    Delete {
+        object: ObjectRef,
+        options: DeleteOptions,
+    },
+    Scale {
+        object: ObjectRef,
+        replicas: u32,
+        dry_run: bool,
+    },
+    RolloutRestart {
+        object: ObjectRef,
+        dry_run: bool,
+    },
+}
+
+impl Operation {
+    /// The request the grant must cover: verb × group × resource × namespace.
+    pub fn access(&self) -> Request {
+        let on =
+            |verb: &str, t: &ResourceType, resource: String, namespace: &Option<String>| Request {
+                verb: verb.into(),
+                group: t.group.clone(),
+                resource,
+                namespace: namespace.clone(),
+            };
+        let core = |verb: &str, resource: &str, namespace: Option<String>| Request {
+            verb: verb.into(),
+            group: String::new(),
+            resource: resource.into(),
+            namespace,
+        };
+        match self {
+            Operation::Get(o) => on("get", &o.type_, o.type_.resource.clone(), &o.namespace),
+            Operation::List { r#type, options } => {
+                on("list", r#type, r#type.resource.clone(), &options.namespace)
+            }
+            Operation::PodLogs { namespace, .. } => {
+                core("get", "pods/log", Some(namespace.clone()))
+            }
+            Operation::Events { namespace, .. } => core("list", "events", namespace.clone()),
+            Operation::Apply { object: o, .. } | Operation::RolloutRestart { object: o, .. } => {
+                on("patch", &o.type_, o.type_.resource.clone(), &o.namespace)
+            }
+            Operation::Delete { object: o, .. } => {
+                on("delete", &o.type_, o.type_.resource.clone(), &o.namespace)
+            }
+            Operation::Scale { object: o, .. } => on(
+                "patch",
+                &o.type_,
+                format!("{}/scale", o.type_.resource),
+                &o.namespace,
+            ),
+        }
+    }
+}
+
+/// A Kubernetes cluster the host talks to on plugins' behalf.
+///
+/// Implementations choose the identity (the server's service account, or
+/// the caller impersonated), shape what comes back, and map API errors onto
+/// [`Error`] keeping the API's reason and message. They never see a request
+/// the plugin's grant does not cover.
+pub trait Cluster: Send + Sync {
+    /// Every resource type the API server offers (cached).
+    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>>;
+
+    /// The API server's version.
+    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>>;
+
+    /// Sends one operation on behalf of `caller`, for `plugin`. Returns the
+    /// API server's answer (JSON, or text for logs).
+    fn send<'a>(
+        &'a self,
+        plugin: &'a str,
+        caller: &'a Caller,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<String, Error>>;
+}
+
+/// The cluster of a server that has none configured: every call is
+/// `unavailable`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCluster;
+
+const NO_CLUSTER: &str = "this server has no Kubernetes cluster configured";
+
+impl Cluster for NoCluster {
+    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+    }
+
+    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+    }
+
+    fn send<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a Caller,
+        _: Operation,
+    ) -> BoxFuture<'a, Result<String, Error>> {
+        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+    }
+}
+
+/// What one plugin may do in the cluster: the capabilities it requested,
+/// those the operator granted, and the cluster to send allowed requests to.
+#[derive(Clone)]
+pub struct KubeAccess {
+    pub requested: Arc<[Capability]>,
+    pub granted: Arc<[Capability]>,
+    pub cluster: Arc<dyn Cluster>,
+}
+
+impl std::fmt::Debug for KubeAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeAccess")
+            .field("requested", &self.requested)
+            .field("granted", &self.granted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for KubeAccess {
+    /// Nothing requested, nothing granted, no cluster.
+    fn default() -> Self {
+        KubeAccess {
+            requested: Arc::new([]),
+            granted: Arc::new([]),
+            cluster: Arc::new(NoCluster),
+        }
+    }
+}
+
+impl KubeAccess {
+    /// Checks `operation` against the grant and, if it is covered, sends it.
+    pub async fn run(
+        &self,
+        plugin: &str,
+        caller: &Caller,
+        operation: Operation,
+    ) -> Result<String, Error> {
+        let request = operation.access();
+        if let Err(denial) = grants::check(&self.requested, &self.granted, &request) {
+            tracing::info!(
+                plugin,
+                verb = %request.verb,
+                group = %request.group,
+                resource = %request.resource,
+                namespace = request.namespace.as_deref().unwrap_or(""),
+                reason = %denial,
+                "Kubernetes request denied by grant"
+            );
+            return Err(Error::DeniedByGrant(GrantDenial {
+                verb: request.verb,
+                group: request.group,
+                resource: request.resource,
+                namespace: request.namespace,
+                reason: denial.to_string(),
+            }));
+        }
+        self.cluster.send(plugin, caller, operation).await
+    }
+}
+
+/// Converts a capability a plugin declared into the policy's type.
+pub fn requested_capability(c: &super::bindings::types::Capability) -> Capability {
+    Capability {
+        verbs: c.verbs.clone(),
+        api_groups: c.api_groups.clone(),
+        resources: c.resources.clone(),
+        namespaces: c.namespaces.clone(),
+    }
+}
+
+/// Refuses names that could not be a Kubernetes name and could change the
+/// request's path (`/`, `%`, `..`), before the grant check looks at them.
+fn check_name(what: &str, value: &str) -> Result<(), Error> {
+    let bad = value.is_empty()
+        || value.len() > 253
+        || value == "."
+        || value == ".."
+        || value.chars().any(|c| {
+            c == '/' || c == '%' || c == '?' || c == '#' || c.is_control() || c.is_whitespace()
+        });
+    if bad {
+        return Err(Error::BadRequest(format!(
+            "{what} '{}' is not a valid Kubernetes name",
+            value.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+fn check_type(t: &ResourceType) -> Result<(), Error> {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 253
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    };
+    if !t.group.is_empty() && !token(&t.group) {
+        return Err(Error::BadRequest(format!(
+            "API group '{}' is not a valid group name",
+            t.group.escape_debug()
+        )));
+    }
+    if !token(&t.version) || t.version.contains('.') {
+        return Err(Error::BadRequest(format!(
+            "API version '{}' is not a valid version (like v1 or v1beta1)",
+            t.version.escape_debug()
+        )));
+    }
+    if !token(&t.resource) || t.resource.contains('.') {
+        return Err(Error::BadRequest(format!(
+            "resource '{}' is not a plural resource name (like pods or deployments)",
+            t.resource.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+fn check_object(o: &ObjectRef) -> Result<(), Error> {
+    check_type(&o.type_)?;
+    if let Some(ns) = &o.namespace {
+        check_name("namespace", ns)?;
+    }
+    check_name("name", &o.name)
+}
+
+/// Reads the target of a manifest to apply: its `apiVersion`, `kind`,
+/// `metadata.name` and `metadata.namespace`, resolved through discovery.
+fn manifest_target(
+    manifest: &serde_json::Value,
+    resources: &[ApiResource],
+) -> Result<ObjectRef, Error> {
+    let bad = |m: String| Error::BadRequest(m);
+    let object = manifest
+        .as_object()
+        .ok_or_else(|| bad("the manifest must be one object (a mapping)".into()))?;
+    let field = |key: &str| -> Result<&str, Error> {
+        object
+            .get(key)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad(format!("the manifest has no '{key}' string")))
+    };
+    let (api_version, kind) = (field("apiVersion")?, field("kind")?);
+    let metadata = object.get("metadata").and_then(|m| m.as_object());
+    let meta = |key: &str| metadata.and_then(|m| m.get(key)).and_then(|v| v.as_str());
+    let name = meta("name").ok_or_else(|| bad("the manifest has no 'metadata.name'".into()))?;
+    let (group, version) = match api_version.split_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", api_version),
+    };
+    let found = resources
+        .iter()
+        .find(|r| {
+            r.kind == kind
+                && r.type_.group == group
+                && r.type_.version == version
+                && !r.type_.resource.contains('/')
+        })
+        .ok_or_else(|| {
+            bad(format!(
+                "the cluster has no kind '{kind}' in apiVersion '{api_version}'"
+            ))
+        })?;
+    let namespace = meta("namespace");
+    let namespace = match (found.namespaced, namespace) {
+        (true, Some(ns)) => Some(ns.to_owned()),
+        (true, None) => {
+            return Err(bad(format!(
+                "{kind} is namespaced: the manifest needs 'metadata.namespace'"
+            )));
+        }
+        (false, Some(_)) => {
+            return Err(bad(format!(
+                "{kind} is cluster-scoped: remove 'metadata.namespace' from the manifest"
+            )));
+        }
+        (false, None) => None,
+    };
+    let object = ObjectRef {
+        type_: found.type_.clone(),
+        namespace,
+        name: name.to_owned(),
+    };
+    check_object(&object)?;
+    Ok(object)
+}
+
+/// Workloads `kubectl rollout restart` restarts.
+const RESTARTABLE: &[&str] = &["deployments", "statefulsets", "daemonsets"];
+
+impl CallState {
+    /// Runs `operation` under this call's grant. Borrows fields, not the
+    /// whole (non-`Sync`) state, so the future stays `Send`.
+    fn kube(
+        &self,
+        operation: Operation,
+    ) -> impl Future<Output = Result<String, Error>> + Send + '_ {
+        let (access, plugin, caller) = (&self.kube, &self.plugin, &self.context.caller);
+        access.run(plugin, caller, operation)
+    }
+}
+
+/// `kubernetes`: validated, grant-checked, then sent by the [`Cluster`].
+impl kubernetes::Host for CallState {
+    async fn api_resources(&mut self) -> Result<Vec<ApiResource>, Error> {
+        self.kube.cluster.api_resources().await
+    }
+
+    async fn version(&mut self) -> Result<ServerVersion, Error> {
+        self.kube.cluster.server_version().await
+    }
+
+    async fn get(&mut self, object: ObjectRef) -> Result<String, Error> {
+        check_object(&object)?;
+        self.kube(Operation::Get(object)).await
+    }
+
+    async fn list(&mut self, r#type: ResourceType, options: ListOptions) -> Result<String, Error> {
+        check_type(&r#type)?;
+        if let Some(ns) = &options.namespace {
+            check_name("namespace", ns)?;
+        }
+        self.kube(Operation::List { r#type, options }).await
+    }
+
+    async fn pod_logs(
+        &mut self,
+        namespace: String,
+        pod: String,
+        options: LogOptions,
+    ) -> Result<String, Error> {
+        check_name("namespace", &namespace)?;
+        check_name("pod", &pod)?;
+        if let Some(container) = &options.container {
+            check_name("container", container)?;
+        }
+        self.kube(Operation::PodLogs {
+            namespace,
+            pod,
+            options,
+        })
+        .await
+    }
+
+    async fn events(
+        &mut self,
+        namespace: Option<String>,
+        about: Option<EventSubject>,
+    ) -> Result<String, Error> {
+        if let Some(ns) = &namespace {
+            check_name("namespace", ns)?;
+        }
+        if let Some(subject) = &about {
+            check_name("kind", &subject.kind)?;
+            check_name("name", &subject.name)?;
+        }
+        self.kube(Operation::Events { namespace, about }).await
+    }
+
+    async fn apply(&mut self, manifest: String, options: ApplyOptions) -> Result<String, Error> {
+        // YAML is a superset of JSON: one parser takes both.
+        let manifest: serde_json::Value = serde_yaml_ng::from_str(&manifest).map_err(|e| {
+            Error::BadRequest(format!("the manifest is not valid YAML or JSON: {e}"))
+        })?;
+        let resources = self.kube.cluster.api_resources().await?;
+        let object = manifest_target(&manifest, &resources)?;
+        self.kube(Operation::Apply {
+            object,
+            manifest,
+            options,
+        })
+        .await
+    }
+
+    async fn delete(&mut self, object: ObjectRef, options: DeleteOptions) -> Result<String, Error> {
+        check_object(&object)?;
+        self.kube(Operation::Delete { object, options }).await
+    }
+
+    async fn scale(
+        &mut self,
+        object: ObjectRef,
+        replicas: u32,
+        dry_run: bool,
+    ) -> Result<String, Error> {
+        check_object(&object)?;
+        self.kube(Operation::Scale {
+            object,
+            replicas,
+            dry_run,
+        })
+        .await
+    }
+
+    async fn rollout_restart(&mut self, object: ObjectRef, dry_run: bool) -> Result<String, Error> {
+        check_object(&object)?;
+        if object.type_.group != "apps" || !RESTARTABLE.contains(&object.type_.resource.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "only apps deployments, statefulsets and daemonsets can be restarted, not {}",
+                object.type_.resource
+            )));
+        }
+        self.kube(Operation::RolloutRestart { object, dry_run })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn pods() -> ResourceType {
+        ResourceType {
+            group: String::new(),
+            version: "v1".into(),
+            resource: "pods".into(),
+        }
+    }
+
+    fn pod(namespace: &str, name: &str) -> ObjectRef {
+        ObjectRef {
+            type_: pods(),
+            namespace: Some(namespace.into()),
+            name: name.into(),
+        }
+    }
+
+    fn cap(verbs: &[&str], resources: &[&str], namespaces: &[&str]) -> Capability {
+        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        Capability {
+            verbs: v(verbs),
+            api_groups: vec![String::new(), "apps".into()],
+            resources: v(resources),
+            namespaces: v(namespaces),
+        }
+    }
+
+    /// Records what reaches it; answers `{}`.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Operation>>);
+
+    impl Cluster for Recorder {
+        fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+            Box::pin(async { Err(Error::Unavailable("n/a".into())) })
+        }
+        fn send<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a Caller,
+            operation: Operation,
+        ) -> BoxFuture<'a, Result<String, Error>> {
+            self.0.lock().unwrap().push(operation);
+            Box::pin(async { Ok("{}".into()) })
+        }
+    }
+
+    fn caller() -> Caller {
+        Caller {
+            subject: "s".into(),
+            username: None,
+            groups: vec![],
+            scopes: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn denied_requests_never_reach_the_cluster() {
+        let recorder = Arc::new(Recorder::default());
+        let access = KubeAccess {
+            requested: Arc::new([cap(&["get", "list"], &["pods", "pods/log"], &["*"])]),
+            granted: Arc::new([cap(&["get"], &["pods"], &["demo"])]),
+            cluster: recorder.clone(),
+        };
+        let allowed = access
+            .run("p", &caller(), Operation::Get(pod("demo", "web")))
+            .await;
+        assert_eq!(allowed, Ok("{}".into()));
+
+        let denied = |op| async {
+            match access.run("p", &caller(), op).await {
+                Err(Error::DeniedByGrant(d)) => d,
+                other => panic!("expected a denial, got {other:?}"),
+            }
+        };
+        let d = denied(Operation::Get(pod("prod", "web"))).await;
+        assert_eq!(d.namespace.as_deref(), Some("prod"));
+        assert!(d.reason.contains("operator did not grant"), "{}", d.reason);
+        let d = denied(Operation::Delete {
+            object: pod("demo", "web"),
+            options: DeleteOptions {
+                dry_run: false,
+                propagation: None,
+                grace_period_seconds: None,
+            },
+        })
+        .await;
+        assert_eq!(
+            (d.verb.as_str(), d.reason.contains("did not request")),
+            ("delete", true)
+        );
+        let d = denied(Operation::PodLogs {
+            namespace: "demo".into(),
+            pod: "web".into(),
+            options: LogOptions {
+                container: None,
+                tail_lines: None,
+                since_seconds: None,
+                previous: false,
+                limit_bytes: None,
+            },
+        })
+        .await;
+        assert_eq!(d.resource, "pods/log", "requested but not granted");
+
+        assert_eq!(
+            recorder.0.lock().unwrap().as_slice(),
+            &[Operation::Get(pod("demo", "web"))],
+            "only the allowed request was sent"
+        );
+    }
+
+    #[test]
+    fn each_operation_needs_its_verb_and_resource() {
+        let deploy = ObjectRef {
+            type_: ResourceType {
+                group: "apps".into(),
+                version: "v1".into(),
+                resource: "deployments".into(),
+            },
+            namespace: Some("demo".into()),
+            name: "web".into(),
+        };
+        let scale = Operation::Scale {
+            object: deploy.clone(),
+            replicas: 3,
+            dry_run: false,
+        }
+        .access();
+        assert_eq!(
+            (
+                scale.verb.as_str(),
+                scale.group.as_str(),
+                scale.resource.as_str()
+            ),
+            ("patch", "apps", "deployments/scale")
+        );
+        let restart = Operation::RolloutRestart {
+            object: deploy,
+            dry_run: true,
+        }
+        .access();
+        assert_eq!(
+            (restart.verb.as_str(), restart.resource.as_str()),
+            ("patch", "deployments")
+        );
+        let events = Operation::Events {
+            namespace: None,
+            about: None,
+        }
+        .access();
+        assert_eq!(
+            (
+                events.verb.as_str(),
+                events.resource.as_str(),
+                events.namespace
+            ),
+            ("list", "events", None)
+        );
+    }
+
+    #[test]
+    fn names_that_would_change_the_path_are_refused() {
+        for name in ["", "..", "a/b", "a%2Fb", "a b", "x?watch=1"] {
+            assert!(
+                matches!(check_object(&pod("demo", name)), Err(Error::BadRequest(_))),
+                "{name:?}"
+            );
+        }
+        assert!(check_object(&pod("demo", "web-7d4b9c.abc")).is_ok());
+        assert!(check_object(&pod("../kube-system", "web")).is_err());
+        let mut t = pods();
+        t.resource = "pods/../secrets".into();
+        assert!(check_type(&t).is_err());
+    }
+
+    #[test]
+    fn manifests_resolve_through_discovery() {
+        let resources = vec![ApiResource {
+            type_: ResourceType {
+                group: "apps".into(),
+                version: "v1".into(),
+                resource: "deployments".into(),
+            },
+            kind: "Deployment".into(),
+            namespaced: true,
+            verbs: vec![],
+            short_names: vec![],
+            categories: vec![],
+        }];
+        let manifest: serde_json::Value = serde_yaml_ng::from_str(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\n",
+        )
+        .unwrap();
+        let target = manifest_target(&manifest, &resources).unwrap();
+        assert_eq!(target.type_.resource, "deployments");
+        assert_eq!(target.namespace.as_deref(), Some("demo"));
+
+        let error =
+            |yaml: &str| match manifest_target(&serde_yaml_ng::from_str(yaml).unwrap(), &resources)
+            {
+                Err(Error::BadRequest(m)) => m,
+                other => panic!("{other:?}"),
+            };
+        assert!(
+            error("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+                .contains("needs 'metadata.namespace'")
+        );
+        assert!(
+            error("apiVersion: v1\nkind: Deployment\nmetadata: {name: web, namespace: d}\n")
+                .contains("no kind 'Deployment' in apiVersion 'v1'")
+        );
+        assert!(error("kind: Deployment\n").contains("no 'apiVersion'"));
+        assert!(error("[1, 2]\n").contains("one object"));
+    }
+}
