@@ -30,6 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve MCP over HTTP, with health and readiness endpoints.
     Serve(Box<ServerArgs>),
+    /// Serve MCP over stdin and stdout, for a local client that starts the
+    /// server itself. Never authenticates; the HTTP settings are ignored.
+    Stdio(Box<ServerArgs>),
     /// Look at a plugin component without running a server.
     Plugin {
         #[command(subcommand)]
@@ -110,6 +113,62 @@ pub struct ServerArgs {
         help_heading = "Server"
     )]
     pub shutdown_timeout: Option<String>,
+
+    /// Serve MCP without authentication. Refused unless every listen address
+    /// is loopback (file: noAuth).
+    #[arg(
+        long,
+        env = "KUBE_MCP_NO_AUTH",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        help_heading = "Server"
+    )]
+    pub no_auth: Option<String>,
+
+    /// Address of the Prometheus metrics listener, e.g. 0.0.0.0:9090; off
+    /// when unset (file: metricsListen).
+    #[arg(
+        long,
+        env = "KUBE_MCP_METRICS_LISTEN",
+        value_name = "ADDR:PORT",
+        help_heading = "Server"
+    )]
+    pub metrics_listen: Option<String>,
+
+    /// Serve every MCP request on its own, without sessions: any replica can
+    /// answer any request (file: mcp.stateless). [default: false]
+    #[arg(
+        long,
+        env = "KUBE_MCP_STATELESS",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        help_heading = "MCP"
+    )]
+    pub stateless: Option<String>,
+
+    /// Longest time one MCP request may take (file: mcp.requestTimeout).
+    /// [default: 60s]
+    #[arg(
+        long,
+        env = "KUBE_MCP_REQUEST_TIMEOUT",
+        value_name = "DURATION",
+        help_heading = "MCP"
+    )]
+    pub request_timeout: Option<String>,
+
+    /// Largest MCP request body accepted; bigger ones get 413
+    /// (file: mcp.maxRequestBody). [default: 1MiB]
+    #[arg(
+        long,
+        env = "KUBE_MCP_MAX_REQUEST_BODY",
+        value_name = "SIZE",
+        help_heading = "MCP"
+    )]
+    pub max_request_body: Option<String>,
 
     /// Token issuer; discovery is read from <URL>/.well-known/openid-configuration
     /// (file: oidc.issuerUrl).

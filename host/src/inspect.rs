@@ -31,6 +31,14 @@ pub fn to_json(plugin: &Plugin) -> Value {
         "description": plugin.info.description,
         "capabilities": plugin.info.capabilities.iter().map(capability_json).collect::<Vec<_>>(),
         "tools": plugin.tools.iter().map(tool_json).collect::<Vec<_>>(),
+        "prompts": plugin.prompts.iter().map(|p| json!({
+            "name": p.name,
+            "description": p.description,
+            "arguments": p.arguments.iter().map(|a| json!({"name": a.name, "required": a.required})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "resources": plugin.resources.iter().map(|r| json!({"uri": r.uri, "name": r.name, "mimeType": r.mime_type})).collect::<Vec<_>>(),
+        "resourceTemplates": plugin.templates.iter().map(|t| json!({"uriTemplate": t.uri_template, "name": t.name})).collect::<Vec<_>>(),
+        "completions": plugin.completes(),
     })
 }
 
@@ -121,6 +129,28 @@ pub fn to_text(plugin: &Plugin) -> String {
         };
         let first_line = tool.description.lines().next().unwrap_or("");
         let _ = writeln!(out, "  {:width$}  {first_line}{read_only}", tool.name);
+    }
+    if !plugin.prompts.is_empty() {
+        let _ = writeln!(out, "prompts ({}):", plugin.prompts.len());
+        for prompt in &plugin.prompts {
+            let _ = writeln!(out, "  {}  {}", prompt.name, prompt.description);
+        }
+    }
+    if !plugin.resources.is_empty() || !plugin.templates.is_empty() {
+        let _ = writeln!(
+            out,
+            "resources ({}):",
+            plugin.resources.len() + plugin.templates.len()
+        );
+        for resource in &plugin.resources {
+            let _ = writeln!(out, "  {}  {}", resource.uri, resource.name);
+        }
+        for template in &plugin.templates {
+            let _ = writeln!(out, "  {}  {}", template.uri_template, template.name);
+        }
+    }
+    if plugin.completes() {
+        let _ = writeln!(out, "completions: yes");
     }
     out
 }

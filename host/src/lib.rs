@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod health;
 pub mod inspect;
+pub mod mcp;
 pub mod plugins;
 pub mod policy;
 pub mod server;

@@ -24,7 +24,8 @@ fn main() -> ExitCode {
     };
 
     match cli.command {
-        Command::Serve(args) => {
+        Command::Serve(args) | Command::Stdio(args) => {
+            let stdio = matches.subcommand_name() == Some("stdio");
             let (name, sub_matches) = matches.subcommand().expect("a subcommand is required");
             let sub_command = command.find_subcommand(name).expect("subcommand exists");
             let config = match Config::load(&args, sub_matches, sub_command) {
@@ -35,7 +36,11 @@ fn main() -> ExitCode {
                 }
             };
             telemetry::init(&config.logging);
-            serve(config)
+            if stdio {
+                serve_stdio(config)
+            } else {
+                serve(config)
+            }
         }
         Command::Plugin { command } => plugin(command),
     }
@@ -79,6 +84,23 @@ fn serve(config: Config) -> ExitCode {
     match runtime.block_on(server::run(config)) {
         Ok(Shutdown::Graceful) => ExitCode::SUCCESS,
         Ok(Shutdown::Forced) => ExitCode::FAILURE,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve_stdio(config: Config) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            tracing::error!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::run_stdio(config)) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");
             ExitCode::FAILURE

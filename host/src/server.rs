@@ -13,6 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::health::{self, Component, Readiness};
+use crate::mcp::{self, Sessions, Shared};
 use crate::plugins::{PluginHost, Runtime};
 use crate::shutdown::Signals;
 
@@ -49,18 +50,72 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Runs the server until SIGTERM or SIGINT, then drains in-flight requests
-/// for at most `config.server.shutdown_timeout`.
-pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
-    let mut signals = Signals::install().context("cannot install signal handlers")?;
-    let readiness = Readiness::default();
+/// Browser origins the MCP endpoint accepts: the configured ones, and the
+/// server's own (its public URL's, and its loopback address's).
+fn allowed_origins(config: &Config, local_addr: SocketAddr) -> Vec<String> {
+    let mut origins = config.server.allowed_origins.clone();
+    if let Some(url) = &config.server.base_url {
+        origins.push(url.origin().ascii_serialization());
+    }
+    if local_addr.ip().is_loopback() || local_addr.ip().is_unspecified() {
+        let port = local_addr.port();
+        for host in ["localhost", "127.0.0.1", "[::1]"] {
+            origins.push(format!("http://{host}:{port}"));
+        }
+    }
+    origins
+}
+
+/// `Host` values the MCP endpoint accepts: the loopback names, and the host
+/// of the public URL.
+fn allowed_hosts(config: &Config) -> Vec<String> {
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]", "::1"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    if let Some(host) = config.server.base_url.as_ref().and_then(|u| u.host_str()) {
+        hosts.push(host.to_owned());
+    }
+    if !config.server.listen.ip().is_unspecified() && !config.server.listen.ip().is_loopback() {
+        hosts.push(config.server.listen.ip().to_string());
+    }
+    hosts
+}
+
+/// The plugins of `config`, not loaded yet.
+fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
     let runtime = Runtime::new(
         config.plugins.settings.clone(),
         config.plugins.cache_dir.clone(),
     )
     .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
+    Ok(PluginHost::new(runtime, config.plugins.dir.clone()))
+}
+
+/// Serves MCP on stdin/stdout until the client closes them.
+pub async fn run_stdio(config: Config) -> anyhow::Result<()> {
+    let plugins = plugin_host(&config)?;
+    let sessions = Arc::new(Sessions::default());
+    let _follow = sessions.follow(plugins.clone());
+    tokio::spawn(load_plugins(
+        plugins.clone(),
+        Readiness::default().component("plugins"),
+    ));
+    mcp::serve_stdio(Shared {
+        plugins,
+        sessions,
+        request_timeout: config.server.mcp.request_timeout,
+    })
+    .await
+}
+
+/// Runs the server until SIGTERM or SIGINT, then drains in-flight requests
+/// for at most `config.server.shutdown_timeout`.
+pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
+    let mut signals = Signals::install().context("cannot install signal handlers")?;
+    let readiness = Readiness::default();
     let state = AppState {
-        plugins: PluginHost::new(runtime, config.plugins.dir.clone()),
+        plugins: plugin_host(&config)?,
         readiness: readiness.clone(),
     };
     let plugins_loaded = readiness.component("plugins");
@@ -81,8 +136,38 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     tokio::spawn(load_plugins(state.plugins.clone(), plugins_loaded));
 
     let stop_accepting = CancellationToken::new();
-    let server = axum::serve(listener, router(state))
-        .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
+    let mut app = router(state.clone());
+    let sessions = Arc::new(Sessions::default());
+    let _follow = sessions.follow(state.plugins.clone());
+    if config.server.no_auth {
+        tracing::warn!(
+            "serving MCP WITHOUT AUTHENTICATION (--no-auth): anyone who can reach {local_addr} can call every tool"
+        );
+        let shared = Shared {
+            plugins: state.plugins.clone(),
+            sessions,
+            request_timeout: config.server.mcp.request_timeout,
+        };
+        let options = mcp::http::HttpOptions {
+            stateless: config.server.mcp.stateless,
+            allowed_hosts: allowed_hosts(&config),
+            allowed_origins: allowed_origins(&config, local_addr),
+            max_request_body: usize::try_from(config.server.mcp.max_request_body)
+                .unwrap_or(usize::MAX),
+            shutdown: stop_accepting.child_token(),
+        };
+        let service = mcp::http::service(shared, options);
+        app = app
+            .route_service("/mcp", service.clone())
+            .route_service("/", service);
+    } else {
+        tracing::warn!(
+            "the MCP endpoint is off: bearer-token authentication is not available in this \
+             build yet; pass --no-auth to serve MCP on a loopback address"
+        );
+    }
+    let server =
+        axum::serve(listener, app).with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let mut server = tokio::spawn(server.into_future());
 
     let signal = tokio::select! {

@@ -53,6 +53,10 @@ struct FileSettings {
     base_url: Option<Scalar>,
     allowed_origins: Option<ListValue>,
     shutdown_timeout: Option<Scalar>,
+    no_auth: Option<Scalar>,
+    metrics_listen: Option<Scalar>,
+    #[serde(default)]
+    mcp: McpSection,
     #[serde(default)]
     oidc: OidcSection,
     #[serde(default)]
@@ -63,6 +67,14 @@ struct FileSettings {
     kubernetes: KubernetesSection,
     #[serde(default)]
     logging: LoggingSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct McpSection {
+    stateless: Option<Scalar>,
+    request_timeout: Option<Scalar>,
+    max_request_body: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -262,6 +274,11 @@ impl FileSettings {
             base_url: scalar(self.base_url, "baseUrl"),
             allowed_origins: list(self.allowed_origins, "allowedOrigins"),
             shutdown_timeout: scalar(self.shutdown_timeout, "shutdownTimeout"),
+            no_auth: scalar(self.no_auth, "noAuth"),
+            metrics_listen: scalar(self.metrics_listen, "metricsListen"),
+            stateless: scalar(self.mcp.stateless, "mcp.stateless"),
+            request_timeout: scalar(self.mcp.request_timeout, "mcp.requestTimeout"),
+            max_request_body: scalar(self.mcp.max_request_body, "mcp.maxRequestBody"),
             oidc_issuer_url: scalar(self.oidc.issuer_url, "oidc.issuerUrl"),
             oidc_client_id: scalar(self.oidc.client_id, "oidc.clientId"),
             oidc_signing_method: list(self.oidc.signing_method, "oidc.signingMethod"),

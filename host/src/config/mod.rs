@@ -25,7 +25,7 @@ pub use self::plugins::{
 };
 use self::values::{
     LogFilter, LogFormat, SigningAlgorithm, parse_bool, parse_duration, parse_host, parse_http_url,
-    parse_port, parse_signing_methods,
+    parse_port, parse_signing_methods, parse_size,
 };
 use crate::cli::ServerArgs;
 
@@ -35,6 +35,10 @@ pub const DEFAULT_PORT: u16 = 9000;
 /// Shorter than Kubernetes' default 30 s grace period, so the server exits on
 /// its own before the kubelet kills it.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
+/// The longest one MCP request may take, unless configured.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest MCP request body accepted, unless configured.
+pub const DEFAULT_MAX_REQUEST_BODY: u64 = 1 << 20;
 
 /// A configuration that could not be used. Displays as one line.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +78,20 @@ pub struct ServerConfig {
     /// Browser origins allowed to call (`scheme://host[:port]`, or `*`).
     pub allowed_origins: Vec<String>,
     pub shutdown_timeout: Duration,
+    /// Serve MCP without authentication (loopback only).
+    pub no_auth: bool,
+    /// Where the Prometheus metrics listener binds, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
+    pub mcp: McpConfig,
+}
+
+/// How MCP is served.
+#[derive(Debug, Clone)]
+pub struct McpConfig {
+    /// No sessions: every request stands alone.
+    pub stateless: bool,
+    pub request_timeout: Duration,
+    pub max_request_body: u64,
 }
 
 /// Token validation settings. Consumed by the `auth` module.
@@ -148,6 +166,31 @@ impl Config {
         };
         let shutdown_timeout = parse(layer.shutdown_timeout, parse_duration)?
             .map_or(DEFAULT_SHUTDOWN_TIMEOUT, |d| d.value);
+        let no_auth = parse(layer.no_auth, parse_bool)?;
+        if let Some(no_auth) = &no_auth
+            && no_auth.value
+            && !host.is_loopback()
+        {
+            return Err(ConfigError::Invalid {
+                origin: no_auth.origin.clone(),
+                message: format!(
+                    "serving without authentication is only allowed on a loopback address, \
+                     and the server listens on {host}"
+                ),
+            });
+        }
+        let metrics_listen = parse(layer.metrics_listen, |s| {
+            s.parse::<SocketAddr>()
+                .map_err(|_| format!("'{s}' is not an address:port such as 0.0.0.0:9090"))
+        })?
+        .map(|a| a.value);
+        let mcp = McpConfig {
+            stateless: parse(layer.stateless, parse_bool)?.is_some_and(|b| b.value),
+            request_timeout: parse(layer.request_timeout, parse_duration)?
+                .map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.value),
+            max_request_body: parse(layer.max_request_body, parse_size)?
+                .map_or(DEFAULT_MAX_REQUEST_BODY, |s| s.value),
+        };
 
         let oidc = OidcConfig {
             issuer_url: parse(layer.oidc_issuer_url, parse_http_url)?.map(|u| u.value),
@@ -194,6 +237,9 @@ impl Config {
                 base_url,
                 allowed_origins,
                 shutdown_timeout,
+                no_auth: no_auth.is_some_and(|n| n.value),
+                metrics_listen,
+                mcp,
             },
             oidc,
             tools,

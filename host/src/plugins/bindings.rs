@@ -10,7 +10,10 @@ use super::call::CallState;
 
 wasmtime::component::bindgen!({
     path: "../wit",
-    world: "tool-plugin",
+    // The richer world: its imports are those of `tool-plugin`, and the
+    // host looks its exports up one interface at a time, so a component of
+    // either world loads.
+    world: "plugin",
     imports: {
         // Both wait on the network (the cluster, the client).
         "kube-mcp:plugin/kubernetes": async,
@@ -20,20 +23,25 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq],
 });
 
-pub use self::kube_mcp::plugin::{client, kubernetes, types};
+pub use self::exports::kube_mcp::plugin::{
+    completion_provider, prompt_provider, resource_provider, tool_provider,
+};
+pub use self::kube_mcp::plugin::{client, kubernetes, log, types};
 
 use self::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
-use self::kube_mcp::plugin::log::{self, Level};
 use self::kube_mcp::plugin::progress;
+use self::log::Level;
 
 impl types::Host for CallState {}
 
-/// `log`: a plugin's lines go to the server's log, tagged with the plugin.
+/// `log`: a plugin's lines go to the server's log, tagged with the plugin,
+/// and to the calling client when it asked for log messages.
 impl log::Host for CallState {
     fn write(&mut self, level: Level, message: String) {
         let plugin = &*self.plugin;
+        self.context.client.log(level, plugin, &message);
         match level {
             Level::Trace => tracing::trace!(target: "kube_mcp::plugin", plugin, "{message}"),
             Level::Debug => tracing::debug!(target: "kube_mcp::plugin", plugin, "{message}"),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::bindings::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
+use super::bindings::log::Level;
 use super::bindings::types::Caller;
 
 /// A boxed future, so that [`ClientPeer`] and [`super::Cluster`] can be used
@@ -25,6 +26,10 @@ pub trait ClientPeer: Send + Sync {
     /// Forwards a progress report of this call, if the client asked for
     /// progress. Must not block.
     fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>);
+
+    /// Forwards a log line of the plugin (`logger`) to the client, if the
+    /// client asked for log messages at that level. Must not block.
+    fn log(&self, _level: Level, _logger: &str, _message: &str) {}
 
     /// Asks the user to fill in a form; `schema` is a JSON Schema object.
     fn elicit(

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
-use super::bindings::ToolPluginPre;
 use super::bindings::types::{PluginInfo, Tool};
 use super::cache::CodeCache;
 use super::call::{CallState, Sandbox};
@@ -18,7 +17,7 @@ use super::context::CallContext;
 use super::engine::{engine_config, new_engine};
 use super::guest_log::LogBudget;
 use super::kubernetes::{Cluster, KubeAccess, NoCluster, requested_capability};
-use super::plugin::Plugin;
+use super::plugin::{Description, Exports, Plugin};
 use crate::config::PluginSettings;
 
 /// Why one plugin file could not be loaded.
@@ -78,7 +77,7 @@ impl Runtime {
         // A std guest imports WASI; it gets the interfaces backed by an
         // empty context (see `CallState::new_store`).
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        super::bindings::ToolPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+        super::bindings::Plugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
             &mut linker,
             |state| state,
         )?;
@@ -116,8 +115,8 @@ impl Runtime {
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .and_then(ToolPluginPre::new)
             .map_err(|e| LoadError::Link(one_line(&e)))?;
+        let exports = Exports::new(&pre).map_err(|e| LoadError::Link(one_line(&e)))?;
 
         let file_name = path.file_name().unwrap_or_default().to_string_lossy();
         // Described under the default limits, with no Kubernetes access,
@@ -132,16 +131,40 @@ impl Runtime {
         let mut store = CallState::new_store(&self.engine, &describing, nobody)
             .map_err(|e| LoadError::Describe(one_line(&e)))?;
         let describe = async {
-            let instance: super::bindings::ToolPlugin = pre.instantiate_async(&mut store).await?;
-            let provider = instance.kube_mcp_plugin_tool_provider();
+            let instance = pre.instantiate_async(&mut store).await?;
+            let provider = exports.tools.load(&mut store, &instance)?;
             let info = provider.call_describe(&mut store).await?;
             let tools = provider.call_tools(&mut store).await?;
-            wasmtime::Result::<_>::Ok((info, tools))
+            let prompts = match &exports.prompts {
+                Some(p) => {
+                    p.load(&mut store, &instance)?
+                        .call_prompts(&mut store)
+                        .await?
+                }
+                None => Vec::new(),
+            };
+            let (resources, templates) = match &exports.resources {
+                Some(r) => {
+                    let provider = r.load(&mut store, &instance)?;
+                    let resources = provider.call_resources(&mut store).await?;
+                    let templates = provider.call_resource_templates(&mut store).await?;
+                    (resources, templates)
+                }
+                None => (Vec::new(), Vec::new()),
+            };
+            wasmtime::Result::<_>::Ok(Description {
+                info,
+                tools,
+                prompts,
+                resources,
+                templates,
+            })
         };
-        let (info, tools) = describe
+        let description = describe
             .await
             .map_err(|e: wasmtime::Error| LoadError::Describe(one_line(&e)))?;
-        check_description(&info, &tools).map_err(LoadError::Invalid)?;
+        let info = &description.info;
+        check_description(&description).map_err(LoadError::Invalid)?;
         if !info.capabilities.is_empty() && self.settings.grants_for(&info.name).is_empty() {
             tracing::warn!(
                 plugin = %info.name,
@@ -154,8 +177,8 @@ impl Runtime {
         let sandbox = self.sandbox(&info.name, &info.capabilities);
         Ok(Plugin::new(
             path.to_owned(),
-            info,
-            tools,
+            description,
+            exports,
             pre,
             self.engine.clone(),
             sandbox,
@@ -201,8 +224,51 @@ fn one_line(error: &dyn std::fmt::Display) -> String {
         .join(" ")
 }
 
-/// Names and schemas must be usable before a plugin is offered to anyone.
-fn check_description(info: &PluginInfo, tools: &[Tool]) -> Result<(), String> {
+/// Names, URIs and schemas must be usable before a plugin is offered to
+/// anyone.
+fn check_description(description: &Description) -> Result<(), String> {
+    check_tools(&description.info, &description.tools)?;
+    let mut seen = std::collections::HashSet::new();
+    for prompt in &description.prompts {
+        if !mcp_name(&prompt.name) {
+            return Err(format!(
+                "prompt name '{}' must be 1-128 characters of A-Z, a-z, 0-9, '_', '-', '.'",
+                prompt.name
+            ));
+        }
+        if !seen.insert(prompt.name.as_str()) {
+            return Err(format!("prompt '{}' is declared twice", prompt.name));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for resource in &description.resources {
+        url::Url::parse(&resource.uri)
+            .map_err(|e| format!("resource URI '{}' is not a URI: {e}", resource.uri))?;
+        if !seen.insert(resource.uri.as_str()) {
+            return Err(format!("resource '{}' is declared twice", resource.uri));
+        }
+    }
+    for template in &description.templates {
+        if !template.uri_template.contains("://") && !template.uri_template.contains(':') {
+            return Err(format!(
+                "resource template '{}' has no URI scheme",
+                template.uri_template
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// MCP's rule for tool (and here prompt) names.
+fn mcp_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+fn check_tools(info: &PluginInfo, tools: &[Tool]) -> Result<(), String> {
     let name_ok = !info.name.is_empty()
         && info.name.len() <= 63
         && info
@@ -218,13 +284,7 @@ fn check_description(info: &PluginInfo, tools: &[Tool]) -> Result<(), String> {
     }
     let mut seen = std::collections::HashSet::new();
     for tool in tools {
-        let tool_ok = !tool.name.is_empty()
-            && tool.name.len() <= 128
-            && tool
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if !tool_ok {
+        if !mcp_name(&tool.name) {
             return Err(format!(
                 "tool name '{}' must be 1-128 characters of A-Z, a-z, 0-9, '_', '-', '.'",
                 tool.name
@@ -285,6 +345,16 @@ mod tests {
     }
 
     const OBJECT: &str = r#"{"type":"object"}"#;
+
+    fn check_description(info: &PluginInfo, tools: &[Tool]) -> Result<(), String> {
+        super::check_description(&Description {
+            info: info.clone(),
+            tools: tools.to_vec(),
+            prompts: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+        })
+    }
 
     #[test]
     fn good_descriptions_pass() {

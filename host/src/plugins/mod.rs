@@ -19,7 +19,7 @@ mod loader;
 mod plugin;
 mod registry;
 
-pub use self::bindings::{client, types};
+pub use self::bindings::{client, log, types};
 pub use self::call::GUEST_DIRECTORY;
 pub use self::context::{BoxFuture, CallContext, ClientPeer, NoClient};
 pub use self::engine::engine_config;

@@ -3,12 +3,66 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use wasmtime::{Engine, Trap};
+use wasmtime::component::{Instance, InstancePre};
+use wasmtime::{Engine, Store, Trap};
 
-use super::bindings::types::{CallError, CallResult, Content, PluginInfo, ResourceContents, Tool};
-use super::bindings::{ToolPlugin, ToolPluginPre};
+use super::bindings::types::{
+    CallError, CallResult, Completion, CompletionReference, Content, EmbeddedResource, PluginInfo,
+    Prompt, PromptError, PromptResult, ResourceContents, ResourceError, ResourceInfo,
+    ResourceTemplate, Tool,
+};
+use super::bindings::{completion_provider, prompt_provider, resource_provider, tool_provider};
 use super::call::{CallState, LimitHit, Sandbox};
 use super::context::CallContext;
+
+/// Where a component's exports are, looked up once at load. Only the
+/// tool provider is required.
+#[derive(Clone)]
+pub(super) struct Exports {
+    pub tools: tool_provider::GuestIndices,
+    pub prompts: Option<prompt_provider::GuestIndices>,
+    pub resources: Option<resource_provider::GuestIndices>,
+    pub completions: Option<completion_provider::GuestIndices>,
+}
+
+/// The exported interfaces' names, as components export them.
+const PACKAGE: &str = "kube-mcp:plugin";
+const VERSION: &str = "0.1.0";
+
+impl Exports {
+    /// Finds the exports of `pre`'s component. An optional interface that is
+    /// exported with the wrong shape is an error, not silently ignored.
+    pub fn new(pre: &InstancePre<CallState>) -> wasmtime::Result<Exports> {
+        let exported = |interface: &str| {
+            pre.component()
+                .get_export_index(None, format!("{PACKAGE}/{interface}@{VERSION}"))
+                .is_some()
+        };
+        let optional = |interface: &str| exported(interface).then_some(());
+        Ok(Exports {
+            tools: tool_provider::GuestIndices::new(pre)?,
+            prompts: optional("prompt-provider")
+                .map(|()| prompt_provider::GuestIndices::new(pre))
+                .transpose()?,
+            resources: optional("resource-provider")
+                .map(|()| resource_provider::GuestIndices::new(pre))
+                .transpose()?,
+            completions: optional("completion-provider")
+                .map(|()| completion_provider::GuestIndices::new(pre))
+                .transpose()?,
+        })
+    }
+}
+
+/// Everything a plugin said about itself at load.
+#[derive(Debug, Clone)]
+pub struct Description {
+    pub info: PluginInfo,
+    pub tools: Vec<Tool>,
+    pub prompts: Vec<Prompt>,
+    pub resources: Vec<ResourceInfo>,
+    pub templates: Vec<ResourceTemplate>,
+}
 
 /// A plugin whose component compiled, linked and described itself.
 pub struct Plugin {
@@ -16,7 +70,11 @@ pub struct Plugin {
     pub path: PathBuf,
     pub info: PluginInfo,
     pub tools: Vec<Tool>,
-    pre: ToolPluginPre<CallState>,
+    pub prompts: Vec<Prompt>,
+    pub resources: Vec<ResourceInfo>,
+    pub templates: Vec<ResourceTemplate>,
+    exports: Exports,
+    pre: InstancePre<CallState>,
     engine: Engine,
     sandbox: Sandbox,
 }
@@ -49,16 +107,20 @@ pub struct CallFailure {
 impl Plugin {
     pub(super) fn new(
         path: PathBuf,
-        info: PluginInfo,
-        tools: Vec<Tool>,
-        pre: ToolPluginPre<CallState>,
+        description: Description,
+        exports: Exports,
+        pre: InstancePre<CallState>,
         engine: Engine,
         sandbox: Sandbox,
     ) -> Plugin {
         Plugin {
             path,
-            info,
-            tools,
+            info: description.info,
+            tools: description.tools,
+            prompts: description.prompts,
+            resources: description.resources,
+            templates: description.templates,
+            exports,
             pre,
             engine,
             sandbox,
@@ -69,6 +131,11 @@ impl Plugin {
         &self.sandbox.plugin
     }
 
+    /// Whether the plugin answers `completion/complete`.
+    pub fn completes(&self) -> bool {
+        self.exports.completions.is_some()
+    }
+
     /// Runs tool `name` in a fresh instance: nothing survives the call.
     pub async fn call_tool(
         &self,
@@ -76,32 +143,153 @@ impl Plugin {
         arguments: &str,
         context: &CallContext,
     ) -> Result<Result<CallResult, CallError>, CallFailure> {
-        let fail = |failure| CallFailure {
-            plugin: self.name().to_owned(),
-            failure,
-        };
-        let mut store = CallState::new_store(&self.engine, &self.sandbox, context.clone())
-            .map_err(|e| fail(Failure::Instantiate(format!("{e:#}"))))?;
+        let (mut store, instance) = self.instantiate(context).await?;
         let outcome = async {
-            let instance: ToolPlugin = self.pre.instantiate_async(&mut store).await?;
-            instance
-                .kube_mcp_plugin_tool_provider()
+            self.exports
+                .tools
+                .load(&mut store, &instance)?
                 .call_call_tool(&mut store, name, arguments, &context.caller)
                 .await
         }
         .await;
-        let result = match outcome {
-            Ok(result) => result,
-            Err(e) => return Err(fail(self.classify(&e, store.data().limit_hit))),
-        };
+        let result = self.finish(&store, outcome)?;
         if let Ok(result) = &result {
-            let size = result_size(result);
-            let limit = self.sandbox.limits.output_bytes;
-            if size > limit {
-                return Err(fail(Failure::OutputTooLarge { size, limit }));
-            }
+            self.check_size(result_size(result))?;
         }
         Ok(result)
+    }
+
+    /// Fills in prompt `name`, in a fresh instance.
+    pub async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: &[(String, String)],
+        context: &CallContext,
+    ) -> Result<Result<PromptResult, PromptError>, CallFailure> {
+        let Some(prompts) = &self.exports.prompts else {
+            return Ok(Err(PromptError::UnknownPrompt(name.to_owned())));
+        };
+        let (mut store, instance) = self.instantiate(context).await?;
+        let outcome = async {
+            prompts
+                .load(&mut store, &instance)?
+                .call_get_prompt(&mut store, name, arguments, &context.caller)
+                .await
+        }
+        .await;
+        let result = self.finish(&store, outcome)?;
+        if let Ok(prompt) = &result {
+            self.check_size(
+                prompt
+                    .messages
+                    .iter()
+                    .map(|m| content_size(&m.content))
+                    .sum(),
+            )?;
+        }
+        Ok(result)
+    }
+
+    /// Reads resource `uri`, in a fresh instance.
+    pub async fn read_resource(
+        &self,
+        uri: &str,
+        context: &CallContext,
+    ) -> Result<Result<Vec<EmbeddedResource>, ResourceError>, CallFailure> {
+        let Some(resources) = &self.exports.resources else {
+            return Ok(Err(ResourceError::NotFound(uri.to_owned())));
+        };
+        let (mut store, instance) = self.instantiate(context).await?;
+        let outcome = async {
+            resources
+                .load(&mut store, &instance)?
+                .call_read_resource(&mut store, uri, &context.caller)
+                .await
+        }
+        .await;
+        let result = self.finish(&store, outcome)?;
+        if let Ok(contents) = &result {
+            self.check_size(contents.iter().map(resource_size).sum())?;
+        }
+        Ok(result)
+    }
+
+    /// Completes `argument` of `reference`, in a fresh instance. A plugin
+    /// without completions completes nothing.
+    pub async fn complete(
+        &self,
+        reference: &CompletionReference,
+        argument: &str,
+        value: &str,
+        arguments: &[(String, String)],
+        context: &CallContext,
+    ) -> Result<Completion, CallFailure> {
+        let Some(completions) = &self.exports.completions else {
+            return Ok(Completion {
+                values: Vec::new(),
+                total: Some(0),
+                has_more: false,
+            });
+        };
+        let (mut store, instance) = self.instantiate(context).await?;
+        let outcome = async {
+            completions
+                .load(&mut store, &instance)?
+                .call_complete(
+                    &mut store,
+                    reference,
+                    argument,
+                    value,
+                    arguments,
+                    &context.caller,
+                )
+                .await
+        }
+        .await;
+        let mut completion = self.finish(&store, outcome)?;
+        // MCP allows at most 100 values in one answer.
+        if completion.values.len() > 100 {
+            completion.values.truncate(100);
+            completion.has_more = true;
+        }
+        Ok(completion)
+    }
+
+    fn fail(&self, failure: Failure) -> CallFailure {
+        CallFailure {
+            plugin: self.name().to_owned(),
+            failure,
+        }
+    }
+
+    /// A fresh store and instance for one call.
+    async fn instantiate(
+        &self,
+        context: &CallContext,
+    ) -> Result<(Store<CallState>, Instance), CallFailure> {
+        let mut store = CallState::new_store(&self.engine, &self.sandbox, context.clone())
+            .map_err(|e| self.fail(Failure::Instantiate(format!("{e:#}"))))?;
+        match self.pre.instantiate_async(&mut store).await {
+            Ok(instance) => Ok((store, instance)),
+            Err(e) => Err(self.fail(self.classify(&e, store.data().limit_hit))),
+        }
+    }
+
+    /// Maps a trap or fault of the call onto the limit or fault behind it.
+    fn finish<T>(
+        &self,
+        store: &Store<CallState>,
+        outcome: wasmtime::Result<T>,
+    ) -> Result<T, CallFailure> {
+        outcome.map_err(|e| self.fail(self.classify(&e, store.data().limit_hit)))
+    }
+
+    fn check_size(&self, size: u64) -> Result<(), CallFailure> {
+        let limit = self.sandbox.limits.output_bytes;
+        if size > limit {
+            return Err(self.fail(Failure::OutputTooLarge { size, limit }));
+        }
+        Ok(())
     }
 
     /// Names the limit or fault behind a failed call.
@@ -123,31 +311,35 @@ impl Plugin {
     }
 }
 
-/// The size a result has once it leaves the host (binary data counted as
-/// base64, as MCP sends it).
+/// Binary data is counted as base64, as MCP sends it.
+fn base64_len(n: usize) -> u64 {
+    (n as u64).div_ceil(3) * 4
+}
+
+fn resource_size(r: &EmbeddedResource) -> u64 {
+    r.uri.len() as u64
+        + match &r.contents {
+            ResourceContents::Text(t) => t.len() as u64,
+            ResourceContents::Blob(b) => base64_len(b.len()),
+        }
+}
+
+fn content_size(content: &Content) -> u64 {
+    match content {
+        Content::Text(t) => t.text.len() as u64,
+        Content::Image(b) | Content::Audio(b) => {
+            base64_len(b.data.len()) + b.mime_type.len() as u64
+        }
+        Content::Resource(r) => resource_size(r),
+        Content::ResourceLink(l) => {
+            (l.uri.len() + l.name.len() + l.description.as_ref().map_or(0, String::len)) as u64
+        }
+    }
+}
+
+/// The size a result has once it leaves the host.
 fn result_size(result: &CallResult) -> u64 {
-    let base64 = |n: usize| (n as u64).div_ceil(3) * 4;
-    let content: u64 = result
-        .content
-        .iter()
-        .map(|c| match c {
-            Content::Text(t) => t.text.len() as u64,
-            Content::Image(b) | Content::Audio(b) => {
-                base64(b.data.len()) + b.mime_type.len() as u64
-            }
-            Content::Resource(r) => {
-                r.uri.len() as u64
-                    + match &r.contents {
-                        ResourceContents::Text(t) => t.len() as u64,
-                        ResourceContents::Blob(b) => base64(b.len()),
-                    }
-            }
-            Content::ResourceLink(l) => {
-                (l.uri.len() + l.name.len() + l.description.as_ref().map_or(0, String::len)) as u64
-            }
-        })
-        .sum();
-    content
+    result.content.iter().map(content_size).sum::<u64>()
         + result
             .structured_content
             .as_ref()

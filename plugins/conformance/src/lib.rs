@@ -1,30 +1,122 @@
-//! The test tools of the MCP conformance suite (`@modelcontextprotocol/conformance`),
-//! served through kube-mcp's plugin runtime so the suite exercises the real
-//! path from MCP request to wasm component and back.
+//! The tools, resources, prompts and completions of the MCP conformance
+//! suite (`@modelcontextprotocol/conformance`), served through kube-mcp's
+//! plugin runtime so the suite exercises the real path from MCP request to
+//! wasm component and back.
+//!
+//! It targets the richer `plugin` world (tools, prompts, resources,
+//! completions) with `wit-bindgen` directly; the Rust SDK covers the
+//! `tool-plugin` world.
 //!
 //! For tests only: `make build` builds it like every plugin, but neither
 //! `make run` nor the Helm chart loads it.
 
-use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
-use kube_mcp_plugin::types::{
-    BinaryContent, CallError, CallResult, Caller, Content, EmbeddedResource, PluginInfo,
-    ResourceContents, Tool,
+use std::time::Duration;
+
+use exports::kube_mcp::plugin::{
+    completion_provider, prompt_provider, resource_provider, tool_provider,
 };
-use kube_mcp_plugin::{NoArgs, tool};
+use kube_mcp::plugin::types::{
+    BinaryContent, CallError, CallResult, Caller, Completion, CompletionReference, Content,
+    EmbeddedResource, PluginInfo, Prompt, PromptArgument, PromptError, PromptMessage, PromptResult,
+    ResourceContents, ResourceError, ResourceInfo, ResourceTemplate, Role, TextContent, Tool,
+    ToolAnnotations,
+};
+use kube_mcp::plugin::{client, log, progress};
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "plugin",
+});
 
 /// A 1×1 red PNG, as the suite expects from `test_image_content`.
 const RED_PIXEL_PNG: &[u8] = include_bytes!("../assets/red-pixel.png");
 /// A minimal WAV file, as the suite expects from `test_audio_content`.
 const SILENCE_WAV: &[u8] = include_bytes!("../assets/silence.wav");
 
+const NO_ARGS: &str = r#"{"type":"object","properties":{}}"#;
+
 struct Conformance;
 
-impl Guest for Conformance {
+/// name, description, input schema
+const TOOLS: &[(&str, &str, &str)] = &[
+    (
+        "test_simple_text",
+        "Tests simple text content response",
+        NO_ARGS,
+    ),
+    (
+        "test_image_content",
+        "Tests image content response",
+        NO_ARGS,
+    ),
+    (
+        "test_audio_content",
+        "Tests audio content response",
+        NO_ARGS,
+    ),
+    (
+        "test_embedded_resource",
+        "Tests embedded resource content response",
+        NO_ARGS,
+    ),
+    (
+        "test_multiple_content_types",
+        "Tests response with multiple content types (text, image, resource)",
+        NO_ARGS,
+    ),
+    (
+        "test_error_handling",
+        "Tests error response handling",
+        NO_ARGS,
+    ),
+    (
+        "test_tool_with_logging",
+        "Tests tool that emits log messages during execution",
+        NO_ARGS,
+    ),
+    (
+        "test_tool_with_progress",
+        "Tests tool that reports progress notifications",
+        NO_ARGS,
+    ),
+    (
+        "test_sampling",
+        "Tests server-initiated sampling (LLM completion request)",
+        r#"{"type":"object","properties":{"prompt":{"type":"string","description":"The prompt to send to the LLM"}},"required":["prompt"]}"#,
+    ),
+    (
+        "test_elicitation",
+        "Tests server-initiated elicitation (user input request)",
+        r#"{"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]}"#,
+    ),
+    (
+        "test_elicitation_sep1034_defaults",
+        "Tests elicitation with default values for every primitive type (SEP-1034)",
+        NO_ARGS,
+    ),
+    (
+        "test_elicitation_sep1330_enums",
+        "Tests elicitation with every enum schema variant (SEP-1330)",
+        NO_ARGS,
+    ),
+    (
+        "json_schema_2020_12_tool",
+        "Tool with JSON Schema 2020-12 features",
+        r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},"additionalProperties":false}"##,
+    ),
+    (
+        "test_reconnection",
+        "Takes a moment before answering, so the client may have to resume the stream",
+        NO_ARGS,
+    ),
+];
+
+impl tool_provider::Guest for Conformance {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "conformance".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            description: "Tools the MCP conformance suite calls. For tests only.".into(),
+            description: "What the MCP conformance suite calls. For tests only.".into(),
             capabilities: Vec::new(),
         }
     }
@@ -32,29 +124,51 @@ impl Guest for Conformance {
     fn tools() -> Vec<Tool> {
         TOOLS
             .iter()
-            .map(|(name, description)| tool::<NoArgs>(name, description).build())
+            .map(|(name, description, schema)| Tool {
+                name: (*name).into(),
+                title: None,
+                description: (*description).into(),
+                input_schema: (*schema).into(),
+                output_schema: None,
+                annotations: ToolAnnotations {
+                    read_only_hint: None,
+                    destructive_hint: None,
+                    idempotent_hint: None,
+                    open_world_hint: None,
+                },
+            })
             .collect()
     }
 
     fn call_tool(
         name: String,
-        _arguments: String,
+        arguments: String,
         _caller: Caller,
     ) -> Result<CallResult, CallError> {
+        let args: serde_json::Value = serde_json::from_str(&arguments)
+            .map_err(|e| CallError::InvalidArguments(e.to_string()))?;
+        let string_arg = |key: &str| -> Result<String, CallError> {
+            args.get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    CallError::InvalidArguments(format!("'{key}' (a string) is required"))
+                })
+        };
         let result = match name.as_str() {
-            "test_simple_text" => CallResult::text("This is a simple text response for testing."),
-            "test_image_content" => CallResult::ok(vec![png()]),
-            "test_audio_content" => CallResult::ok(vec![Content::Audio(BinaryContent {
+            "test_simple_text" => text("This is a simple text response for testing."),
+            "test_image_content" => ok(vec![png()]),
+            "test_audio_content" => ok(vec![Content::Audio(BinaryContent {
                 data: SILENCE_WAV.to_vec(),
                 mime_type: "audio/wav".into(),
             })]),
-            "test_embedded_resource" => CallResult::ok(vec![embedded(
+            "test_embedded_resource" => ok(vec![embedded(
                 "test://embedded-resource",
                 "text/plain",
                 "This is an embedded resource content.",
             )]),
-            "test_multiple_content_types" => CallResult::ok(vec![
-                Content::text("Multiple content types test:"),
+            "test_multiple_content_types" => ok(vec![
+                content_text("Multiple content types test:"),
                 png(),
                 embedded(
                     "test://mixed-content-resource",
@@ -62,8 +176,75 @@ impl Guest for Conformance {
                     r#"{"test":"data","value":123}"#,
                 ),
             ]),
-            "test_error_handling" => {
-                CallResult::error("This tool intentionally returns an error for testing")
+            "test_error_handling" => CallResult {
+                is_error: true,
+                ..text("This tool intentionally returns an error for testing")
+            },
+            "test_tool_with_logging" => {
+                log::write(log::Level::Info, "Tool execution started");
+                std::thread::sleep(Duration::from_millis(50));
+                log::write(log::Level::Info, "Tool processing data");
+                std::thread::sleep(Duration::from_millis(50));
+                log::write(log::Level::Info, "Tool execution completed");
+                text("Tool with logging executed successfully")
+            }
+            "test_tool_with_progress" => {
+                for (step, done) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+                    if step > 0 {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    progress::report(done, Some(100.0), None);
+                }
+                text("Tool with progress executed successfully")
+            }
+            "test_sampling" => {
+                let prompt = string_arg("prompt")?;
+                let request = client::SamplingRequest {
+                    messages: vec![client::SamplingMessage {
+                        role: Role::User,
+                        content: client::SamplingContent::Text(prompt),
+                    }],
+                    system_prompt: None,
+                    max_tokens: 100,
+                    temperature: None,
+                    stop_sequences: Vec::new(),
+                    model_hints: Vec::new(),
+                };
+                match client::create_message(&request) {
+                    Ok(response) => match response.content {
+                        client::SamplingContent::Text(answer) => {
+                            text(&format!("LLM response: {answer}"))
+                        }
+                        _ => text("LLM response: (not text)"),
+                    },
+                    Err(e) => error(&format!("sampling failed: {}", client_error(&e))),
+                }
+            }
+            "test_elicitation" => {
+                let message = string_arg("message")?;
+                let schema = r#"{"type":"object","properties":{"username":{"type":"string","description":"User's response"},"email":{"type":"string","description":"User's email address"}},"required":["username","email"]}"#;
+                elicit(&message, schema, "User response")
+            }
+            "test_elicitation_sep1034_defaults" => {
+                let schema = r#"{"type":"object","properties":{"name":{"type":"string","description":"User name","default":"John Doe"},"age":{"type":"integer","description":"User age","default":30},"score":{"type":"number","description":"User score","default":95.5},"status":{"type":"string","description":"User status","enum":["active","inactive","pending"],"default":"active"},"verified":{"type":"boolean","description":"Verification status","default":true}}}"#;
+                elicit(
+                    "Please review and update the form fields with defaults",
+                    schema,
+                    "Elicitation completed",
+                )
+            }
+            "test_elicitation_sep1330_enums" => {
+                let schema = r#"{"type":"object","properties":{"untitledSingle":{"type":"string","description":"Untitled single-select","enum":["option1","option2","option3"]},"titledSingle":{"type":"string","description":"Titled single-select","oneOf":[{"const":"value1","title":"First Option"},{"const":"value2","title":"Second Option"},{"const":"value3","title":"Third Option"}]},"legacyEnum":{"type":"string","description":"Legacy titled enum","enum":["opt1","opt2","opt3"],"enumNames":["Option One","Option Two","Option Three"]},"untitledMulti":{"type":"array","description":"Untitled multi-select","items":{"type":"string","enum":["option1","option2","option3"]}},"titledMulti":{"type":"array","description":"Titled multi-select","items":{"anyOf":[{"const":"value1","title":"First Choice"},{"const":"value2","title":"Second Choice"},{"const":"value3","title":"Third Choice"}]}}}}"#;
+                elicit(
+                    "Please select options from the enum fields",
+                    schema,
+                    "Elicitation completed",
+                )
+            }
+            "json_schema_2020_12_tool" => text(&format!("Received: {args}")),
+            "test_reconnection" => {
+                std::thread::sleep(Duration::from_millis(300));
+                text("Reconnection test completed successfully")
             }
             _ => return Err(CallError::UnknownTool(name)),
         };
@@ -71,20 +252,239 @@ impl Guest for Conformance {
     }
 }
 
-const TOOLS: &[(&str, &str)] = &[
-    ("test_simple_text", "Tests simple text content response"),
-    ("test_image_content", "Tests image content response"),
-    ("test_audio_content", "Tests audio content response"),
-    (
-        "test_embedded_resource",
-        "Tests embedded resource content response",
-    ),
-    (
-        "test_multiple_content_types",
-        "Tests response with multiple content types (text, image, resource)",
-    ),
-    ("test_error_handling", "Tests error response handling"),
-];
+fn elicit(message: &str, schema: &str, label: &str) -> CallResult {
+    let answer = match client::elicit(message, schema) {
+        Ok(client::Elicitation::Accept(content)) => format!("action=accept, content={content}"),
+        Ok(client::Elicitation::Decline) => "action=decline, content={}".to_owned(),
+        Ok(client::Elicitation::Cancel) => "action=cancel, content={}".to_owned(),
+        Err(e) => return error(&format!("elicitation failed: {}", client_error(&e))),
+    };
+    text(&format!("{label}: {answer}"))
+}
+
+fn client_error(e: &client::ClientError) -> String {
+    match e {
+        client::ClientError::Unsupported => "the client does not support it".into(),
+        client::ClientError::Failed(why) => why.clone(),
+    }
+}
+
+impl prompt_provider::Guest for Conformance {
+    fn prompts() -> Vec<Prompt> {
+        let argument = |name: &str, description: &str| PromptArgument {
+            name: name.into(),
+            title: None,
+            description: Some(description.into()),
+            required: true,
+        };
+        vec![
+            prompt(
+                "test_simple_prompt",
+                "A simple prompt without arguments",
+                vec![],
+            ),
+            prompt(
+                "test_prompt_with_arguments",
+                "A prompt with required arguments",
+                vec![
+                    argument("arg1", "First test argument"),
+                    argument("arg2", "Second test argument"),
+                ],
+            ),
+            prompt(
+                "test_prompt_with_embedded_resource",
+                "A prompt that includes an embedded resource",
+                vec![argument("resourceUri", "URI of the resource to embed")],
+            ),
+            prompt(
+                "test_prompt_with_image",
+                "A prompt that includes image content",
+                vec![],
+            ),
+        ]
+    }
+
+    fn get_prompt(
+        name: String,
+        arguments: Vec<(String, String)>,
+        _caller: Caller,
+    ) -> Result<PromptResult, PromptError> {
+        let arg = |key: &str| {
+            arguments
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| PromptError::InvalidArguments(format!("'{key}' is required")))
+        };
+        let user = |content| PromptMessage {
+            role: Role::User,
+            content,
+        };
+        let messages = match name.as_str() {
+            "test_simple_prompt" => {
+                vec![user(content_text("This is a simple prompt for testing."))]
+            }
+            "test_prompt_with_arguments" => vec![user(content_text(&format!(
+                "Prompt with arguments: arg1='{}', arg2='{}'",
+                arg("arg1")?,
+                arg("arg2")?
+            )))],
+            "test_prompt_with_embedded_resource" => vec![
+                user(embedded(
+                    &arg("resourceUri")?,
+                    "text/plain",
+                    "Embedded resource content for testing.",
+                )),
+                user(content_text("Please process the embedded resource above.")),
+            ],
+            "test_prompt_with_image" => vec![
+                user(png()),
+                user(content_text("Please analyze the image above.")),
+            ],
+            _ => return Err(PromptError::UnknownPrompt(name)),
+        };
+        Ok(PromptResult {
+            description: None,
+            messages,
+        })
+    }
+}
+
+impl resource_provider::Guest for Conformance {
+    fn resources() -> Vec<ResourceInfo> {
+        let resource = |uri: &str, name: &str, description: &str, mime_type: &str| ResourceInfo {
+            uri: uri.into(),
+            name: name.into(),
+            title: None,
+            description: Some(description.into()),
+            mime_type: Some(mime_type.into()),
+            size: None,
+        };
+        vec![
+            resource(
+                "test://static-text",
+                "Static Text Resource",
+                "A static text resource for testing",
+                "text/plain",
+            ),
+            resource(
+                "test://static-binary",
+                "Static Binary Resource",
+                "A static binary resource (image) for testing",
+                "image/png",
+            ),
+            resource(
+                "test://watched-resource",
+                "Watched Resource",
+                "A resource that can be subscribed to",
+                "text/plain",
+            ),
+        ]
+    }
+
+    fn resource_templates() -> Vec<ResourceTemplate> {
+        vec![ResourceTemplate {
+            uri_template: "test://template/{id}/data".into(),
+            name: "Resource Template".into(),
+            title: None,
+            description: Some("A resource template with parameter substitution".into()),
+            mime_type: Some("application/json".into()),
+        }]
+    }
+
+    fn read_resource(uri: String, _caller: Caller) -> Result<Vec<EmbeddedResource>, ResourceError> {
+        let item = |mime_type: &str, contents| EmbeddedResource {
+            uri: uri.clone(),
+            mime_type: Some(mime_type.into()),
+            contents,
+        };
+        let contents = match uri.as_str() {
+            "test://static-text" => item(
+                "text/plain",
+                ResourceContents::Text("This is the content of the static text resource.".into()),
+            ),
+            "test://static-binary" => item("image/png", ResourceContents::Blob(RED_PIXEL_PNG.to_vec())),
+            "test://watched-resource" => item(
+                "text/plain",
+                ResourceContents::Text("Watched resource content".into()),
+            ),
+            _ => match uri
+                .strip_prefix("test://template/")
+                .and_then(|rest| rest.strip_suffix("/data"))
+            {
+                Some(id) if !id.is_empty() && !id.contains('/') => item(
+                    "application/json",
+                    ResourceContents::Text(
+                        serde_json::json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")})
+                            .to_string(),
+                    ),
+                ),
+                _ => return Err(ResourceError::NotFound(uri)),
+            },
+        };
+        Ok(vec![contents])
+    }
+}
+
+impl completion_provider::Guest for Conformance {
+    fn complete(
+        reference: CompletionReference,
+        argument: String,
+        value: String,
+        _context: Vec<(String, String)>,
+        _caller: Caller,
+    ) -> Completion {
+        let candidates: &[&str] = match (&reference, argument.as_str()) {
+            (CompletionReference::Prompt(name), "arg1") if name == "test_prompt_with_arguments" => {
+                &["paris", "park", "party", "test", "testing"]
+            }
+            (CompletionReference::ResourceTemplate(_), "id") => &["123", "456", "789"],
+            _ => &[],
+        };
+        let values: Vec<String> = candidates
+            .iter()
+            .filter(|c| c.starts_with(&value))
+            .map(|c| (*c).to_owned())
+            .collect();
+        Completion {
+            total: Some(values.len() as u32),
+            values,
+            has_more: false,
+        }
+    }
+}
+
+fn prompt(name: &str, description: &str, arguments: Vec<PromptArgument>) -> Prompt {
+    Prompt {
+        name: name.into(),
+        title: None,
+        description: description.into(),
+        arguments,
+    }
+}
+
+fn content_text(text: &str) -> Content {
+    Content::Text(TextContent { text: text.into() })
+}
+
+fn ok(content: Vec<Content>) -> CallResult {
+    CallResult {
+        content,
+        structured_content: None,
+        is_error: false,
+    }
+}
+
+fn text(text: &str) -> CallResult {
+    ok(vec![content_text(text)])
+}
+
+fn error(text: &str) -> CallResult {
+    CallResult {
+        is_error: true,
+        ..self::text(text)
+    }
+}
 
 fn png() -> Content {
     Content::Image(BinaryContent {
@@ -101,4 +501,4 @@ fn embedded(uri: &str, mime_type: &str, text: &str) -> Content {
     })
 }
 
-kube_mcp_plugin::export!(Conformance);
+export!(Conformance);

@@ -1,0 +1,458 @@
+//! The MCP server handler: plugins' tools, prompts, resources and
+//! completions, served to one client (session) at a time.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as CURSOR;
+use rmcp::ErrorData;
+use rmcp::handler::server::ServerHandler;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    GetPromptRequestParams, GetPromptResponse, Implementation, InitializeResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, SetLevelRequestParams,
+    SubscribeRequestParams, UnsubscribeRequestParams,
+};
+use rmcp::service::{NotificationContext, RequestContext, RoleServer};
+
+use super::convert;
+use super::peer::{SessionClient, severity};
+use super::sessions::Sessions;
+use crate::plugins::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
+use crate::plugins::{CallContext, CallFailure, PluginHost};
+
+/// Items per page of `tools/list`, `prompts/list` and `resources/list`.
+pub const PAGE_SIZE: usize = 100;
+
+/// Shared by every session of one server.
+#[derive(Clone)]
+pub struct Shared {
+    pub plugins: Arc<PluginHost>,
+    pub sessions: Arc<Sessions>,
+    pub request_timeout: Duration,
+}
+
+/// One session's handler (in stateless mode, one request's).
+#[derive(Clone)]
+pub struct McpHandler {
+    shared: Shared,
+    /// The severity the client asked log messages from (`logging/setLevel`).
+    log_severity: Arc<Mutex<Option<usize>>>,
+    /// Resource URIs the client subscribed to.
+    subscriptions: Arc<Mutex<HashSet<String>>>,
+}
+
+impl McpHandler {
+    pub fn new(shared: Shared) -> McpHandler {
+        McpHandler {
+            shared,
+            log_severity: Arc::default(),
+            subscriptions: Arc::default(),
+        }
+    }
+
+    /// The caller of a request. Authentication attaches a principal to the
+    /// HTTP request; without it (stdio, `--no-auth`) the caller is anonymous.
+    fn caller(context: &RequestContext<RoleServer>) -> Caller {
+        context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Caller>())
+            .cloned()
+            .unwrap_or_else(|| Caller {
+                subject: String::new(),
+                username: None,
+                groups: Vec::new(),
+                scopes: Vec::new(),
+            })
+    }
+
+    /// A call context whose client is this request's peer; close the
+    /// returned client and await the task when the call is over.
+    fn call_context(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> (CallContext, Arc<SessionClient>, tokio::task::JoinHandle<()>) {
+        let progress_token = context.meta.get_progress_token();
+        let min_log = *self.log_severity.lock().expect("log level lock");
+        let (client, forwarder) = SessionClient::new(context.peer.clone(), progress_token, min_log);
+        let client = Arc::new(client);
+        let call = CallContext::new(Self::caller(context)).with_client(client.clone());
+        (call, client, forwarder)
+    }
+
+    /// Runs `work` under the request deadline, then flushes the call's
+    /// notifications so they reach the client before the response.
+    async fn run<T>(
+        &self,
+        context: &RequestContext<RoleServer>,
+        work: impl AsyncFnOnce(CallContext) -> Result<T, ErrorData>,
+    ) -> Result<T, ErrorData> {
+        let (call, client, forwarder) = self.call_context(context);
+        let deadline = self.shared.request_timeout;
+        let outcome = tokio::time::timeout(deadline, work(call)).await;
+        client.close();
+        drop(client);
+        let _ = forwarder.await;
+        outcome.unwrap_or_else(|_| {
+            Err(ErrorData::internal_error(
+                format!(
+                    "the request took longer than {}",
+                    humantime::format_duration(deadline)
+                ),
+                None,
+            ))
+        })
+    }
+}
+
+/// A page of `items` after the cursor (an item's name, opaque to clients).
+fn page<T>(
+    mut items: Vec<(String, T)>,
+    request: Option<PaginatedRequestParams>,
+) -> Result<(Vec<T>, Option<String>), ErrorData> {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let start = match request.and_then(|r| r.cursor) {
+        None => 0,
+        Some(cursor) => {
+            let after = CURSOR
+                .decode(cursor.as_bytes())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| ErrorData::invalid_params("invalid cursor", None))?;
+            items.partition_point(|(name, _)| *name <= after)
+        }
+    };
+    let end = (start + PAGE_SIZE).min(items.len());
+    let next = (end < items.len()).then(|| CURSOR.encode(items[end - 1].0.as_bytes()));
+    let page = items.drain(start..end).map(|(_, item)| item).collect();
+    Ok((page, next))
+}
+
+/// A plugin failure as a tool error the model sees.
+fn failure_result(failure: &CallFailure) -> rmcp::model::CallToolResult {
+    convert::error_result(&failure.to_string())
+}
+
+fn failure_error(failure: &CallFailure) -> ErrorData {
+    ErrorData::internal_error(failure.to_string(), None)
+}
+
+impl ServerHandler for McpHandler {
+    fn get_info(&self) -> InitializeResult {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_list_changed()
+            .enable_resources_subscribe()
+            .enable_completions()
+            .enable_logging()
+            .build();
+        InitializeResult::new(capabilities)
+            .with_server_info(
+                Implementation::new("kube-mcp", env!("CARGO_PKG_VERSION"))
+                    .with_title("kube-mcp")
+                    .with_website_url("https://github.com/kube-mcp/kube-mcp"),
+            )
+            .with_instructions(
+                "Kubernetes tools. Each tool's description says what it reads or changes; \
+                 tools that change the cluster are annotated as destructive.",
+            )
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.shared
+            .sessions
+            .join(context.peer.clone(), self.subscriptions.clone());
+    }
+
+    async fn list_tools(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let tools = registry
+            .tools()
+            .map(|(_, t)| Ok((t.name.clone(), convert::tool(t)?)))
+            .collect::<Result<Vec<_>, ErrorData>>()?;
+        let (tools, next_cursor) = page(tools, request)?;
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = next_cursor;
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let name = request.name.to_string();
+        let Some((plugin, _)) = registry.tool(&name) else {
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool '{name}'"),
+                None,
+            ));
+        };
+        let plugin = plugin.clone();
+        let arguments =
+            serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
+        let result = self
+            .run(&context, async |call| {
+                Ok(match plugin.call_tool(&name, &arguments, &call).await {
+                    Ok(Ok(result)) => convert::call_result(&result)?,
+                    Ok(Err(CallError::UnknownTool(_))) => {
+                        return Err(ErrorData::invalid_params(
+                            format!("unknown tool '{name}'"),
+                            None,
+                        ));
+                    }
+                    // Reported as a tool error, so a model can correct its
+                    // arguments (MCP 2025-11-25).
+                    Ok(Err(CallError::InvalidArguments(why))) => {
+                        convert::error_result(&format!("invalid arguments: {why}"))
+                    }
+                    Err(failure) => {
+                        tracing::warn!(tool = %name, "{failure}");
+                        failure_result(&failure)
+                    }
+                })
+            })
+            .await?;
+        Ok(CallToolResponse::Complete(result))
+    }
+
+    async fn list_prompts(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let prompts = registry
+            .prompts()
+            .map(|(_, p)| Ok((p.name.clone(), convert::prompt(p)?)))
+            .collect::<Result<Vec<_>, ErrorData>>()?;
+        let (prompts, next_cursor) = page(prompts, request)?;
+        let mut result = ListPromptsResult::with_all_items(prompts);
+        result.next_cursor = next_cursor;
+        Ok(result)
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let name = request.name.clone();
+        let Some((plugin, _)) = registry.prompt(&name) else {
+            return Err(ErrorData::invalid_params(
+                format!("unknown prompt '{name}'"),
+                None,
+            ));
+        };
+        let plugin = plugin.clone();
+        let arguments: Vec<(String, String)> = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect();
+        let result = self
+            .run(&context, async |call| {
+                match plugin.get_prompt(&name, &arguments, &call).await {
+                    Ok(Ok(result)) => convert::prompt_result(&result),
+                    Ok(Err(PromptError::UnknownPrompt(_))) => Err(ErrorData::invalid_params(
+                        format!("unknown prompt '{name}'"),
+                        None,
+                    )),
+                    Ok(Err(PromptError::InvalidArguments(why))) => Err(ErrorData::invalid_params(
+                        format!("invalid arguments: {why}"),
+                        None,
+                    )),
+                    Err(failure) => Err(failure_error(&failure)),
+                }
+            })
+            .await?;
+        Ok(GetPromptResponse::Complete(result))
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let resources = registry
+            .resources()
+            .map(|(_, r)| Ok((r.uri.clone(), convert::resource(r)?)))
+            .collect::<Result<Vec<_>, ErrorData>>()?;
+        let (resources, next_cursor) = page(resources, request)?;
+        let mut result = ListResourcesResult::with_all_items(resources);
+        result.next_cursor = next_cursor;
+        Ok(result)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let templates = registry
+            .templates()
+            .map(|(_, t)| Ok((t.uri_template.clone(), convert::resource_template(t)?)))
+            .collect::<Result<Vec<_>, ErrorData>>()?;
+        let (templates, next_cursor) = page(templates, request)?;
+        let mut result = ListResourceTemplatesResult::with_all_items(templates);
+        result.next_cursor = next_cursor;
+        Ok(result)
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let uri = request.uri.clone();
+        let not_found = |uri: &str| {
+            ErrorData::resource_not_found(
+                format!("no resource '{uri}'"),
+                Some(serde_json::json!({ "uri": uri })),
+            )
+        };
+        let Some(plugin) = registry.resource_owner(&uri) else {
+            return Err(not_found(&uri));
+        };
+        let plugin = plugin.clone();
+        let result = self
+            .run(&context, async |call| {
+                match plugin.read_resource(&uri, &call).await {
+                    Ok(Ok(contents)) => convert::read_result(&contents),
+                    Ok(Err(ResourceError::NotFound(_))) => Err(not_found(&uri)),
+                    Ok(Err(ResourceError::Failed(why))) => Err(ErrorData::internal_error(
+                        format!("cannot read '{uri}': {why}"),
+                        None,
+                    )),
+                    Err(failure) => Err(failure_error(&failure)),
+                }
+            })
+            .await?;
+        Ok(ReadResourceResponse::Complete(result))
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let registry = self.shared.plugins.registry();
+        if registry.resource_owner(&request.uri).is_none() {
+            return Err(ErrorData::resource_not_found(
+                format!("no resource '{}'", request.uri),
+                None,
+            ));
+        }
+        self.subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .insert(request.uri);
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .remove(&request.uri);
+        Ok(())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let registry = self.shared.plugins.registry();
+        let reference = serde_json::to_value(&request.r#ref)
+            .map_err(|e| ErrorData::invalid_params(e.to_string(), None))?;
+        let field = |key: &str| {
+            reference
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let (reference, plugin) = match field("type").as_deref() {
+            Some("ref/prompt") => {
+                let name = field("name").unwrap_or_default();
+                let plugin = registry.prompt(&name).map(|(p, _)| p.clone());
+                (CompletionReference::Prompt(name), plugin)
+            }
+            Some("ref/resource") => {
+                let uri = field("uri").unwrap_or_default();
+                let plugin = registry.template_owner(&uri).cloned();
+                (CompletionReference::ResourceTemplate(uri), plugin)
+            }
+            other => {
+                return Err(ErrorData::invalid_params(
+                    format!("unknown completion reference type {other:?}"),
+                    None,
+                ));
+            }
+        };
+        let Some(plugin) = plugin else {
+            return Err(ErrorData::invalid_params(
+                "no prompt or resource template of that name",
+                None,
+            ));
+        };
+        let arguments: Vec<(String, String)> = request
+            .context
+            .and_then(|c| c.arguments)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let (argument, value) = (request.argument.name, request.argument.value);
+        self.run(&context, async |call| {
+            match plugin
+                .complete(&reference, &argument, &value, &arguments, &call)
+                .await
+            {
+                Ok(completion) => convert::completion(&completion),
+                Err(failure) => Err(failure_error(&failure)),
+            }
+        })
+        .await
+    }
+
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let level = serde_json::to_value(request.level)
+            .ok()
+            .and_then(|v| v.as_str().and_then(severity))
+            .ok_or_else(|| ErrorData::invalid_params("unknown log level", None))?;
+        *self.log_severity.lock().expect("log level lock") = Some(level);
+        Ok(())
+    }
+}

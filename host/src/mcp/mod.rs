@@ -1,0 +1,32 @@
+//! MCP: the protocol face of the plugins, over Streamable HTTP and stdio.
+//!
+//! [`McpHandler`] is an rmcp `ServerHandler` that lists the plugins' tools,
+//! prompts, resources and completions and runs calls in them, with the
+//! calling client as each call's [`ClientPeer`](crate::plugins::ClientPeer)
+//! (progress, logging, elicitation, sampling). [`Sessions`] keeps the
+//! connected sessions and tells them when the plugins change.
+
+// Logging, sampling and `resources/subscribe` are deprecated by the
+// 2026-07-28 revision (SEP-2577), and still what 2025-06-18 and 2025-11-25
+// clients use; both are served.
+#![allow(deprecated)]
+
+mod convert;
+mod handler;
+pub mod http;
+mod peer;
+mod sessions;
+
+pub use self::handler::{McpHandler, PAGE_SIZE, Shared};
+pub use self::sessions::Sessions;
+
+/// Serves MCP over stdin and stdout until the client closes them.
+pub async fn serve_stdio(shared: Shared) -> anyhow::Result<()> {
+    use rmcp::ServiceExt;
+    let service = McpHandler::new(shared)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| anyhow::anyhow!("the MCP handshake on stdio failed: {e}"))?;
+    service.waiting().await?;
+    Ok(())
+}

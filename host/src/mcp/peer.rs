@@ -1,0 +1,193 @@
+//! The calling client, as a plugin's call sees it: progress and log
+//! notifications of that call, and elicitation and sampling requests to
+//! that client.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rmcp::model::{LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken};
+use rmcp::service::{Peer, RoleServer};
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::convert;
+use crate::plugins::client::{
+    ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
+};
+use crate::plugins::log::Level;
+use crate::plugins::{BoxFuture, ClientPeer};
+
+/// At most this many notifications are forwarded per call; the rest are
+/// dropped, so a plugin cannot flood its client.
+const NOTIFICATIONS_PER_CALL: u32 = 1000;
+
+/// MCP log severities, least severe first (RFC 5424 order).
+pub const LOG_LEVELS: &[&str] = &[
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
+
+/// The severity rank of an MCP level name.
+pub fn severity(level: &str) -> Option<usize> {
+    LOG_LEVELS.iter().position(|l| *l == level)
+}
+
+fn mcp_level(level: Level) -> &'static str {
+    match level {
+        Level::Trace | Level::Debug => "debug",
+        Level::Info => "info",
+        Level::Warn => "warning",
+        Level::Error => "error",
+    }
+}
+
+enum Outgoing {
+    Progress(ProgressNotificationParam),
+    Log(LoggingMessageNotificationParam),
+}
+
+/// One call's view of the client that made it.
+pub struct SessionClient {
+    peer: Peer<RoleServer>,
+    capabilities: ClientCapabilities,
+    progress_token: Option<ProgressToken>,
+    /// The least severe level the client asked for, if it asked.
+    min_log_severity: Option<usize>,
+    outbox: Mutex<Option<mpsc::UnboundedSender<Outgoing>>>,
+    sent: AtomicU32,
+}
+
+impl SessionClient {
+    /// A client for one call; notifications are sent in order by a task
+    /// that [`SessionClient::close`] waits for.
+    pub fn new(
+        peer: Peer<RoleServer>,
+        progress_token: Option<ProgressToken>,
+        min_log_severity: Option<usize>,
+    ) -> (SessionClient, JoinHandle<()>) {
+        let capabilities = peer
+            .peer_info()
+            .map(|info| ClientCapabilities {
+                elicitation: info.capabilities.elicitation.is_some(),
+                sampling: info.capabilities.sampling.is_some(),
+            })
+            .unwrap_or(ClientCapabilities {
+                elicitation: false,
+                sampling: false,
+            });
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let sender = peer.clone();
+        let forwarder = tokio::spawn(async move {
+            while let Some(message) = rx.recv().await {
+                let sent = match message {
+                    Outgoing::Progress(p) => sender.notify_progress(p).await,
+                    Outgoing::Log(l) => sender.notify_logging_message(l).await,
+                };
+                if let Err(e) = sent {
+                    tracing::debug!("cannot notify the client: {e}");
+                    break;
+                }
+            }
+        });
+        let client = SessionClient {
+            peer,
+            capabilities,
+            progress_token,
+            min_log_severity,
+            outbox: Mutex::new(Some(tx)),
+            sent: AtomicU32::new(0),
+        };
+        (client, forwarder)
+    }
+
+    /// Stops taking notifications; the forwarder ends once it has sent
+    /// what is queued.
+    pub fn close(&self) {
+        self.outbox.lock().expect("outbox lock").take();
+    }
+
+    fn send(&self, message: Outgoing) {
+        if self.sent.fetch_add(1, Ordering::Relaxed) >= NOTIFICATIONS_PER_CALL {
+            return;
+        }
+        if let Some(tx) = &*self.outbox.lock().expect("outbox lock") {
+            let _ = tx.send(message);
+        }
+    }
+}
+
+impl ClientPeer for SessionClient {
+    fn capabilities(&self) -> ClientCapabilities {
+        self.capabilities
+    }
+
+    fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
+        let Some(token) = &self.progress_token else {
+            return;
+        };
+        let mut params = Map::new();
+        params.insert("progressToken".into(), json!(token));
+        params.insert("progress".into(), json!(progress));
+        if let Some(total) = total {
+            params.insert("total".into(), json!(total));
+        }
+        if let Some(message) = message {
+            params.insert("message".into(), message.into());
+        }
+        match serde_json::from_value(Value::Object(params)) {
+            Ok(params) => self.send(Outgoing::Progress(params)),
+            Err(e) => tracing::debug!("dropping a progress report: {e}"),
+        }
+    }
+
+    fn log(&self, level: Level, logger: &str, message: &str) {
+        let level = mcp_level(level);
+        match (self.min_log_severity, severity(level)) {
+            (Some(min), Some(this)) if this >= min => {}
+            _ => return,
+        }
+        let params = json!({"level": level, "logger": logger, "data": message});
+        match serde_json::from_value(params) {
+            Ok(params) => self.send(Outgoing::Log(params)),
+            Err(e) => tracing::debug!("dropping a log message: {e}"),
+        }
+    }
+
+    fn elicit(
+        &self,
+        message: String,
+        schema: Map<String, Value>,
+    ) -> BoxFuture<'_, Result<Elicitation, ClientError>> {
+        Box::pin(async move {
+            let request = convert::elicit_request(message, schema)?;
+            let result = self
+                .peer
+                .create_elicitation(request)
+                .await
+                .map_err(|e| ClientError::Failed(format!("the client did not answer: {e}")))?;
+            convert::elicitation(result)
+        })
+    }
+
+    fn create_message(
+        &self,
+        request: SamplingRequest,
+    ) -> BoxFuture<'_, Result<SamplingResponse, ClientError>> {
+        Box::pin(async move {
+            let params = convert::sampling_request(&request)?;
+            let result = self
+                .peer
+                .create_message(params)
+                .await
+                .map_err(|e| ClientError::Failed(format!("the client did not answer: {e}")))?;
+            convert::sampling_response(result)
+        })
+    }
+}
