@@ -63,7 +63,9 @@ test-rust: ## Unit and integration tests of the host (needs `make build`)
 
 test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)
 	@echo "==> tests/env/up" >&2
-	@eval "$$(tests/env/up)" && echo "==> node --test tests/e2e" >&2 && node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
+	@eval "$$(tests/env/up)" && echo "==> npm ci (tests/e2e: MCP SDK, conformance suite, Inspector)" >&2 \
+	  && (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) \
+	  && echo "==> node --test tests/e2e" >&2 && node --test --test-concurrency=1 'tests/e2e/*.test.mjs'
 
 bench: build ## Benchmarks (criterion); see docs/benchmarks.md
 	KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) KUBE_MCP_TEST_EXAMPLES=$(CURDIR)/$(EXAMPLES_OUT) $(CARGO) bench --locked -p kube-mcp

@@ -156,10 +156,10 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
                 .unwrap_or(usize::MAX),
             shutdown: stop_accepting.child_token(),
         };
+        let (max_request_body, origins) =
+            (options.max_request_body, options.allowed_origins.clone());
         let service = mcp::http::service(shared, options);
-        app = app
-            .route_service("/mcp", service.clone())
-            .route_service("/", service);
+        app = app.merge(mcp::http::router(service, max_request_body, &origins));
     } else {
         tracing::warn!(
             "the MCP endpoint is off: bearer-token authentication is not available in this \

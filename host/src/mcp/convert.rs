@@ -25,6 +25,10 @@ fn into<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, model::ErrorD
     })
 }
 
+/// Marks a result as final (SEP-2322): required by 2026-07-28 clients, and
+/// removed by rmcp for peers of older revisions.
+const COMPLETE: &str = "complete";
+
 /// Sets `key` only when there is a value.
 fn put(object: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
     if let Some(value) = value {
@@ -112,6 +116,7 @@ pub fn call_result(result: &CallResult) -> Result<model::CallToolResult, model::
         object.insert("structuredContent".into(), value);
     }
     object.insert("isError".into(), result.is_error.into());
+    object.insert("resultType".into(), COMPLETE.into());
     into(object.into())
 }
 
@@ -157,6 +162,7 @@ pub fn prompt_result(result: &PromptResult) -> Result<model::GetPromptResult, mo
     let mut object = Map::new();
     put(&mut object, "description", result.description.clone());
     object.insert("messages".into(), messages.into());
+    object.insert("resultType".into(), COMPLETE.into());
     into(object.into())
 }
 
@@ -186,7 +192,10 @@ pub fn resource_template(
 pub fn read_result(
     contents: &[EmbeddedResource],
 ) -> Result<model::ReadResourceResult, model::ErrorData> {
-    into(json!({"contents": contents.iter().map(resource_contents).collect::<Vec<_>>()}))
+    into(json!({
+        "contents": contents.iter().map(resource_contents).collect::<Vec<_>>(),
+        "resultType": COMPLETE,
+    }))
 }
 
 pub fn completion(c: &Completion) -> Result<model::CompleteResult, model::ErrorData> {
@@ -194,7 +203,7 @@ pub fn completion(c: &Completion) -> Result<model::CompleteResult, model::ErrorD
     completion.insert("values".into(), c.values.clone().into());
     put(&mut completion, "total", c.total);
     completion.insert("hasMore".into(), c.has_more.into());
-    into(json!({ "completion": completion }))
+    into(json!({ "completion": completion, "resultType": COMPLETE }))
 }
 
 /// An elicitation request in MCP's form mode.
