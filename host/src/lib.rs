@@ -9,6 +9,7 @@ pub mod config;
 pub mod health;
 pub mod inspect;
 pub mod mcp;
+pub mod metrics;
 pub mod plugins;
 pub mod policy;
 pub mod server;

@@ -14,6 +14,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::health::{self, Component, Readiness};
 use crate::mcp::{self, Sessions, Shared};
+use crate::metrics::{self, Metrics};
 use crate::plugins::{PluginHost, Runtime};
 use crate::shutdown::Signals;
 
@@ -105,6 +106,7 @@ pub async fn run_stdio(config: Config) -> anyhow::Result<()> {
         plugins,
         sessions,
         request_timeout: config.server.mcp.request_timeout,
+        metrics: Arc::default(),
     })
     .await
 }
@@ -139,6 +141,21 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     let mut app = router(state.clone());
     let sessions = Arc::new(Sessions::default());
     let _follow = sessions.follow(state.plugins.clone());
+    let metrics = Arc::new(Metrics::default());
+    let _metrics_listener = match config.server.metrics_listen {
+        Some(addr) => Some(
+            serve_metrics(
+                addr,
+                metrics::Exporter {
+                    metrics: metrics.clone(),
+                    plugins: state.plugins.clone(),
+                    sessions: sessions.clone(),
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
     if config.server.no_auth {
         tracing::warn!(
             "serving MCP WITHOUT AUTHENTICATION (--no-auth): anyone who can reach {local_addr} can call every tool"
@@ -147,6 +164,7 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
             plugins: state.plugins.clone(),
             sessions,
             request_timeout: config.server.mcp.request_timeout,
+            metrics: metrics.clone(),
         };
         let options = mcp::http::HttpOptions {
             stateless: config.server.mcp.stateless,
@@ -166,6 +184,10 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
              build yet; pass --no-auth to serve MCP on a loopback address"
         );
     }
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        metrics,
+        metrics::track_http,
+    ));
     let server =
         axum::serve(listener, app).with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let mut server = tokio::spawn(server.into_future());
@@ -201,6 +223,24 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
             Ok(Shutdown::Forced)
         }
     }
+}
+
+/// Serves `/metrics` on `addr` until the returned task is aborted (dropping
+/// it does not stop it; the process exit does).
+async fn serve_metrics(
+    addr: SocketAddr,
+    exporter: metrics::Exporter,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+    tracing::info!(addr = %listener.local_addr()?, "serving metrics");
+    let app = metrics::router(exporter);
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("the metrics listener failed: {e}");
+        }
+    }))
 }
 
 /// Loads the plugins directory, reports ready, then keeps it loaded as it

@@ -119,3 +119,40 @@ fn listen_failure_is_reported_without_a_panic() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn no_auth_is_refused_off_loopback() {
+    let scratch = Scratch::new();
+    let line = rejected(
+        scratch
+            .serve(&["--host", "0.0.0.0", "--port", "0"])
+            .env("KUBE_MCP_NO_AUTH", "true"),
+    );
+    assert_eq!(
+        line,
+        "kube-mcp: invalid configuration: environment variable KUBE_MCP_NO_AUTH: serving without \
+         authentication is only allowed on a loopback address, and the server listens on 0.0.0.0"
+    );
+    let (_scratch, config, mut command) = with_config(
+        "plugins:\n  dir: {plugins}\nhost: 10.1.2.3\nnoAuth: yes\nmcp:\n  requestTimeout: soon\n",
+    );
+    let line = rejected(&mut command);
+    assert!(
+        line.contains("key 'noAuth'") && line.contains(&config.display().to_string()),
+        "{line}"
+    );
+}
+
+#[test]
+fn mcp_settings_name_their_key() {
+    let (_scratch, _config, mut command) =
+        with_config("plugins:\n  dir: {plugins}\nmcp:\n  maxRequestBody: lots\n");
+    let line = rejected(&mut command);
+    assert!(line.contains("key 'mcp.maxRequestBody'"), "{line}");
+    let scratch = Scratch::new();
+    let line = rejected(&mut scratch.serve(&["--metrics-listen", "9090"]));
+    assert!(
+        line.contains("--metrics-listen: '9090' is not an address:port"),
+        "{line}"
+    );
+}

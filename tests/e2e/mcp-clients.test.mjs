@@ -124,3 +124,31 @@ describe('MCP Inspector CLI (mcpdo)', () => {
     });
   }
 });
+
+describe('TypeScript SDK client over stdio (kube-mcp stdio)', () => {
+  test('lists tools and calls one; the log stays off stdout', async () => {
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    const { binary } = await import('./lib/server.mjs');
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-cache-'));
+    const transport = new StdioClientTransport({
+      command: binary,
+      args: ['stdio', '--plugins-dir', pluginsDir(builtPlugin('conformance')), '--log-format', 'json'],
+      env: { PATH: process.env.PATH, XDG_CACHE_HOME: cache },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'kube-mcp-e2e', version: '1.0.0' });
+    await client.connect(transport);
+    // Plugins load in the background; the list fills once they are in.
+    let tools = [];
+    for (let i = 0; i < 50 && !tools.some((t) => t.name === 'test_simple_text'); i++) {
+      ({ tools } = await client.listTools());
+      if (!tools.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(tools.some((t) => t.name === 'test_simple_text'), JSON.stringify(tools));
+    const result = await client.callTool({ name: 'test_audio_content', arguments: {} });
+    assert.equal(result.content[0].type, 'audio');
+    assert.equal(result.content[0].mimeType, 'audio/wav');
+    await client.close();
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+});

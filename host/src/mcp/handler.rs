@@ -21,6 +21,7 @@ use rmcp::service::{NotificationContext, RequestContext, RoleServer};
 use super::convert;
 use super::peer::{SessionClient, severity};
 use super::sessions::Sessions;
+use crate::metrics::Metrics;
 use crate::plugins::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 use crate::plugins::{CallContext, CallFailure, PluginHost};
 
@@ -33,6 +34,7 @@ pub struct Shared {
     pub plugins: Arc<PluginHost>,
     pub sessions: Arc<Sessions>,
     pub request_timeout: Duration,
+    pub metrics: Arc<Metrics>,
 }
 
 /// One session's handler (in stateless mode, one request's).
@@ -204,9 +206,17 @@ impl ServerHandler for McpHandler {
         let plugin = plugin.clone();
         let arguments =
             serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
+        let started = std::time::Instant::now();
+        let mut outcome = "deadline";
         let result = self
             .run(&context, async |call| {
-                Ok(match plugin.call_tool(&name, &arguments, &call).await {
+                let result = plugin.call_tool(&name, &arguments, &call).await;
+                outcome = match &result {
+                    Ok(Ok(r)) if !r.is_error => "ok",
+                    Ok(_) => "tool_error",
+                    Err(_) => "failed",
+                };
+                Ok(match result {
                     Ok(Ok(result)) => convert::call_result(&result)?,
                     Ok(Err(CallError::UnknownTool(_))) => {
                         return Err(ErrorData::invalid_params(
@@ -225,8 +235,11 @@ impl ServerHandler for McpHandler {
                     }
                 })
             })
-            .await?;
-        Ok(CallToolResponse::Complete(result))
+            .await;
+        self.shared
+            .metrics
+            .tool_call(&name, plugin.name(), outcome, started);
+        Ok(CallToolResponse::Complete(result?))
     }
 
     async fn list_prompts(

@@ -146,8 +146,11 @@ pub async fn jsonrpc_guard(
             }
         }
     }
-    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
 /// Whether `message` has the shape of one JSON-RPC 2.0 request,

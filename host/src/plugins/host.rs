@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,6 +39,18 @@ pub struct PluginHost {
     generation: watch::Sender<u64>,
     /// The last good plugin of each file; reloads reuse unchanged ones.
     loaded: tokio::sync::Mutex<HashMap<PathBuf, Loaded>>,
+    stats: LoadStats,
+}
+
+/// Counts of what reloads did, for metrics.
+#[derive(Debug, Default)]
+pub struct LoadStats {
+    /// Scans of the directory.
+    pub reloads: AtomicU64,
+    /// Plugins loaded (new or replaced files).
+    pub loaded: AtomicU64,
+    /// Files that failed to load (including collisions).
+    pub failed: AtomicU64,
 }
 
 /// The outcome of one (re)load of the directory.
@@ -58,7 +71,13 @@ impl PluginHost {
             current: ArcSwap::from_pointee(Registry::default()),
             generation: watch::Sender::new(0),
             loaded: tokio::sync::Mutex::default(),
+            stats: LoadStats::default(),
         })
+    }
+
+    /// What reloads did so far.
+    pub fn stats(&self) -> &LoadStats {
+        &self.stats
     }
 
     /// The runtime that compiles and runs the plugins.
@@ -109,6 +128,7 @@ impl PluginHost {
             }
             match self.runtime.load_bytes(&path, bytes).await {
                 Ok(plugin) => {
+                    self.stats.loaded.fetch_add(1, Ordering::Relaxed);
                     next.insert(
                         path,
                         Loaded {
@@ -130,6 +150,10 @@ impl PluginHost {
         }
 
         let registry = self.assemble(&next, &mut failures);
+        self.stats.reloads.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .failed
+            .fetch_add(failures.len() as u64, Ordering::Relaxed);
         let before = self.current.load();
         let changed = !same_plugins(&before, &registry);
         let registry = Arc::new(registry);

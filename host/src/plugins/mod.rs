@@ -23,7 +23,7 @@ pub use self::bindings::{client, log, types};
 pub use self::call::GUEST_DIRECTORY;
 pub use self::context::{BoxFuture, CallContext, ClientPeer, NoClient};
 pub use self::engine::engine_config;
-pub use self::host::{DEBOUNCE, PluginHost, Reload, WatchHandle};
+pub use self::host::{DEBOUNCE, LoadStats, PluginHost, Reload, WatchHandle};
 pub use self::kubernetes::{Cluster, KubeAccess, NoCluster};
 pub use self::loader::{LoadError, LoadFailure, Runtime};
 pub use self::plugin::{CallFailure, Failure, Plugin};

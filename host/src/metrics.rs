@@ -1,0 +1,224 @@
+//! Prometheus metrics, served on their own listener (`--metrics-listen`) so
+//! they are never exposed on the public port.
+//!
+//! Counters that other modules already keep (plugin loads, compilations,
+//! live sessions) are read when Prometheus scrapes, not duplicated.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::mcp::Sessions;
+use crate::plugins::PluginHost;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    pub tool: String,
+    pub plugin: String,
+    /// `ok`, `tool_error` (a result with isError), `failed` (the plugin
+    /// trapped or hit a limit), `deadline` (the request deadline passed).
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LatencyLabels {
+    pub tool: String,
+    pub plugin: String,
+}
+
+/// Every metric the server exports.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    tool_calls: Family<CallLabels, Counter>,
+    tool_call_seconds: Family<LatencyLabels, Histogram>,
+    sessions: Gauge,
+    plugins_loaded: Gauge,
+    reloads: Counter,
+    loads: Counter,
+    load_failures: Counter,
+    compilations: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("kube_mcp");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            http_requests.clone(),
+        );
+        let tool_calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "tool_calls",
+            "Tool calls by tool, plugin and outcome",
+            tool_calls.clone(),
+        );
+        let tool_call_seconds = Family::<LatencyLabels, Histogram>::new_with_constructor(|| {
+            // 100 µs to ~26 s.
+            Histogram::new(exponential_buckets(0.0001, 4.0, 10))
+        });
+        registry.register(
+            "tool_call_duration_seconds",
+            "Tool call latency, from request to result",
+            tool_call_seconds.clone(),
+        );
+        let sessions = Gauge::default();
+        registry.register("sessions", "Open MCP sessions", sessions.clone());
+        let plugins_loaded = Gauge::default();
+        registry.register(
+            "plugins",
+            "Plugins currently loaded",
+            plugins_loaded.clone(),
+        );
+        let reloads = Counter::default();
+        registry.register(
+            "plugin_reloads",
+            "Scans of the plugins directory",
+            reloads.clone(),
+        );
+        let loads = Counter::default();
+        registry.register(
+            "plugin_loads",
+            "Plugin files loaded (new or changed)",
+            loads.clone(),
+        );
+        let load_failures = Counter::default();
+        registry.register(
+            "plugin_load_failures",
+            "Plugin files that failed to load",
+            load_failures.clone(),
+        );
+        let compilations = Counter::default();
+        registry.register(
+            "plugin_compilations",
+            "Components compiled (not found in the code cache)",
+            compilations.clone(),
+        );
+        Metrics {
+            registry,
+            http_requests,
+            tool_calls,
+            tool_call_seconds,
+            sessions,
+            plugins_loaded,
+            reloads,
+            loads,
+            load_failures,
+            compilations,
+        }
+    }
+}
+
+impl Metrics {
+    /// Records one tool call.
+    pub fn tool_call(&self, tool: &str, plugin: &str, outcome: &'static str, started: Instant) {
+        self.tool_calls
+            .get_or_create(&CallLabels {
+                tool: tool.to_owned(),
+                plugin: plugin.to_owned(),
+                outcome,
+            })
+            .inc();
+        self.tool_call_seconds
+            .get_or_create(&LatencyLabels {
+                tool: tool.to_owned(),
+                plugin: plugin.to_owned(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// The text exposition, with the counters read from their owners now.
+    pub fn encode(&self, plugins: &PluginHost, sessions: &Sessions) -> String {
+        let stats = plugins.stats();
+        // Counters only move forward: add what happened since the last scrape.
+        let catch_up = |counter: &Counter, total: u64| {
+            let seen = counter.get();
+            if total > seen {
+                counter.inc_by(total - seen);
+            }
+        };
+        catch_up(&self.reloads, stats.reloads.load(Ordering::Relaxed));
+        catch_up(&self.loads, stats.loaded.load(Ordering::Relaxed));
+        catch_up(&self.load_failures, stats.failed.load(Ordering::Relaxed));
+        catch_up(&self.compilations, plugins.runtime().compilations().0);
+        self.plugins_loaded
+            .set(plugins.registry().plugins().len() as i64);
+        self.sessions.set(sessions.count() as i64);
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}
+
+/// Counts every HTTP request by its route (the matched pattern, never the
+/// raw path: unbounded label values would blow up the series count).
+pub async fn track_http(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    metrics
+        .http_requests
+        .get_or_create(&HttpLabels {
+            route,
+            method,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+/// What the metrics listener needs.
+#[derive(Clone)]
+pub struct Exporter {
+    pub metrics: Arc<Metrics>,
+    pub plugins: Arc<PluginHost>,
+    pub sessions: Arc<Sessions>,
+}
+
+/// `GET /metrics` on the metrics listener.
+pub fn router(exporter: Exporter) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(scrape))
+        .with_state(exporter)
+}
+
+async fn scrape(State(exporter): State<Exporter>) -> impl IntoResponse {
+    let text = exporter
+        .metrics
+        .encode(&exporter.plugins, &exporter.sessions);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+}

@@ -1,0 +1,53 @@
+// Prometheus metrics on their own listener, never on the public port.
+
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
+
+let server;
+after(() => server?.stop());
+
+/** The value of the sample `name{labels}` in a text exposition. */
+function sample(text, name, labels = {}) {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const inside = line.slice(name.length).match(/^\{([^}]*)\}/)?.[1] ?? '';
+    if (wanted.every((w) => inside.split(',').includes(w))) return Number(line.split(' ').at(-1));
+  }
+  return undefined;
+}
+
+test('calls, outcomes, latency, HTTP requests, sessions and plugin loads are exported', async () => {
+  server = await startServer({
+    plugins: pluginsDir(builtPlugin('conformance'), builtPlugin('hostile', 'test-plugins')),
+    args: ['--no-auth', '--metrics-listen', '127.0.0.1:0'],
+  });
+  const { addr } = await server.waitForLog((e) => e.message === 'serving metrics');
+  const client = new Client({ name: 'kube-mcp-e2e', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  for (let i = 0; i < 3; i++) await client.callTool({ name: 'test_simple_text', arguments: {} });
+  await client.callTool({ name: 'test_error_handling', arguments: {} });
+  await client.callTool({ name: 'panic', arguments: {} });
+
+  const response = await fetch(`http://${addr}/metrics`);
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  assert.equal(sample(text, 'kube_mcp_tool_calls_total', { tool: 'test_simple_text', plugin: 'conformance', outcome: 'ok' }), 3, text);
+  assert.equal(sample(text, 'kube_mcp_tool_calls_total', { tool: 'test_error_handling', outcome: 'tool_error' }), 1);
+  assert.equal(sample(text, 'kube_mcp_tool_calls_total', { tool: 'panic', plugin: 'hostile', outcome: 'failed' }), 1);
+  assert.equal(sample(text, 'kube_mcp_tool_call_duration_seconds_count', { tool: 'test_simple_text' }), 3);
+  assert.ok(sample(text, 'kube_mcp_http_requests_total', { route: '/mcp', method: 'POST', status: 200 }) >= 6, text);
+  assert.equal(sample(text, 'kube_mcp_sessions'), 1);
+  assert.equal(sample(text, 'kube_mcp_plugins'), 2);
+  assert.equal(sample(text, 'kube_mcp_plugin_loads_total'), 2);
+  assert.equal(sample(text, 'kube_mcp_plugin_load_failures_total'), 0);
+  await client.close();
+
+  const publicPort = await fetch(`${server.base}/metrics`, { method: 'GET' });
+  assert.notEqual(publicPort.status, 200, 'metrics are not on the public port');
+});
