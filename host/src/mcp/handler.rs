@@ -73,17 +73,20 @@ impl McpHandler {
     }
 
     /// A call context whose client is this request's peer; close the
-    /// returned client and await the task when the call is over.
+    /// returned client when the call is over.
     fn call_context(
         &self,
         context: &RequestContext<RoleServer>,
-    ) -> (CallContext, Arc<SessionClient>, tokio::task::JoinHandle<()>) {
+    ) -> (CallContext, Arc<SessionClient>) {
         let progress_token = context.meta.get_progress_token();
         let min_log = *self.log_severity.lock().expect("log level lock");
-        let (client, forwarder) = SessionClient::new(context.peer.clone(), progress_token, min_log);
-        let client = Arc::new(client);
+        let client = Arc::new(SessionClient::new(
+            context.peer.clone(),
+            progress_token,
+            min_log,
+        ));
         let call = CallContext::new(Self::caller(context)).with_client(client.clone());
-        (call, client, forwarder)
+        (call, client)
     }
 
     /// Runs `work` under the request deadline, then flushes the call's
@@ -93,12 +96,12 @@ impl McpHandler {
         context: &RequestContext<RoleServer>,
         work: impl AsyncFnOnce(CallContext) -> Result<T, ErrorData>,
     ) -> Result<T, ErrorData> {
-        let (call, client, forwarder) = self.call_context(context);
+        let (call, client) = self.call_context(context);
         let deadline = self.shared.request_timeout;
         let outcome = tokio::time::timeout(deadline, work(call)).await;
-        client.close();
-        drop(client);
-        let _ = forwarder.await;
+        if let Some(forwarder) = client.close() {
+            let _ = forwarder.await;
+        }
         outcome.unwrap_or_else(|_| {
             Err(ErrorData::internal_error(
                 format!(
@@ -467,5 +470,31 @@ impl ServerHandler for McpHandler {
             .ok_or_else(|| ErrorData::invalid_params("unknown log level", None))?;
         *self.log_severity.lock().expect("log level lock") = Some(level);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(cursor: Option<String>) -> Option<PaginatedRequestParams> {
+        serde_json::from_value(serde_json::json!({ "cursor": cursor })).ok()
+    }
+
+    #[test]
+    fn pages_follow_name_order_and_survive_changes_between_them() {
+        let items: Vec<(String, usize)> = (0..250).map(|i| (format!("tool{i:03}"), i)).collect();
+        let (first, next) = page(items.clone(), None).unwrap();
+        assert_eq!(first.len(), PAGE_SIZE);
+        assert_eq!(first[0], 0);
+        let (second, next) = page(items.clone(), request(next)).unwrap();
+        assert_eq!(second[0], 100);
+        // A tool added before the cursor does not shift the next page.
+        let mut grown = items.clone();
+        grown.push(("tool000a".into(), 999));
+        let (third, next) = page(grown, request(next)).unwrap();
+        assert_eq!((third.len(), third[0], next), (50, 200, None));
+        let error = page(items, request(Some("!!not base64".into()))).unwrap_err();
+        assert_eq!(error.message, "invalid cursor");
     }
 }

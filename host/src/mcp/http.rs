@@ -182,3 +182,45 @@ fn check_message(message: &serde_json::Value) -> Result<(), String> {
         None => Err("a message needs a \"method\" (or a \"result\" or \"error\")".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_message;
+    use serde_json::json;
+
+    #[test]
+    fn json_rpc_shapes() {
+        for good in [
+            json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+            json!({"jsonrpc": "2.0", "id": "a", "method": "tools/call", "params": {}}),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            json!({"jsonrpc": "2.0", "id": 3, "result": {}}),
+        ] {
+            assert_eq!(check_message(&good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            (
+                json!([{"jsonrpc": "2.0", "id": 1, "method": "ping"}]),
+                "batches",
+            ),
+            (json!("ping"), "JSON object"),
+            (json!({"id": 1, "method": "ping"}), "\"jsonrpc\" must be"),
+            (
+                json!({"jsonrpc": "2.0", "id": null, "method": "ping"}),
+                "\"id\"",
+            ),
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": 7}),
+                "\"method\"",
+            ),
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": "x", "params": [1]}),
+                "\"params\"",
+            ),
+            (json!({"jsonrpc": "2.0", "id": 1}), "needs a \"method\""),
+        ] {
+            let error = check_message(&bad).unwrap_err();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+    }
+}

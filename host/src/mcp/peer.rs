@@ -53,6 +53,15 @@ enum Outgoing {
     Log(LoggingMessageNotificationParam),
 }
 
+/// Where a call's notifications go: nowhere yet, a forwarding task (started
+/// on the first notification, since most calls send none), or nowhere any
+/// more.
+enum Outbox {
+    Idle,
+    Open(mpsc::UnboundedSender<Outgoing>, JoinHandle<()>),
+    Closed,
+}
+
 /// One call's view of the client that made it.
 pub struct SessionClient {
     peer: Peer<RoleServer>,
@@ -60,18 +69,18 @@ pub struct SessionClient {
     progress_token: Option<ProgressToken>,
     /// The least severe level the client asked for, if it asked.
     min_log_severity: Option<usize>,
-    outbox: Mutex<Option<mpsc::UnboundedSender<Outgoing>>>,
+    outbox: Mutex<Outbox>,
     sent: AtomicU32,
 }
 
 impl SessionClient {
-    /// A client for one call; notifications are sent in order by a task
-    /// that [`SessionClient::close`] waits for.
+    /// A client for one call. Notifications are sent in order by a task
+    /// that [`SessionClient::close`] hands back to be awaited.
     pub fn new(
         peer: Peer<RoleServer>,
         progress_token: Option<ProgressToken>,
         min_log_severity: Option<usize>,
-    ) -> (SessionClient, JoinHandle<()>) {
+    ) -> SessionClient {
         let capabilities = peer
             .peer_info()
             .map(|info| ClientCapabilities {
@@ -82,42 +91,51 @@ impl SessionClient {
                 elicitation: false,
                 sampling: false,
             });
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let sender = peer.clone();
-        let forwarder = tokio::spawn(async move {
-            while let Some(message) = rx.recv().await {
-                let sent = match message {
-                    Outgoing::Progress(p) => sender.notify_progress(p).await,
-                    Outgoing::Log(l) => sender.notify_logging_message(l).await,
-                };
-                if let Err(e) = sent {
-                    tracing::debug!("cannot notify the client: {e}");
-                    break;
-                }
-            }
-        });
-        let client = SessionClient {
+        SessionClient {
             peer,
             capabilities,
             progress_token,
             min_log_severity,
-            outbox: Mutex::new(Some(tx)),
+            outbox: Mutex::new(Outbox::Idle),
             sent: AtomicU32::new(0),
-        };
-        (client, forwarder)
+        }
     }
 
-    /// Stops taking notifications; the forwarder ends once it has sent
-    /// what is queued.
-    pub fn close(&self) {
-        self.outbox.lock().expect("outbox lock").take();
+    /// Stops taking notifications. Returns the forwarding task, if one
+    /// started, which ends once it has sent what is queued.
+    pub fn close(&self) -> Option<JoinHandle<()>> {
+        match std::mem::replace(
+            &mut *self.outbox.lock().expect("outbox lock"),
+            Outbox::Closed,
+        ) {
+            Outbox::Open(_, forwarder) => Some(forwarder),
+            Outbox::Idle | Outbox::Closed => None,
+        }
     }
 
     fn send(&self, message: Outgoing) {
         if self.sent.fetch_add(1, Ordering::Relaxed) >= NOTIFICATIONS_PER_CALL {
             return;
         }
-        if let Some(tx) = &*self.outbox.lock().expect("outbox lock") {
+        let mut outbox = self.outbox.lock().expect("outbox lock");
+        if let Outbox::Idle = *outbox {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let peer = self.peer.clone();
+            let forwarder = tokio::spawn(async move {
+                while let Some(message) = rx.recv().await {
+                    let sent = match message {
+                        Outgoing::Progress(p) => peer.notify_progress(p).await,
+                        Outgoing::Log(l) => peer.notify_logging_message(l).await,
+                    };
+                    if let Err(e) = sent {
+                        tracing::debug!("cannot notify the client: {e}");
+                        break;
+                    }
+                }
+            });
+            *outbox = Outbox::Open(tx, forwarder);
+        }
+        if let Outbox::Open(tx, _) = &*outbox {
             let _ = tx.send(message);
         }
     }
