@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as CURSOR;
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
+use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
     GetPromptRequestParams, GetPromptResponse, Implementation, InitializeResult, ListPromptsResult,
@@ -16,14 +17,17 @@ use rmcp::model::{
     ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, SetLevelRequestParams,
     SubscribeRequestParams, UnsubscribeRequestParams,
 };
-use rmcp::service::{NotificationContext, RequestContext, RoleServer};
+use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 
 use super::convert;
 use super::peer::{SessionClient, severity};
-use super::sessions::Sessions;
+use super::sessions::{Changes, Sessions};
 use crate::metrics::Metrics;
 use crate::plugins::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 use crate::plugins::{CallContext, CallFailure, PluginHost};
+
+/// The `_meta` key with which a 2026-07-28 request asks for log messages.
+const LOG_LEVEL_META: &str = "io.modelcontextprotocol/logLevel";
 
 /// Items per page of `tools/list`, `prompts/list` and `resources/list`.
 pub const PAGE_SIZE: usize = 100;
@@ -79,7 +83,14 @@ impl McpHandler {
         context: &RequestContext<RoleServer>,
     ) -> (CallContext, Arc<SessionClient>) {
         let progress_token = context.meta.get_progress_token();
-        let min_log = *self.log_severity.lock().expect("log level lock");
+        // 2026-07-28 clients opt in per request; older ones per session
+        // (`logging/setLevel`).
+        let min_log = context
+            .meta
+            .get(LOG_LEVEL_META)
+            .and_then(|level| level.as_str())
+            .and_then(severity)
+            .or(*self.log_severity.lock().expect("log level lock"));
         let client = Arc::new(SessionClient::new(
             context.peer.clone(),
             progress_token,
@@ -457,6 +468,60 @@ impl ServerHandler for McpHandler {
             }
         })
         .await
+    }
+
+    /// 2026-07-28 clients hear about changes on a `subscriptions/listen`
+    /// stream instead of a session; every kind is offered.
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let plugins = &self.shared.plugins;
+        let mut generations = plugins.subscribe();
+        let mut before = plugins.registry();
+        loop {
+            tokio::select! {
+                () = context.cancelled() => return Ok(()),
+                changed = generations.changed() => {
+                    if changed.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            let after = plugins.registry();
+            let changes = Changes::between(&before, &after);
+            let sink = context.sink();
+            let accepted = context.accepted();
+            // Only kinds the client asked for: the sink refuses the rest.
+            let wants = |kind: Option<bool>| kind == Some(true);
+            let sent = async {
+                if changes.tools && wants(accepted.tools_list_changed) {
+                    sink.notify_tool_list_changed().await?;
+                }
+                if changes.prompts && wants(accepted.prompts_list_changed) {
+                    sink.notify_prompt_list_changed().await?;
+                }
+                if changes.resources && wants(accepted.resources_list_changed) {
+                    sink.notify_resource_list_changed().await?;
+                }
+                for uri in accepted.resource_subscriptions.iter().flatten() {
+                    if changes.resource_changed(&before, &after, uri) {
+                        sink.notify_resource_updated(uri.clone()).await?;
+                    }
+                }
+                Ok::<_, rmcp::service::SubscriptionSendError>(())
+            }
+            .await;
+            if let Err(e) = sent {
+                tracing::debug!("subscription stream ended: {e}");
+                return Ok(());
+            }
+            before = after;
+        }
     }
 
     async fn set_level(

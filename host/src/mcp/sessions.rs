@@ -109,14 +109,14 @@ impl Sessions {
 
 /// Which lists a registry change affects.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Changes {
-    tools: bool,
-    prompts: bool,
-    resources: bool,
+pub(super) struct Changes {
+    pub tools: bool,
+    pub prompts: bool,
+    pub resources: bool,
 }
 
 impl Changes {
-    fn between(before: &Registry, after: &Registry) -> Changes {
+    pub fn between(before: &Registry, after: &Registry) -> Changes {
         // A plugin that was replaced counts as changed even when its names
         // stayed: descriptions and schemas may differ.
         let providers = |registry: &Registry, has: fn(&Plugin) -> bool| -> Vec<*const Plugin> {
@@ -137,12 +137,12 @@ impl Changes {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         *self == Changes::default()
     }
 
     /// Whether the plugin serving `uri` changed.
-    fn resource_changed(&self, before: &Registry, after: &Registry, uri: &str) -> bool {
+    pub fn resource_changed(&self, before: &Registry, after: &Registry, uri: &str) -> bool {
         match (before.resource_owner(uri), after.resource_owner(uri)) {
             (Some(a), Some(b)) => !Arc::ptr_eq(a, b),
             (None, None) => false,

@@ -105,6 +105,11 @@ const TOOLS: &[(&str, &str, &str)] = &[
         r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},"additionalProperties":false}"##,
     ),
     (
+        "test_logging_tool",
+        "Writes log lines at every level (SEP-2575 diagnostics)",
+        NO_ARGS,
+    ),
+    (
         "test_reconnection",
         "Takes a moment before answering, so the client may have to resume the stream",
         NO_ARGS,
@@ -240,6 +245,13 @@ impl tool_provider::Guest for Conformance {
                     schema,
                     "Elicitation completed",
                 )
+            }
+            "test_logging_tool" => {
+                log::write(log::Level::Debug, "debug line");
+                log::write(log::Level::Info, "info line");
+                log::write(log::Level::Warn, "warning line");
+                log::write(log::Level::Error, "error line");
+                text("logged at every level")
             }
             "json_schema_2020_12_tool" => text(&format!("Received: {args}")),
             "test_reconnection" => {
