@@ -266,3 +266,22 @@ fn a_restart_with_a_warm_cache_compiles_nothing() {
         (Some(0), Some(1))
     );
 }
+
+/// Without authentication configured and without `--no-auth`, nothing but
+/// health and readiness is served: MCP is never exposed unauthenticated.
+#[test]
+fn mcp_is_off_unless_no_auth_is_given() {
+    let scratch = Scratch::new();
+    let mut server = Server::start(scratch.serve(&["--port", "0", "--log-format", "json"]));
+    server.wait_for_log("the MCP endpoint is off", support::STARTUP_LIMIT);
+    assert_eq!(support::get(server.addr, "/mcp").status, 404);
+    assert_eq!(support::get(server.addr, "/").status, 404);
+    assert_eq!(support::get(server.addr, "/health").status, 200);
+
+    let mut open =
+        Server::start(scratch.serve(&["--port", "0", "--log-format", "json", "--no-auth"]));
+    open.wait_for_log("WITHOUT AUTHENTICATION", support::STARTUP_LIMIT);
+    // A GET without `Accept: text/event-stream` reaches MCP and is refused
+    // by it (406), not by the router (404).
+    assert_eq!(support::get(open.addr, "/mcp").status, 406);
+}
