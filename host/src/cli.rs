@@ -180,6 +180,64 @@ pub struct ServerArgs {
     )]
     pub oidc_issuer_url: Option<String>,
 
+    /// Token audiences accepted, comma-separated (file: oidc.audience).
+    /// [default: <base-url>/mcp, the base URL and the client ID]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_AUDIENCE",
+        value_name = "LIST",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_audience: Option<String>,
+
+    /// Scopes every token must carry, comma-separated; a token without them
+    /// gets 403 (file: oidc.requiredScopes).
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_REQUIRED_SCOPES",
+        value_name = "LIST",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_required_scopes: Option<String>,
+
+    /// File holding the HS256 shared secret; HS256 keys never come from a
+    /// JWKS (file: oidc.hs256SecretFile).
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_HS256_SECRET_FILE",
+        value_name = "FILE",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_hs256_secret_file: Option<String>,
+
+    /// Clock skew allowed on exp, nbf and iat (file: oidc.leeway). [default: 30s]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_LEEWAY",
+        value_name = "DURATION",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_leeway: Option<String>,
+
+    /// Claim holding the username (file: oidc.usernameClaim).
+    /// [default: preferred_username]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_USERNAME_CLAIM",
+        value_name = "CLAIM",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_username_claim: Option<String>,
+
+    /// Claim holding the groups (file: oidc.groupsClaim). [default: groups]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_GROUPS_CLAIM",
+        value_name = "CLAIM",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_groups_claim: Option<String>,
+
     /// OAuth client ID, accepted as a token audience (file: oidc.clientId).
     #[arg(
         long,

@@ -11,11 +11,15 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::keys::IssuerKeys;
+use crate::auth::validate::{TrustedIssuer, Validator};
+use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::health::{self, Component, Readiness};
 use crate::mcp::{self, Sessions, Shared};
 use crate::metrics::{self, Metrics};
 use crate::plugins::{PluginHost, Runtime};
+use crate::policy::tools::ToolPolicy;
 use crate::shutdown::Signals;
 
 /// How `serve` ended.
@@ -83,6 +87,63 @@ fn allowed_hosts(config: &Config) -> Vec<String> {
     hosts
 }
 
+fn tool_policy(config: &Config) -> ToolPolicy {
+    ToolPolicy {
+        filter: config.tools.clone(),
+        rules: config.tool_rules.clone(),
+    }
+}
+
+/// The token guard for the configured issuers, with their keys being
+/// fetched in the background; `None` when no issuer is configured.
+fn authentication(
+    config: &Config,
+    base_url: &str,
+    readiness: &Readiness,
+) -> anyhow::Result<Option<Arc<Auth>>> {
+    let oidc = &config.oidc;
+    if oidc.issuers.is_empty() {
+        return Ok(None);
+    }
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("kube-mcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("cannot build the HTTP client for the issuers")?;
+    let base = base_url.trim_end_matches('/').to_owned();
+    let mut issuers = Vec::new();
+    for issuer in &oidc.issuers {
+        let audiences = if issuer.audiences.is_empty() {
+            let mut defaults = vec![format!("{base}/mcp"), format!("{base}/"), base.clone()];
+            defaults.extend(oidc.client_id.clone());
+            defaults
+        } else {
+            issuer.audiences.clone()
+        };
+        let keys = IssuerKeys::new(issuer.issuer_url.clone(), http.clone());
+        // Detached: it ends when the keys are dropped (it holds them weakly).
+        let _refresher = keys.spawn_refresher();
+        issuers.push(TrustedIssuer::new(issuer.clone(), audiences, keys));
+    }
+    let keys: Vec<Arc<IssuerKeys>> = issuers.iter().map(|i| i.keys.clone()).collect();
+    let ready = readiness.component("oidc");
+    tokio::spawn(async move {
+        // Ready once every issuer's keys are held; they stay held (and
+        // working) through later IdP outages, which the log reports.
+        while !keys.iter().all(|k| k.has_keys()) {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        ready.set_ready(true);
+    });
+    Ok(Some(Arc::new(Auth {
+        validator: Validator {
+            issuers,
+            leeway: oidc.leeway,
+        },
+        base_url: base,
+        scopes: oidc.scopes.clone(),
+    })))
+}
+
 /// The plugins of `config`, not loaded yet.
 fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
     let runtime = Runtime::new(
@@ -107,6 +168,7 @@ pub async fn run_stdio(config: Config) -> anyhow::Result<()> {
         sessions,
         request_timeout: config.server.mcp.request_timeout,
         metrics: Arc::default(),
+        policy: Arc::new(tool_policy(&config)),
     })
     .await
 }
@@ -156,15 +218,20 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
         ),
         None => None,
     };
-    if config.server.no_auth {
-        tracing::warn!(
-            "serving MCP WITHOUT AUTHENTICATION (--no-auth): anyone who can reach {local_addr} can call every tool"
-        );
+    let public_url = base_url(&config, local_addr);
+    let auth = authentication(&config, &public_url, &readiness)?;
+    if config.server.no_auth || auth.is_some() {
+        if config.server.no_auth {
+            tracing::warn!(
+                "serving MCP WITHOUT AUTHENTICATION (--no-auth): anyone who can reach {local_addr} can call every tool"
+            );
+        }
         let shared = Shared {
             plugins: state.plugins.clone(),
             sessions,
             request_timeout: config.server.mcp.request_timeout,
             metrics: metrics.clone(),
+            policy: Arc::new(tool_policy(&config)),
         };
         let options = mcp::http::HttpOptions {
             stateless: config.server.mcp.stateless,
@@ -177,11 +244,22 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
         let (max_request_body, origins) =
             (options.max_request_body, options.allowed_origins.clone());
         let service = mcp::http::service(shared, options);
-        app = app.merge(mcp::http::router(service, max_request_body, &origins));
+        let auth = auth.filter(|_| !config.server.no_auth);
+        let endpoint = mcp::http::router(service, max_request_body, &origins, auth.clone());
+        if let Some(auth) = auth {
+            let metadata = axum::routing::get(auth::protected_resource_metadata);
+            app = app.merge(
+                Router::new()
+                    .route("/.well-known/oauth-protected-resource", metadata.clone())
+                    .route("/.well-known/oauth-protected-resource/mcp", metadata)
+                    .with_state(auth),
+            );
+        }
+        app = app.merge(endpoint);
     } else {
         tracing::warn!(
-            "the MCP endpoint is off: bearer-token authentication is not available in this \
-             build yet; pass --no-auth to serve MCP on a loopback address"
+            "the MCP endpoint is off: configure a token issuer (--oidc-issuer-url) or pass \
+             --no-auth to serve MCP on a loopback address"
         );
     }
     let app = app.layer(axum::middleware::from_fn_with_state(

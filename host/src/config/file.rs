@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::layer::{Layer, RawCapability, RawDirectory, RawLimits, RawOverride, RawPluginSettings};
+use super::layer::{
+    Layer, RawAccess, RawCapability, RawDirectory, RawIssuer, RawLimits, RawOverride,
+    RawPluginSettings, RawToolRule,
+};
 use super::values::ListValue;
 use super::{ConfigError, Origin, Sourced};
 
@@ -84,6 +87,45 @@ struct OidcSection {
     client_id: Option<Scalar>,
     signing_method: Option<ListValue>,
     scopes: Option<ListValue>,
+    audience: Option<ListValue>,
+    required_scopes: Option<ListValue>,
+    hs256_secret_file: Option<Scalar>,
+    leeway: Option<Scalar>,
+    username_claim: Option<Scalar>,
+    groups_claim: Option<Scalar>,
+    /// More trusted issuers, each with its own settings.
+    #[serde(default)]
+    issuers: Vec<IssuerSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct IssuerSection {
+    issuer_url: Option<Scalar>,
+    audience: Option<ListValue>,
+    required_scopes: Option<ListValue>,
+    signing_method: Option<ListValue>,
+    hs256_secret_file: Option<Scalar>,
+    username_claim: Option<Scalar>,
+    groups_claim: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RuleSection {
+    allow: Option<ListValue>,
+    deny: Option<ListValue>,
+    #[serde(default)]
+    when: WhenSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WhenSection {
+    scopes: Option<ListValue>,
+    groups: Option<ListValue>,
+    #[serde(default)]
+    claims: std::collections::BTreeMap<String, Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,6 +133,9 @@ struct OidcSection {
 struct ToolsSection {
     allowed: Option<ListValue>,
     disallowed: Option<ListValue>,
+    /// Allow and deny rules by scope, group or claim.
+    #[serde(default)]
+    rules: Vec<RuleSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -245,6 +290,53 @@ impl FileSettings {
                 (name, raw)
             })
             .collect();
+        let issuers = self
+            .oidc
+            .issuers
+            .into_iter()
+            .enumerate()
+            .map(|(i, section)| {
+                let prefix = format!("oidc.issuers[{i}]");
+                let key = |name: &str| format!("{prefix}.{name}");
+                RawIssuer {
+                    at: at(&prefix),
+                    issuer_url: scalar(section.issuer_url, &key("issuerUrl")),
+                    audience: list(section.audience, &key("audience")),
+                    required_scopes: list(section.required_scopes, &key("requiredScopes")),
+                    signing_method: list(section.signing_method, &key("signingMethod")),
+                    hs256_secret_file: scalar(section.hs256_secret_file, &key("hs256SecretFile")),
+                    username_claim: scalar(section.username_claim, &key("usernameClaim")),
+                    groups_claim: scalar(section.groups_claim, &key("groupsClaim")),
+                }
+            })
+            .collect();
+        let rules = self
+            .tools
+            .rules
+            .into_iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                let prefix = format!("tools.rules[{i}]");
+                let key = |name: &str| format!("{prefix}.{name}");
+                RawToolRule {
+                    at: at(&prefix),
+                    allow: list(rule.allow, &key("allow")),
+                    deny: list(rule.deny, &key("deny")),
+                    scopes: list(rule.when.scopes, &key("when.scopes")),
+                    groups: list(rule.when.groups, &key("when.groups")),
+                    claims: rule
+                        .when
+                        .claims
+                        .into_iter()
+                        .map(|(claim, Scalar(value))| {
+                            let origin = at(&key(&format!("when.claims.{claim}")));
+                            (claim, Sourced::new(value, origin))
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let access = RawAccess { issuers, rules };
         let plugin_settings = RawPluginSettings {
             grants,
             limits: limits(self.plugins.limits, "plugins.limits"),
@@ -283,6 +375,12 @@ impl FileSettings {
             oidc_client_id: scalar(self.oidc.client_id, "oidc.clientId"),
             oidc_signing_method: list(self.oidc.signing_method, "oidc.signingMethod"),
             oidc_scopes: list(self.oidc.scopes, "oidc.scopes"),
+            oidc_audience: list(self.oidc.audience, "oidc.audience"),
+            oidc_required_scopes: list(self.oidc.required_scopes, "oidc.requiredScopes"),
+            oidc_hs256_secret_file: scalar(self.oidc.hs256_secret_file, "oidc.hs256SecretFile"),
+            oidc_leeway: scalar(self.oidc.leeway, "oidc.leeway"),
+            oidc_username_claim: scalar(self.oidc.username_claim, "oidc.usernameClaim"),
+            oidc_groups_claim: scalar(self.oidc.groups_claim, "oidc.groupsClaim"),
             allowed_tools: list(self.tools.allowed, "tools.allowed"),
             disallowed_tools: list(self.tools.disallowed, "tools.disallowed"),
             plugins_dir: scalar(self.plugins.dir, "plugins.dir"),
@@ -292,6 +390,7 @@ impl FileSettings {
             log_level: scalar(self.logging.level, "logging.level"),
             log_format: scalar(self.logging.format, "logging.format"),
             plugin_settings,
+            access,
         }
     }
 }

@@ -18,6 +18,8 @@ macro_rules! layer {
             $(pub $field: Option<Sourced<$ty>>,)*
             /// Per-plugin settings; only the file has them.
             pub plugin_settings: RawPluginSettings,
+            /// Extra issuers and tool rules; only the file has them.
+            pub access: RawAccess,
         }
 
         impl Layer {
@@ -26,6 +28,7 @@ macro_rules! layer {
                 Layer {
                     $($field: self.$field.or(lower.$field),)*
                     plugin_settings: lower.plugin_settings,
+                    access: lower.access,
                 }
             }
         }
@@ -53,6 +56,37 @@ pub struct RawDirectory {
     pub at: Origin,
     pub mode: Option<Sourced<String>>,
     pub path: Option<Sourced<String>>,
+}
+
+/// One trusted issuer of `oidc.issuers`, as written.
+#[derive(Debug)]
+pub struct RawIssuer {
+    pub at: Origin,
+    pub issuer_url: Option<Sourced<String>>,
+    pub audience: Option<Sourced<Vec<String>>>,
+    pub required_scopes: Option<Sourced<Vec<String>>>,
+    pub signing_method: Option<Sourced<Vec<String>>>,
+    pub hs256_secret_file: Option<Sourced<String>>,
+    pub username_claim: Option<Sourced<String>>,
+    pub groups_claim: Option<Sourced<String>>,
+}
+
+/// One rule of `tools.rules`, as written.
+#[derive(Debug)]
+pub struct RawToolRule {
+    pub at: Origin,
+    pub allow: Option<Sourced<Vec<String>>>,
+    pub deny: Option<Sourced<Vec<String>>>,
+    pub scopes: Option<Sourced<Vec<String>>>,
+    pub groups: Option<Sourced<Vec<String>>>,
+    pub claims: Vec<(String, Sourced<String>)>,
+}
+
+/// The file-only access settings: more issuers, and tool rules.
+#[derive(Debug, Default)]
+pub struct RawAccess {
+    pub issuers: Vec<RawIssuer>,
+    pub rules: Vec<RawToolRule>,
 }
 
 /// One granted capability as written.
@@ -88,6 +122,12 @@ layer! {
     oidc_client_id: String,
     oidc_signing_method: Vec<String>,
     oidc_scopes: Vec<String>,
+    oidc_audience: Vec<String>,
+    oidc_required_scopes: Vec<String>,
+    oidc_hs256_secret_file: String,
+    oidc_leeway: String,
+    oidc_username_claim: String,
+    oidc_groups_claim: String,
     allowed_tools: Vec<String>,
     disallowed_tools: Vec<String>,
     plugins_dir: String,
@@ -140,6 +180,12 @@ impl Layer {
             oidc_client_id: text(&args.oidc_client_id, "oidc_client_id"),
             oidc_signing_method: list(&args.oidc_signing_method, "oidc_signing_method"),
             oidc_scopes: list(&args.oidc_scopes, "oidc_scopes"),
+            oidc_audience: list(&args.oidc_audience, "oidc_audience"),
+            oidc_required_scopes: list(&args.oidc_required_scopes, "oidc_required_scopes"),
+            oidc_hs256_secret_file: text(&args.oidc_hs256_secret_file, "oidc_hs256_secret_file"),
+            oidc_leeway: text(&args.oidc_leeway, "oidc_leeway"),
+            oidc_username_claim: text(&args.oidc_username_claim, "oidc_username_claim"),
+            oidc_groups_claim: text(&args.oidc_groups_claim, "oidc_groups_claim"),
             allowed_tools: list(&args.allowed_tools, "allowed_tools"),
             disallowed_tools: list(&args.disallowed_tools, "disallowed_tools"),
             plugins_dir: text(&args.plugins_dir, "plugins_dir"),
@@ -149,6 +195,7 @@ impl Layer {
             log_level: text(&args.log_level, "log_level"),
             log_format: text(&args.log_format, "log_format"),
             plugin_settings: RawPluginSettings::default(),
+            access: RawAccess::default(),
         }
     }
 }

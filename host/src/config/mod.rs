@@ -23,11 +23,13 @@ pub use self::origin::{Origin, Sourced};
 pub use self::plugins::{
     DirectoryGrant, MAX_MEMORY as PLUGIN_MAX_MEMORY, PluginLimits, PluginOverride, PluginSettings,
 };
+pub use self::values::SigningAlgorithm;
 use self::values::{
-    LogFilter, LogFormat, SigningAlgorithm, parse_bool, parse_duration, parse_host, parse_http_url,
-    parse_port, parse_signing_methods, parse_size,
+    LogFilter, LogFormat, parse_bool, parse_duration, parse_host, parse_http_url, parse_port,
+    parse_signing_methods, parse_size,
 };
 use crate::cli::ServerArgs;
+use crate::policy::tools::{Condition, Effect, ToolRule};
 
 /// Where first-party plugins are installed in the image.
 pub const DEFAULT_PLUGINS_DIR: &str = "/usr/lib/kube-mcp/plugins";
@@ -65,6 +67,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub oidc: OidcConfig,
     pub tools: ToolFilter,
+    /// Per-caller allow and deny rules (`tools.rules`), in file order.
+    pub tool_rules: Vec<ToolRule>,
     pub plugins: PluginsConfig,
     pub kubernetes: KubernetesConfig,
     pub logging: LoggingConfig,
@@ -100,8 +104,43 @@ pub struct OidcConfig {
     pub issuer_url: Option<Url>,
     pub client_id: Option<String>,
     pub signing_methods: Vec<SigningAlgorithm>,
+    /// Scopes advertised to clients (`scopes_supported`).
     pub scopes: Vec<String>,
+    /// Clock skew allowed on `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    /// Every trusted issuer: the one of the flags first, then `oidc.issuers`.
+    pub issuers: Vec<IssuerConfig>,
 }
+
+/// One trusted token issuer.
+#[derive(Debug, Clone)]
+pub struct IssuerConfig {
+    pub issuer_url: Url,
+    /// Accepted `aud` values; empty means the defaults (the MCP resource
+    /// URL, the base URL and the client ID).
+    pub audiences: Vec<String>,
+    pub required_scopes: Vec<String>,
+    pub algorithms: Vec<SigningAlgorithm>,
+    /// The HS256 key, from a file; never from a JWKS.
+    pub hs256_secret: Option<Secret>,
+    pub username_claim: String,
+    pub groups_claim: String,
+}
+
+/// Key material that must never be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({} bytes)", self.0.len())
+    }
+}
+
+/// Claims read when a token does not name others.
+pub const DEFAULT_USERNAME_CLAIM: &str = "preferred_username";
+pub const DEFAULT_GROUPS_CLAIM: &str = "groups";
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
 /// Which tools exist at all, before any per-caller policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,17 +231,62 @@ impl Config {
                 .map_or(DEFAULT_MAX_REQUEST_BODY, |s| s.value),
         };
 
+        let signing_methods = match layer.oidc_signing_method {
+            Some(list) => list.try_map(|items| parse_signing_methods(&items))?,
+            None => Sourced::default_value(vec![SigningAlgorithm::RS256], "oidc.signingMethod"),
+        };
+        let issuer_url = parse(layer.oidc_issuer_url, parse_http_url)?;
+        let username_claim = parse(layer.oidc_username_claim, non_empty)?
+            .map_or_else(|| DEFAULT_USERNAME_CLAIM.to_owned(), |c| c.value);
+        let groups_claim = parse(layer.oidc_groups_claim, non_empty)?
+            .map_or_else(|| DEFAULT_GROUPS_CLAIM.to_owned(), |c| c.value);
+        let mut issuers = Vec::new();
+        if let Some(url) = &issuer_url {
+            issuers.push(IssuerConfig {
+                issuer_url: url.value.clone(),
+                audiences: layer.oidc_audience.map(|a| a.value).unwrap_or_default(),
+                required_scopes: layer
+                    .oidc_required_scopes
+                    .map(|a| a.value)
+                    .unwrap_or_default(),
+                hs256_secret: read_secret(layer.oidc_hs256_secret_file, &signing_methods)?,
+                algorithms: signing_methods.value.clone(),
+                username_claim: username_claim.clone(),
+                groups_claim: groups_claim.clone(),
+            });
+        }
+        for raw in layer.access.issuers {
+            issuers.push(issuer(
+                raw,
+                &signing_methods,
+                &username_claim,
+                &groups_claim,
+            )?);
+        }
+        for (i, a) in issuers.iter().enumerate() {
+            if issuers[..i].iter().any(|b| b.issuer_url == a.issuer_url) {
+                return Err(ConfigError::Invalid {
+                    origin: Origin::Default("oidc.issuers"),
+                    message: format!("issuer {} is configured twice", a.issuer_url),
+                });
+            }
+        }
         let oidc = OidcConfig {
-            issuer_url: parse(layer.oidc_issuer_url, parse_http_url)?.map(|u| u.value),
+            issuer_url: issuer_url.map(|u| u.value),
             client_id: parse(layer.oidc_client_id, non_empty)?.map(|c| c.value),
-            signing_methods: match layer.oidc_signing_method {
-                Some(list) => list.try_map(|items| parse_signing_methods(&items))?.value,
-                None => vec![SigningAlgorithm::RS256],
-            },
+            signing_methods: signing_methods.value,
             scopes: layer
                 .oidc_scopes
                 .map_or_else(|| vec!["openid".to_owned()], |s| s.value),
+            leeway: parse(layer.oidc_leeway, parse_duration)?.map_or(DEFAULT_LEEWAY, |d| d.value),
+            issuers,
         };
+        let tool_rules = layer
+            .access
+            .rules
+            .into_iter()
+            .map(tool_rule)
+            .collect::<Result<Vec<_>, _>>()?;
 
         let tools = tool_filter(layer.allowed_tools, layer.disallowed_tools)?;
 
@@ -243,6 +327,7 @@ impl Config {
             },
             oidc,
             tools,
+            tool_rules,
             plugins: PluginsConfig {
                 dir: plugins_dir,
                 cache_dir: match layer.plugin_cache_dir {
@@ -256,6 +341,111 @@ impl Config {
             logging,
         })
     }
+}
+
+/// Reads an HS256 secret file; HS256 without one is an error, since its key
+/// must never come from a JWKS.
+fn read_secret(
+    file: Option<Sourced<String>>,
+    algorithms: &Sourced<Vec<SigningAlgorithm>>,
+) -> Result<Option<Secret>, ConfigError> {
+    let hs256 = algorithms.value.contains(&SigningAlgorithm::HS256);
+    match file {
+        None if hs256 => Err(ConfigError::Invalid {
+            origin: algorithms.origin.clone(),
+            message: "HS256 needs its shared secret in a file: set --oidc-hs256-secret-file \
+                      (KUBE_MCP_OIDC_HS256_SECRET_FILE, oidc.hs256SecretFile)"
+                .into(),
+        }),
+        None => Ok(None),
+        Some(file) => file
+            .try_map(|path| {
+                let bytes =
+                    std::fs::read(&path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+                // A trailing newline from `echo secret > file` is not part of it.
+                let trimmed = bytes.trim_ascii_end().to_vec();
+                if trimmed.len() < 32 {
+                    return Err(format!(
+                        "the HS256 secret in '{path}' is {} bytes; use at least 32",
+                        trimmed.len()
+                    ));
+                }
+                Ok(Secret(trimmed))
+            })
+            .map(|s| Some(s.value)),
+    }
+}
+
+/// One entry of `oidc.issuers`; unset values fall back to the flags'.
+fn issuer(
+    raw: layer::RawIssuer,
+    default_algorithms: &Sourced<Vec<SigningAlgorithm>>,
+    username_claim: &str,
+    groups_claim: &str,
+) -> Result<IssuerConfig, ConfigError> {
+    let issuer_url = raw
+        .issuer_url
+        .ok_or_else(|| ConfigError::Invalid {
+            origin: raw.at.clone(),
+            message: "missing issuerUrl".into(),
+        })?
+        .try_map(|u| parse_http_url(&u))?
+        .value;
+    let algorithms = match raw.signing_method {
+        Some(list) => list.try_map(|items| parse_signing_methods(&items))?,
+        None => default_algorithms.clone(),
+    };
+    let claim = |value: Option<Sourced<String>>, default: &str| -> Result<String, ConfigError> {
+        Ok(match value {
+            Some(v) => v.try_map(|c| non_empty(&c))?.value,
+            None => default.to_owned(),
+        })
+    };
+    Ok(IssuerConfig {
+        issuer_url,
+        audiences: raw.audience.map(|a| a.value).unwrap_or_default(),
+        required_scopes: raw.required_scopes.map(|a| a.value).unwrap_or_default(),
+        hs256_secret: read_secret(raw.hs256_secret_file, &algorithms)?,
+        algorithms: algorithms.value,
+        username_claim: claim(raw.username_claim, username_claim)?,
+        groups_claim: claim(raw.groups_claim, groups_claim)?,
+    })
+}
+
+/// One entry of `tools.rules`: exactly one of `allow` and `deny`.
+fn tool_rule(raw: layer::RawToolRule) -> Result<ToolRule, ConfigError> {
+    let (effect, patterns) = match (raw.allow, raw.deny) {
+        (Some(a), None) => (Effect::Allow, a.value),
+        (None, Some(d)) => (Effect::Deny, d.value),
+        (Some(a), Some(d)) => {
+            return Err(ConfigError::Conflict {
+                first: a.origin,
+                second: d.origin,
+                message: "a rule either allows or denies; write two rules",
+            });
+        }
+        (None, None) => {
+            return Err(ConfigError::Invalid {
+                origin: raw.at,
+                message: "a rule needs 'allow' or 'deny' (a list of tool names or patterns)".into(),
+            });
+        }
+    };
+    if patterns.is_empty() {
+        return Err(ConfigError::Invalid {
+            origin: raw.at,
+            message: "the rule names no tools".into(),
+        });
+    }
+    Ok(ToolRule {
+        effect,
+        patterns,
+        when: Condition {
+            scopes: raw.scopes.map(|s| s.value).unwrap_or_default(),
+            groups: raw.groups.map(|g| g.value).unwrap_or_default(),
+            claims: raw.claims.into_iter().map(|(k, v)| (k, v.value)).collect(),
+        },
+    })
 }
 
 /// The seed's rule: an allow-list or a deny-list, never both.

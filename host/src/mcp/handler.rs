@@ -22,9 +22,11 @@ use rmcp::service::{NotificationContext, RequestContext, RoleServer, Subscriptio
 use super::convert;
 use super::peer::{SessionClient, severity};
 use super::sessions::{Changes, Sessions};
+use crate::auth::Principal;
 use crate::metrics::Metrics;
 use crate::plugins::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 use crate::plugins::{CallContext, CallFailure, PluginHost};
+use crate::policy::tools::ToolPolicy;
 
 /// The `_meta` key with which a 2026-07-28 request asks for log messages.
 const LOG_LEVEL_META: &str = "io.modelcontextprotocol/logLevel";
@@ -39,6 +41,8 @@ pub struct Shared {
     pub sessions: Arc<Sessions>,
     pub request_timeout: Duration,
     pub metrics: Arc<Metrics>,
+    /// Which tools each caller may see and call.
+    pub policy: Arc<ToolPolicy>,
 }
 
 /// One session's handler (in stateless mode, one request's).
@@ -58,6 +62,14 @@ impl McpHandler {
             log_severity: Arc::default(),
             subscriptions: Arc::default(),
         }
+    }
+
+    /// The verified principal of a request, if it was authenticated.
+    fn principal(context: &RequestContext<RoleServer>) -> Option<&Principal> {
+        context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>())
     }
 
     /// The caller of a request. Authentication attaches a principal to the
@@ -191,11 +203,13 @@ impl ServerHandler for McpHandler {
     async fn list_tools(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let registry = self.shared.plugins.registry();
+        let principal = Self::principal(&context);
         let tools = registry
             .tools()
+            .filter(|(_, t)| self.shared.policy.decide(principal, &t.name).allowed)
             .map(|(_, t)| Ok((t.name.clone(), convert::tool(t)?)))
             .collect::<Result<Vec<_>, ErrorData>>()?;
         let (tools, next_cursor) = page(tools, request)?;
@@ -211,12 +225,28 @@ impl ServerHandler for McpHandler {
     ) -> Result<CallToolResponse, ErrorData> {
         let registry = self.shared.plugins.registry();
         let name = request.name.to_string();
-        let Some((plugin, _)) = registry.tool(&name) else {
+        let principal = Self::principal(&context);
+        let subject = principal.map_or("", |p| p.subject.as_str()).to_owned();
+        let decision = self.shared.policy.decide(principal, &name);
+        let found = registry.tool(&name);
+        if !decision.allowed || found.is_none() {
+            tracing::info!(
+                target: "kube_mcp::audit",
+                subject,
+                tool = %name,
+                plugin = found.map_or("", |(p, _)| p.name()),
+                decision = "deny",
+                reason = if found.is_none() { "no such tool" } else { decision.reason.as_str() },
+                duration_ms = 0.0,
+                "tool call"
+            );
+            // A tool the caller may not call looks like no tool at all.
             return Err(ErrorData::invalid_params(
                 format!("unknown tool '{name}'"),
                 None,
             ));
-        };
+        }
+        let (plugin, _) = found.expect("checked above");
         let plugin = plugin.clone();
         let arguments =
             serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
@@ -253,6 +283,17 @@ impl ServerHandler for McpHandler {
         self.shared
             .metrics
             .tool_call(&name, plugin.name(), outcome, started);
+        tracing::info!(
+            target: "kube_mcp::audit",
+            subject,
+            tool = %name,
+            plugin = plugin.name(),
+            decision = "allow",
+            reason = decision.reason,
+            outcome,
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "tool call"
+        );
         Ok(CallToolResponse::Complete(result?))
     }
 

@@ -51,21 +51,29 @@ pub fn service(
     )
 }
 
-/// `/mcp` and `/` serving `service`, behind [`jsonrpc_guard`] and CORS for
-/// `allowed_origins`.
+/// `/mcp` and `/` serving `service`: CORS for `allowed_origins` outermost
+/// (so browsers can read even a 401), then the bearer-token guard when
+/// `auth` is given, then [`jsonrpc_guard`].
 pub fn router(
     service: StreamableHttpService<McpHandler, LocalSessionManager>,
     max_request_body: usize,
     allowed_origins: &[String],
+    auth: Option<Arc<crate::auth::Auth>>,
 ) -> axum::Router {
-    axum::Router::new()
+    let mut router = axum::Router::new()
         .route_service("/mcp", service.clone())
         .route_service("/", service)
         .layer(axum::middleware::from_fn_with_state(
             max_request_body,
             jsonrpc_guard,
-        ))
-        .layer(cors(allowed_origins))
+        ));
+    if let Some(auth) = auth {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            auth,
+            crate::auth::require_bearer,
+        ));
+    }
+    router.layer(cors(allowed_origins))
 }
 
 /// Browsers may call from `allowed_origins` (`*`: any), sending and reading

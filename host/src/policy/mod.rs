@@ -2,5 +2,7 @@
 //!
 //! - [`grants`]: what a plugin may do in Kubernetes — what it requested
 //!   intersected with what the operator granted.
+//! - [`tools`]: which tools a caller may see and call.
 
 pub mod grants;
+pub mod tools;

@@ -87,6 +87,18 @@ export async function userToken(issuer, { user, clientId = 'mcp-cli', scope = 'o
   });
   if (resource) params.set('resource', resource);
 
+  const code = await authorizeHeadless(`${authorize}?${params}`, { user, redirectUri });
+  const form = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId };
+  if (resource) form.resource = resource;
+  return (await tokenRequest(issuer, form)).access_token;
+}
+
+/**
+ * Follows an authorization URL of node-oidc-provider as a browser would,
+ * logging `user` in on its development pages and consenting; resolves to
+ * the authorization code delivered to `redirectUri`.
+ */
+export async function authorizeHeadless(authorizationUrl, { user, redirectUri }) {
   const cookies = new Map();
   const send = async (url, init = {}) => {
     const headers = { ...(init.headers ?? {}), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
@@ -99,7 +111,7 @@ export async function userToken(issuer, { user, clientId = 'mcp-cli', scope = 'o
     return response;
   };
 
-  let url = `${authorize}?${params}`;
+  let url = authorizationUrl;
   for (let hop = 0; hop < 20; hop += 1) {
     const response = await send(url);
     const location = response.headers.get('location');
@@ -108,9 +120,7 @@ export async function userToken(issuer, { user, clientId = 'mcp-cli', scope = 'o
       if (next.href.startsWith(redirectUri)) {
         const code = next.searchParams.get('code');
         if (!code) throw new Error(`authorization failed: ${next.search}`);
-        const form = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId };
-        if (resource) form.resource = resource;
-        return (await tokenRequest(issuer, form)).access_token;
+        return code;
       }
       url = next.href;
       continue;

@@ -163,6 +163,18 @@ const provider = new Provider(issuer, {
   },
 });
 
+// Requests by path, so tests can count what a server asks of its IdP
+// (GET /test/requests; not counted itself).
+const requests = {};
+provider.use(async (ctx, next) => {
+  if (ctx.path === '/test/requests') {
+    ctx.body = requests;
+    return;
+  }
+  requests[ctx.path] = (requests[ctx.path] ?? 0) + 1;
+  await next();
+});
+
 provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider listening on ${issuer}`);
 });

@@ -1,0 +1,291 @@
+//! An issuer's signing keys: discovered once, cached, refreshed.
+//!
+//! Keys are fetched from the `jwks_uri` of
+//! `<issuer>/.well-known/openid-configuration` at start (retried with
+//! backoff while the IdP is down, without stopping the server) and every
+//! [`KEYS_TTL`] after. A token with an unknown `kid` may trigger one early
+//! refresh, at most once per [`MIN_REFRESH_INTERVAL`]: a stream of forged
+//! tokens with random key ids costs the IdP nothing. When a refresh fails,
+//! the keys already held keep working.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use url::Url;
+
+/// How long fetched keys are used before they are fetched again.
+pub const KEYS_TTL: Duration = Duration::from_secs(300);
+/// The least time between two fetches caused by unknown key ids.
+pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+/// HTTP timeout of one fetch.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The kind of key an algorithm needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Rsa,
+    EcP256,
+    Ed25519,
+}
+
+impl KeyKind {
+    /// The key kind `alg` verifies with; `None` for HMAC, whose keys never
+    /// come from a JWKS.
+    pub fn of(alg: Algorithm) -> Option<KeyKind> {
+        match alg {
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512 => Some(KeyKind::Rsa),
+            Algorithm::ES256 => Some(KeyKind::EcP256),
+            Algorithm::EdDSA => Some(KeyKind::Ed25519),
+            _ => None,
+        }
+    }
+}
+
+struct Key {
+    kid: Option<String>,
+    kind: KeyKind,
+    key: DecodingKey,
+}
+
+#[derive(Default)]
+struct KeySet {
+    keys: Vec<Key>,
+    /// When they were fetched; `None` until the first success.
+    fetched: Option<Instant>,
+}
+
+/// Why no key could be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    /// The issuer's keys have never been fetched (the IdP is unreachable).
+    Unavailable(String),
+    /// No key with this id (and kind) is published.
+    UnknownKid(String),
+}
+
+/// One issuer's keys.
+pub struct IssuerKeys {
+    issuer: Url,
+    http: reqwest::Client,
+    keys: ArcSwap<KeySet>,
+    /// Serialises fetches and remembers when the last one started.
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// Why the last fetch failed, if it did.
+    last_error: std::sync::Mutex<Option<String>>,
+    /// Requests sent to the IdP, for tests and metrics.
+    pub requests: AtomicU64,
+}
+
+impl IssuerKeys {
+    pub fn new(issuer: Url, http: reqwest::Client) -> Arc<IssuerKeys> {
+        Arc::new(IssuerKeys {
+            issuer,
+            http,
+            keys: ArcSwap::from_pointee(KeySet::default()),
+            last_fetch: tokio::sync::Mutex::new(None),
+            last_error: std::sync::Mutex::new(None),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    pub fn issuer(&self) -> &Url {
+        &self.issuer
+    }
+
+    /// Whether keys have been fetched at least once.
+    pub fn has_keys(&self) -> bool {
+        self.keys.load().fetched.is_some()
+    }
+
+    /// Keeps the keys fresh for as long as the task runs: fetches at once
+    /// (retrying with backoff while the IdP is down), then every
+    /// [`KEYS_TTL`].
+    pub fn spawn_refresher(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let keys = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                let Some(this) = keys.upgrade() else { return };
+                let wait = match this.refresh().await {
+                    Ok(()) => {
+                        backoff = Duration::from_secs(1);
+                        KEYS_TTL
+                    }
+                    Err(e) => {
+                        tracing::warn!(issuer = %this.issuer, "cannot fetch the issuer's signing keys (keeping those held, retrying in {}): {e}", humantime::format_duration(backoff));
+                        let wait = backoff;
+                        backoff = (backoff * 2).min(Duration::from_secs(60));
+                        wait
+                    }
+                };
+                drop(this);
+                tokio::time::sleep(wait).await;
+            }
+        })
+    }
+
+    /// The key to verify a token signed with `alg` and key id `kid`.
+    pub async fn key(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, KeyError> {
+        let kind = KeyKind::of(alg).ok_or_else(|| KeyError::UnknownKid(String::new()))?;
+        if let Some(key) = self.find(kid, kind) {
+            return Ok(key);
+        }
+        // Unknown key id: the IdP may have rotated; look again, but at most
+        // once per interval whatever the tokens say.
+        let refreshed = {
+            let mut last = self.last_fetch.lock().await;
+            let due = last.is_none_or(|at| at.elapsed() >= MIN_REFRESH_INTERVAL);
+            if due {
+                *last = Some(Instant::now());
+                Some(self.fetch().await)
+            } else {
+                None
+            }
+        };
+        if let Some(Err(e)) = &refreshed {
+            tracing::warn!(issuer = %self.issuer, "cannot refresh the issuer's signing keys: {e}");
+        }
+        if let Some(key) = self.find(kid, kind) {
+            return Ok(key);
+        }
+        if !self.has_keys() {
+            let why = self
+                .last_error
+                .lock()
+                .expect("error lock")
+                .clone()
+                .unwrap_or_else(|| "not fetched yet".into());
+            return Err(KeyError::Unavailable(why));
+        }
+        Err(KeyError::UnknownKid(kid.unwrap_or_default().to_owned()))
+    }
+
+    fn find(&self, kid: Option<&str>, kind: KeyKind) -> Option<DecodingKey> {
+        let set = self.keys.load();
+        let mut candidates = set.keys.iter().filter(|k| k.kind == kind);
+        match kid {
+            Some(kid) => candidates
+                .find(|k| k.kid.as_deref() == Some(kid))
+                .map(|k| k.key.clone()),
+            // Without a kid, only an unambiguous key will do.
+            None => {
+                let first = candidates.next()?;
+                candidates.next().is_none().then(|| first.key.clone())
+            }
+        }
+    }
+
+    /// Fetches now (one fetch at a time).
+    pub async fn refresh(&self) -> Result<(), String> {
+        let mut last = self.last_fetch.lock().await;
+        *last = Some(Instant::now());
+        self.fetch().await
+    }
+
+    async fn fetch(&self) -> Result<(), String> {
+        let result = self.fetch_keys().await;
+        match &result {
+            Ok(set) => {
+                tracing::info!(issuer = %self.issuer, keys = set.keys.len(), "fetched the issuer's signing keys");
+                *self.last_error.lock().expect("error lock") = None;
+            }
+            Err(e) => *self.last_error.lock().expect("error lock") = Some(e.clone()),
+        }
+        result.map(|set| self.keys.store(Arc::new(set)))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, String> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .http
+            .get(url)
+            .timeout(FETCH_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("GET {url}: HTTP {status}"));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| format!("GET {url}: not the expected JSON: {e}"))
+    }
+
+    async fn fetch_keys(&self) -> Result<KeySet, String> {
+        #[derive(serde::Deserialize)]
+        struct Discovery {
+            issuer: String,
+            jwks_uri: String,
+        }
+        let base = self.issuer.as_str().trim_end_matches('/');
+        let discovery: Discovery = self
+            .get_json(&format!("{base}/.well-known/openid-configuration"))
+            .await?;
+        // RFC 8414 / OIDC Discovery: the document must name the issuer it
+        // was fetched for, or it may belong to someone else.
+        if discovery.issuer.trim_end_matches('/') != base {
+            return Err(format!(
+                "the discovery document names issuer '{}', not '{}'",
+                discovery.issuer, self.issuer
+            ));
+        }
+        let jwks: JwkSet = self.get_json(&discovery.jwks_uri).await?;
+        Ok(self.key_set(&jwks))
+    }
+
+    /// The signing keys of a JWKS that this server can use.
+    fn key_set(&self, jwks: &JwkSet) -> KeySet {
+        let mut keys = Vec::new();
+        for jwk in &jwks.keys {
+            let kind = match &jwk.algorithm {
+                AlgorithmParameters::RSA(_) => KeyKind::Rsa,
+                AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+                    KeyKind::EcP256
+                }
+                AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
+                    KeyKind::Ed25519
+                }
+                // Symmetric keys are never taken from a JWKS; other curves
+                // are not accepted algorithms.
+                _ => continue,
+            };
+            // Encryption keys are not signing keys.
+            if jwk.common.public_key_use == Some(jsonwebtoken::jwk::PublicKeyUse::Encryption) {
+                continue;
+            }
+            match DecodingKey::from_jwk(jwk) {
+                Ok(key) => keys.push(Key {
+                    kid: jwk.common.key_id.clone(),
+                    kind,
+                    key,
+                }),
+                Err(e) => {
+                    tracing::warn!(issuer = %self.issuer, kid = ?jwk.common.key_id, "skipping an unusable key: {e}")
+                }
+            }
+        }
+        KeySet {
+            keys,
+            fetched: Some(Instant::now()),
+        }
+    }
+
+    /// Keys given rather than fetched, for benchmarks of validation alone.
+    #[doc(hidden)]
+    pub fn preloaded(issuer: Url, jwks: &JwkSet) -> Arc<IssuerKeys> {
+        let keys = IssuerKeys::new(issuer, reqwest::Client::new());
+        keys.keys.store(Arc::new(keys.key_set(jwks)));
+        keys
+    }
+}

@@ -1,0 +1,410 @@
+//! One bearer token to a [`Principal`], or the precise reason why not.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value};
+
+use super::Principal;
+use super::keys::{IssuerKeys, KeyError};
+use crate::config::{IssuerConfig, SigningAlgorithm};
+
+/// Why a request is not authenticated (401) or not authorized (403).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No bearer token was sent.
+    #[error("a bearer token is required")]
+    Missing,
+    /// The token came some other way than the `Authorization` header.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A token was sent and is not acceptable; says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The token is fine but lacks scopes.
+    #[error("the token lacks the required scope(s): {}", .missing.join(" "))]
+    InsufficientScope {
+        required: Vec<String>,
+        missing: Vec<String>,
+    },
+    /// The issuer's keys cannot be had right now.
+    #[error("the token cannot be checked now: {0}")]
+    Unavailable(String),
+}
+
+/// One trusted issuer, ready to check tokens.
+pub struct TrustedIssuer {
+    pub config: IssuerConfig,
+    /// Accepted audiences, with the defaults filled in.
+    pub audiences: Vec<String>,
+    pub keys: Arc<IssuerKeys>,
+    hs256: Option<DecodingKey>,
+}
+
+impl TrustedIssuer {
+    pub fn new(config: IssuerConfig, audiences: Vec<String>, keys: Arc<IssuerKeys>) -> Self {
+        let hs256 = config
+            .hs256_secret
+            .as_ref()
+            .map(|s| DecodingKey::from_secret(&s.0));
+        TrustedIssuer {
+            config,
+            audiences,
+            keys,
+            hs256,
+        }
+    }
+
+    fn issuer(&self) -> String {
+        self.config
+            .issuer_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
+/// Checks tokens against every trusted issuer.
+pub struct Validator {
+    pub issuers: Vec<TrustedIssuer>,
+    pub leeway: Duration,
+}
+
+fn algorithm(alg: Algorithm) -> Option<SigningAlgorithm> {
+    Some(match alg {
+        Algorithm::RS256 => SigningAlgorithm::RS256,
+        Algorithm::HS256 => SigningAlgorithm::HS256,
+        Algorithm::ES256 => SigningAlgorithm::ES256,
+        Algorithm::PS256 => SigningAlgorithm::PS256,
+        Algorithm::EdDSA => SigningAlgorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+/// The JSON of a token segment, without checking anything.
+fn segment(token: &str, index: usize, what: &str) -> Result<Map<String, Value>, AuthError> {
+    let part = token.split('.').nth(index).ok_or_else(|| {
+        AuthError::Invalid("the token is not a JWT (header.payload.signature)".into())
+    })?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part.trim_end_matches('='))
+        .map_err(|_| AuthError::Invalid(format!("the token's {what} is not base64url")))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(AuthError::Invalid(format!(
+            "the token's {what} is not a JSON object"
+        ))),
+    }
+}
+
+/// A list of strings from a claim that is a list or a single string
+/// (`split` splits a string claim, as `scope` is space-separated).
+fn strings(value: Option<&Value>, split: bool) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) if split => s.split_whitespace().map(str::to_owned).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Validator {
+    /// The issuer a token claims, if it is one of ours.
+    fn trusted(&self, iss: &str) -> Option<&TrustedIssuer> {
+        self.issuers.iter().find(|i| {
+            i.issuer() == iss.trim_end_matches('/') || i.config.issuer_url.as_str() == iss
+        })
+    }
+
+    /// Verifies `token`: signature by a key of its (trusted) issuer with an
+    /// accepted algorithm, `iss`, `aud`, `exp`, `nbf`, `iat`, `typ`, then
+    /// the issuer's required scopes.
+    pub async fn validate(&self, token: &str) -> Result<Principal, AuthError> {
+        if token.split('.').count() != 3 {
+            return Err(AuthError::Invalid(
+                "the token is not a JWT (header.payload.signature)".into(),
+            ));
+        }
+        let header = segment(token, 0, "header")?;
+        let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("");
+        if alg_name.is_empty() || alg_name.eq_ignore_ascii_case("none") {
+            return Err(AuthError::Invalid(
+                "unsigned tokens (alg none, or no alg) are never accepted".into(),
+            ));
+        }
+        if let Some(typ) = header.get("typ").and_then(Value::as_str) {
+            let typ = typ.to_ascii_lowercase();
+            let typ = typ.strip_prefix("application/").unwrap_or(&typ);
+            if typ != "at+jwt" && typ != "jwt" {
+                return Err(AuthError::Invalid(format!(
+                    "token type '{typ}' is not an access token (at+jwt or JWT)"
+                )));
+            }
+        }
+        let jwt_header = jsonwebtoken::decode_header(token)
+            .map_err(|e| AuthError::Invalid(format!("unreadable token header: {e}")))?;
+        let payload = segment(token, 1, "payload")?;
+        let iss = payload
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or_else(|| AuthError::Invalid("the token has no 'iss' claim".into()))?;
+        let issuer = self
+            .trusted(iss)
+            .ok_or_else(|| AuthError::Invalid(format!("issuer '{iss}' is not trusted")))?;
+
+        let alg = jwt_header.alg;
+        let accepted = algorithm(alg).is_some_and(|a| issuer.config.algorithms.contains(&a));
+        if !accepted {
+            return Err(AuthError::Invalid(format!(
+                "algorithm {alg:?} is not accepted for issuer '{iss}' (accepted: {})",
+                issuer
+                    .config
+                    .algorithms
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let key = if alg == Algorithm::HS256 {
+            issuer
+                .hs256
+                .clone()
+                .ok_or_else(|| AuthError::Invalid("HS256 is not configured".into()))?
+        } else {
+            issuer
+                .keys
+                .key(jwt_header.kid.as_deref(), alg)
+                .await
+                .map_err(|e| match e {
+                    KeyError::Unavailable(why) => AuthError::Unavailable(format!(
+                        "the signing keys of '{iss}' are not available: {why}"
+                    )),
+                    KeyError::UnknownKid(kid) if kid.is_empty() => AuthError::Invalid(
+                        "the token names no key id (kid) and the issuer has several keys".into(),
+                    ),
+                    KeyError::UnknownKid(kid) => {
+                        AuthError::Invalid(format!("the issuer has no {alg:?} key with id '{kid}'"))
+                    }
+                })?
+        };
+
+        let mut validation = Validation::new(alg);
+        validation.leeway = self.leeway.as_secs();
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_issuer(&[iss]);
+        validation.set_audience(&issuer.audiences);
+        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+            .map_err(|e| {
+                AuthError::Invalid(match e.kind() {
+                    ErrorKind::InvalidSignature => "the signature does not verify".into(),
+                    ErrorKind::ExpiredSignature => "the token has expired".into(),
+                    ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)".into(),
+                    ErrorKind::InvalidAudience => format!(
+                        "the token's audience is not accepted here (accepted: {})",
+                        issuer.audiences.join(", ")
+                    ),
+                    ErrorKind::InvalidIssuer => format!("issuer '{iss}' is not trusted"),
+                    ErrorKind::MissingRequiredClaim(claim) => {
+                        format!("the token has no '{claim}' claim")
+                    }
+                    ErrorKind::InvalidAlgorithm => {
+                        "the key does not fit the token's algorithm".into()
+                    }
+                    other => format!("invalid token: {other:?}"),
+                })
+            })?
+            .claims;
+
+        if let Some(iat) = claims.get("iat").and_then(Value::as_f64) {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64();
+            if iat > now + self.leeway.as_secs_f64() {
+                return Err(AuthError::Invalid(
+                    "the token is issued in the future (iat)".into(),
+                ));
+            }
+        }
+
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let mut scopes = strings(claims.get("scope"), true);
+        scopes.extend(strings(claims.get("scp"), true));
+        let principal = Principal {
+            issuer: iss.to_owned(),
+            subject,
+            username: claims
+                .get(&issuer.config.username_claim)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            groups: strings(claims.get(&issuer.config.groups_claim), false),
+            scopes,
+            claims,
+        };
+        let missing: Vec<String> = issuer
+            .config
+            .required_scopes
+            .iter()
+            .filter(|s| !principal.scopes.contains(s))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(AuthError::InsufficientScope {
+                required: issuer.config.required_scopes.clone(),
+                missing,
+            });
+        }
+        Ok(principal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    use serde_json::json;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const ISSUER: &str = "https://idp.example.com";
+    const AUDIENCE: &str = "https://mcp.example.com/mcp";
+
+    fn validator(required_scopes: &[&str]) -> Validator {
+        let config = IssuerConfig {
+            issuer_url: ISSUER.parse().unwrap(),
+            audiences: Vec::new(),
+            required_scopes: required_scopes.iter().map(|s| s.to_string()).collect(),
+            algorithms: vec![SigningAlgorithm::HS256, SigningAlgorithm::RS256],
+            hs256_secret: Some(Secret(SECRET.to_vec())),
+            username_claim: "preferred_username".into(),
+            groups_claim: "groups".into(),
+        };
+        let keys = IssuerKeys::new(config.issuer_url.clone(), reqwest::Client::new());
+        Validator {
+            issuers: vec![TrustedIssuer::new(config, vec![AUDIENCE.into()], keys)],
+            leeway: Duration::from_secs(30),
+        }
+    }
+
+    fn now() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    }
+
+    fn token(claims: Value) -> String {
+        let mut base = json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": now() + 300, "iat": now(),
+            "scope": "openid mcp", "preferred_username": "alice@example.com", "groups": ["viewers"],
+        });
+        for (k, v) in claims.as_object().unwrap() {
+            if v.is_null() {
+                base.as_object_mut().unwrap().remove(k);
+            } else {
+                base[k] = v.clone();
+            }
+        }
+        encode(&Header::default(), &base, &EncodingKey::from_secret(SECRET)).unwrap()
+    }
+
+    fn reason(result: Result<Principal, AuthError>) -> String {
+        match result {
+            Err(AuthError::Invalid(why)) => why,
+            other => panic!("expected an invalid token, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_good_token_gives_the_principal() {
+        let principal = validator(&["mcp"])
+            .validate(&token(json!({})))
+            .await
+            .unwrap();
+        assert_eq!(principal.subject, "alice");
+        assert_eq!(principal.username.as_deref(), Some("alice@example.com"));
+        assert_eq!(principal.groups, vec!["viewers"]);
+        assert_eq!(principal.scopes, vec!["openid", "mcp"]);
+        assert!(principal.claim_has("groups", "viewers"));
+    }
+
+    #[tokio::test]
+    async fn each_bad_claim_is_named() {
+        let v = validator(&[]);
+        let check = async |claims: Value, expected: &str| {
+            let why = reason(v.validate(&token(claims)).await);
+            assert!(why.contains(expected), "{why}");
+        };
+        check(json!({"exp": now() - 3600}), "expired").await;
+        check(json!({"aud": "https://other"}), "audience is not accepted").await;
+        check(
+            json!({"iss": "https://evil"}),
+            "issuer 'https://evil' is not trusted",
+        )
+        .await;
+        check(json!({"nbf": now() + 3600}), "not valid yet").await;
+        check(json!({"iat": now() + 3600}), "issued in the future").await;
+        check(json!({"sub": null}), "no 'sub' claim").await;
+        check(json!({"aud": null}), "no 'aud' claim").await;
+    }
+
+    #[tokio::test]
+    async fn unsigned_tampered_and_odd_typed_tokens_are_refused() {
+        let v = validator(&[]);
+        let good = token(json!({}));
+        let (_, rest) = good.split_once('.').unwrap();
+        let none = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            rest.rsplit_once('.').unwrap().0
+        ) + ".";
+        assert!(reason(v.validate(&none).await).contains("unsigned"));
+        // Another payload under the original signature.
+        let parts: Vec<&str> = good.split('.').collect();
+        let forged = URL_SAFE_NO_PAD.encode(
+            json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "mallory", "exp": now() + 300})
+                .to_string(),
+        );
+        let tampered = format!("{}.{forged}.{}", parts[0], parts[2]);
+        assert!(reason(v.validate(&tampered).await).contains("signature"));
+        let header = Header {
+            typ: Some("id+jwt".into()),
+            ..Header::default()
+        };
+        let id_token = encode(
+            &header,
+            &json!({"iss": ISSUER}),
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert!(reason(v.validate(&id_token).await).contains("not an access token"));
+        assert!(reason(v.validate("not-a-token").await).contains("not a JWT"));
+    }
+
+    #[tokio::test]
+    async fn missing_scopes_are_forbidden_not_unauthenticated() {
+        let result = validator(&["mcp", "k8s:read"])
+            .validate(&token(json!({})))
+            .await;
+        assert_eq!(
+            result.unwrap_err(),
+            AuthError::InsufficientScope {
+                required: vec!["mcp".into(), "k8s:read".into()],
+                missing: vec!["k8s:read".into()],
+            }
+        );
+    }
+}

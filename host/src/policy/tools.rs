@@ -1,0 +1,242 @@
+//! Which tools a caller may see and call.
+//!
+//! Evaluation, in order:
+//!
+//! 1. The global list (`--allowed-tools` or `--disallowed-tools`): a tool
+//!    outside it exists for nobody.
+//! 2. `deny` rules: a tool matched by a deny rule whose condition the caller
+//!    meets is refused. Deny wins over any allow.
+//! 3. `allow` rules: when there is at least one, a tool must be matched by
+//!    an allow rule whose condition the caller meets. With no allow rules,
+//!    every tool that passed 1 and 2 is allowed.
+//!
+//! A condition holds when the caller has *every* listed scope, *any* of the
+//! listed groups (when groups are listed), and every listed claim value; an
+//! empty condition holds for everyone.
+
+use crate::auth::Principal;
+use crate::config::ToolFilter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// Who a rule applies to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Condition {
+    pub scopes: Vec<String>,
+    pub groups: Vec<String>,
+    /// Claim name and the value it must have (for a list claim: contain).
+    pub claims: Vec<(String, String)>,
+}
+
+/// One `tools.rules` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolRule {
+    pub effect: Effect,
+    /// Tool names; `*` matches any run of characters.
+    pub patterns: Vec<String>,
+    pub when: Condition,
+}
+
+/// A decision, and why, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub reason: String,
+}
+
+/// Tool lists and rules, as configured.
+#[derive(Debug, Clone)]
+pub struct ToolPolicy {
+    pub filter: ToolFilter,
+    pub rules: Vec<ToolRule>,
+}
+
+impl ToolPolicy {
+    /// Whether `principal` may see and call `tool`. `None` is the anonymous
+    /// caller of stdio and `--no-auth`: only the global list applies.
+    pub fn decide(&self, principal: Option<&Principal>, tool: &str) -> Decision {
+        let decision = |allowed: bool, reason: String| Decision { allowed, reason };
+        match &self.filter {
+            ToolFilter::Allowed(list) if !list.iter().any(|p| matches(p, tool)) => {
+                return decision(false, "not in allowed-tools".into());
+            }
+            ToolFilter::Disallowed(list) if list.iter().any(|p| matches(p, tool)) => {
+                return decision(false, "in disallowed-tools".into());
+            }
+            _ => {}
+        }
+        let Some(principal) = principal else {
+            return decision(true, "no authentication".into());
+        };
+        let applies = |rule: &&ToolRule| {
+            rule.patterns.iter().any(|p| matches(p, tool)) && holds(&rule.when, principal)
+        };
+        if let Some((i, _)) = self
+            .rules
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.effect == Effect::Deny && applies(r))
+        {
+            return decision(false, format!("denied by tools.rules[{i}]"));
+        }
+        if !self.rules.iter().any(|r| r.effect == Effect::Allow) {
+            return decision(true, "no allow rules".into());
+        }
+        match self
+            .rules
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.effect == Effect::Allow && applies(r))
+        {
+            Some((i, _)) => decision(true, format!("allowed by tools.rules[{i}]")),
+            None => decision(false, "no allow rule matches".into()),
+        }
+    }
+}
+
+fn holds(condition: &Condition, principal: &Principal) -> bool {
+    condition
+        .scopes
+        .iter()
+        .all(|s| principal.scopes.contains(s))
+        && (condition.groups.is_empty()
+            || condition
+                .groups
+                .iter()
+                .any(|g| principal.groups.contains(g)))
+        && condition
+            .claims
+            .iter()
+            .all(|(claim, value)| principal.claim_has(claim, value))
+}
+
+/// `*` matches any run of characters (including none); everything else
+/// matches itself.
+pub fn matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(scopes: &[&str], groups: &[&str]) -> Principal {
+        Principal {
+            issuer: "https://idp".into(),
+            subject: "alice".into(),
+            username: None,
+            groups: groups.iter().map(|s| s.to_string()).collect(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            claims: serde_json::json!({"tenant": "blue", "roles": ["ops", "dev"]})
+                .as_object()
+                .unwrap()
+                .clone(),
+        }
+    }
+
+    fn rule(effect: Effect, patterns: &[&str], when: Condition) -> ToolRule {
+        ToolRule {
+            effect,
+            patterns: patterns.iter().map(|s| s.to_string()).collect(),
+            when,
+        }
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(matches("pods_*", "pods_list"));
+        assert!(matches("*", "anything"));
+        assert!(matches("*_delete", "resources_delete"));
+        assert!(matches("a*b*c", "a-b-c"));
+        assert!(!matches("a*b*c", "a-c-b"));
+        assert!(!matches("pods_*", "nodes_list"));
+        assert!(matches("exact", "exact") && !matches("exact", "exactly"));
+    }
+
+    #[test]
+    fn deny_wins_and_allow_rules_restrict() {
+        let policy = ToolPolicy {
+            filter: ToolFilter::All,
+            rules: vec![
+                rule(Effect::Allow, &["*_list", "*_get"], Condition::default()),
+                rule(
+                    Effect::Allow,
+                    &["resources_*"],
+                    Condition {
+                        groups: vec!["admins".into()],
+                        ..Condition::default()
+                    },
+                ),
+                rule(
+                    Effect::Deny,
+                    &["secrets_*"],
+                    Condition {
+                        claims: vec![("tenant".into(), "blue".into())],
+                        ..Condition::default()
+                    },
+                ),
+            ],
+        };
+        let viewer = principal(&["mcp"], &["viewers"]);
+        let admin = principal(&["mcp"], &["admins"]);
+        assert!(policy.decide(Some(&viewer), "pods_list").allowed);
+        assert!(!policy.decide(Some(&viewer), "resources_delete").allowed);
+        assert_eq!(
+            policy.decide(Some(&admin), "resources_delete").reason,
+            "allowed by tools.rules[1]"
+        );
+        let denied = policy.decide(Some(&admin), "secrets_list");
+        assert_eq!(
+            (denied.allowed, denied.reason.as_str()),
+            (false, "denied by tools.rules[2]")
+        );
+    }
+
+    #[test]
+    fn the_global_list_comes_first_and_scopes_all_must_hold() {
+        let policy = ToolPolicy {
+            filter: ToolFilter::Disallowed(vec!["pods_exec".into()]),
+            rules: vec![rule(
+                Effect::Allow,
+                &["*"],
+                Condition {
+                    scopes: vec!["mcp".into(), "k8s:read".into()],
+                    claims: vec![("roles".into(), "ops".into())],
+                    ..Condition::default()
+                },
+            )],
+        };
+        let both = principal(&["mcp", "k8s:read"], &[]);
+        assert!(policy.decide(Some(&both), "pods_list").allowed);
+        assert!(!policy.decide(Some(&both), "pods_exec").allowed);
+        assert!(
+            !policy
+                .decide(Some(&principal(&["mcp"], &[])), "pods_list")
+                .allowed
+        );
+        assert!(
+            policy.decide(None, "pods_list").allowed,
+            "anonymous: list only"
+        );
+        assert!(!policy.decide(None, "pods_exec").allowed);
+    }
+}
