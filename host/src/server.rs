@@ -138,6 +138,7 @@ fn authentication(
         validator: Validator {
             issuers,
             leeway: oidc.leeway,
+            cache: Default::default(),
         },
         base_url: base,
         scopes: oidc.scopes.clone(),

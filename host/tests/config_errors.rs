@@ -156,3 +156,77 @@ fn mcp_settings_name_their_key() {
         "{line}"
     );
 }
+
+#[test]
+fn authentication_settings_name_their_key() {
+    let scratch = Scratch::new();
+    let line = rejected(&mut scratch.serve(&[
+        "--oidc-issuer-url",
+        "https://idp.example.com",
+        "--oidc-signing-method",
+        "RS256,HS256",
+    ]));
+    assert!(
+        line.contains("--oidc-signing-method: HS256 needs its shared secret in a file"),
+        "{line}"
+    );
+    let short = scratch.config("short secret\n");
+    let line = rejected(
+        scratch
+            .serve(&[
+                "--oidc-issuer-url",
+                "https://idp.example.com",
+                "--oidc-signing-method",
+                "HS256",
+            ])
+            .arg("--oidc-hs256-secret-file")
+            .arg(&short),
+    );
+    assert!(
+        line.contains("--oidc-hs256-secret-file") && line.contains("use at least 32"),
+        "{line}"
+    );
+
+    let (_s, _c, mut command) =
+        with_config("plugins:\n  dir: {plugins}\noidc:\n  issuers:\n    - audience: [a]\n");
+    let line = rejected(&mut command);
+    assert!(
+        line.contains("key 'oidc.issuers[0]'") && line.contains("missing issuerUrl"),
+        "{line}"
+    );
+    let (_s, _c, mut command) = with_config(
+        "plugins:\n  dir: {plugins}\noidc:\n  issuers:\n    - issuerUrl: https://a.example.com\n      signingMethod: [none]\n",
+    );
+    let line = rejected(&mut command);
+    assert!(
+        line.contains("key 'oidc.issuers[0].signingMethod'") && line.contains("never accepted"),
+        "{line}"
+    );
+}
+
+#[test]
+fn tool_rules_need_exactly_one_effect() {
+    let (_s, _c, mut command) = with_config(
+        "plugins:\n  dir: {plugins}\ntools:\n  rules:\n    - allow: [a]\n      deny: [b]\n",
+    );
+    let line = rejected(&mut command);
+    assert!(
+        line.contains("key 'tools.rules[0].allow'") && line.contains("key 'tools.rules[0].deny'"),
+        "{line}"
+    );
+    let (_s, _c, mut command) =
+        with_config("plugins:\n  dir: {plugins}\ntools:\n  rules:\n    - when: {groups: [x]}\n");
+    let line = rejected(&mut command);
+    assert!(
+        line.contains("key 'tools.rules[0]'") && line.contains("needs 'allow' or 'deny'"),
+        "{line}"
+    );
+    let (_s, _c, mut command) = with_config(
+        "plugins:\n  dir: {plugins}\ntools:\n  rules:\n    - allow: [a]\n      when: {team: x}\n",
+    );
+    let line = rejected(&mut command);
+    assert!(
+        line.contains("tools.rules[0].when") && line.contains("unknown field `team`"),
+        "{line}"
+    );
+}

@@ -72,6 +72,53 @@ impl TrustedIssuer {
 pub struct Validator {
     pub issuers: Vec<TrustedIssuer>,
     pub leeway: Duration,
+    /// Tokens verified lately, by SHA-256 (the token itself is not kept).
+    pub cache: VerifiedCache,
+}
+
+/// How long a verified token is taken as verified without checking again
+/// (never past its `exp`): a client sends the same token with every
+/// request, and an RSA or ECDSA check costs 100-200 µs.
+pub const VERIFIED_TTL: Duration = Duration::from_secs(60);
+const VERIFIED_CAPACITY: usize = 10_000;
+
+/// Recently verified tokens.
+#[derive(Default)]
+pub struct VerifiedCache {
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (Principal, std::time::Instant)>>,
+}
+
+impl VerifiedCache {
+    fn get(&self, digest: &[u8; 32]) -> Option<Principal> {
+        let entries = self.entries.lock().expect("cache lock");
+        let (principal, until) = entries.get(digest)?;
+        (std::time::Instant::now() < *until).then(|| principal.clone())
+    }
+
+    fn insert(&self, digest: [u8; 32], principal: &Principal) {
+        let exp = principal
+            .claims
+            .get("exp")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let left = Duration::from_secs_f64((exp - now).max(0.0)).min(VERIFIED_TTL);
+        let mut entries = self.entries.lock().expect("cache lock");
+        if entries.len() >= VERIFIED_CAPACITY {
+            let now = std::time::Instant::now();
+            entries.retain(|_, (_, until)| *until > now);
+            if entries.len() >= VERIFIED_CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            digest,
+            (principal.clone(), std::time::Instant::now() + left),
+        );
+    }
 }
 
 fn algorithm(alg: Algorithm) -> Option<SigningAlgorithm> {
@@ -127,6 +174,18 @@ impl Validator {
     /// accepted algorithm, `iss`, `aud`, `exp`, `nbf`, `iat`, `typ`, then
     /// the issuer's required scopes.
     pub async fn validate(&self, token: &str) -> Result<Principal, AuthError> {
+        use sha2::Digest as _;
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        if let Some(principal) = self.cache.get(&digest) {
+            return Ok(principal);
+        }
+        let principal = self.verify(token).await?;
+        self.cache.insert(digest, &principal);
+        Ok(principal)
+    }
+
+    /// [`Self::validate`] without the cache of verified tokens.
+    pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         if token.split('.').count() != 3 {
             return Err(AuthError::Invalid(
                 "the token is not a JWT (header.payload.signature)".into(),
@@ -296,6 +355,7 @@ mod tests {
         Validator {
             issuers: vec![TrustedIssuer::new(config, vec![AUDIENCE.into()], keys)],
             leeway: Duration::from_secs(30),
+            cache: Default::default(),
         }
     }
 
@@ -392,6 +452,27 @@ mod tests {
         .unwrap();
         assert!(reason(v.validate(&id_token).await).contains("not an access token"));
         assert!(reason(v.validate("not-a-token").await).contains("not a JWT"));
+    }
+
+    #[tokio::test]
+    async fn verified_tokens_are_remembered_until_their_expiry_at_most() {
+        let v = validator(&[]);
+        let good = token(json!({}));
+        let first = v.validate(&good).await.unwrap();
+        assert_eq!(v.validate(&good).await.unwrap(), first);
+        let cache = VerifiedCache::default();
+        let mut expired = first.clone();
+        expired.claims.insert("exp".into(), json!(now() - 1));
+        cache.insert([1; 32], &expired);
+        assert_eq!(
+            cache.get(&[1; 32]),
+            None,
+            "an expired token is never served from the cache"
+        );
+        cache.insert([2; 32], &first);
+        assert_eq!(cache.get(&[2; 32]), Some(first));
+        // A tampered copy has another digest and is verified in full.
+        assert!(v.validate(&format!("{good}x")).await.is_err());
     }
 
     #[tokio::test]
