@@ -152,3 +152,23 @@ describe('TypeScript SDK client over stdio (kube-mcp stdio)', () => {
     fs.rmSync(cache, { recursive: true, force: true });
   });
 });
+
+describe('global tool lists (--disallowed-tools)', () => {
+  test('a disallowed tool is neither listed nor callable', async () => {
+    const server = await startServer({
+      plugins: pluginsDir(builtPlugin('conformance')),
+      args: ['--no-auth', '--disallowed-tools', 'test_error_handling,test_elicitation*'],
+    });
+    try {
+      const { client } = await connect(server.url);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('test_simple_text'));
+      assert.ok(!names.includes('test_error_handling'));
+      assert.ok(!names.some((n) => n.startsWith('test_elicitation')), names.join(','));
+      await assert.rejects(client.callTool({ name: 'test_error_handling', arguments: {} }), /unknown tool/);
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
