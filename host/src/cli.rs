@@ -330,6 +330,30 @@ pub struct ServerArgs {
     )]
     pub out_of_cluster: Option<String>,
 
+    /// Whose identity Kubernetes requests carry: serviceAccount (the
+    /// server's own) or impersonate (the calling user, via Impersonate-User
+    /// and Impersonate-Group) (file: kubernetes.identity). [default: serviceAccount]
+    #[arg(
+        long,
+        env = "KUBE_MCP_KUBE_IDENTITY",
+        value_name = "MODE",
+        help_heading = "Kubernetes"
+    )]
+    pub kube_identity: Option<String>,
+
+    /// Return Secret values as they are instead of redacted
+    /// (file: kubernetes.revealSecrets). [default: false]
+    #[arg(
+        long,
+        env = "KUBE_MCP_REVEAL_SECRETS",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        help_heading = "Kubernetes"
+    )]
+    pub reveal_secrets: Option<String>,
+
     /// trace, debug, info, warn or error; or a filter directive such as
     /// 'info,kube_mcp::plugins=debug' (file: logging.level). [default: info]
     #[arg(

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod health;
 pub mod inspect;
+pub mod kube;
 pub mod mcp;
 pub mod metrics;
 pub mod plugins;

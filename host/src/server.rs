@@ -145,19 +145,30 @@ fn authentication(
     })))
 }
 
-/// The plugins of `config`, not loaded yet.
-fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
-    let runtime = Runtime::new(
+/// The plugins of `config`, not loaded yet, with the cluster their
+/// Kubernetes requests go to (none when no cluster is reachable: those
+/// requests then fail as `unavailable`, and the rest works).
+async fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
+    let mut runtime = Runtime::new(
         config.plugins.settings.clone(),
         config.plugins.cache_dir.clone(),
     )
     .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
+    match crate::kube::KubeCluster::connect(&config.kubernetes).await {
+        Ok(cluster) => {
+            tracing::info!(identity = ?config.kubernetes.identity, "Kubernetes client ready");
+            runtime = runtime.with_cluster(cluster);
+        }
+        Err(e) => tracing::warn!(
+            "no Kubernetes cluster: plugins' Kubernetes calls will fail as unavailable: {e:#}"
+        ),
+    }
     Ok(PluginHost::new(runtime, config.plugins.dir.clone()))
 }
 
 /// Serves MCP on stdin/stdout until the client closes them.
 pub async fn run_stdio(config: Config) -> anyhow::Result<()> {
-    let plugins = plugin_host(&config)?;
+    let plugins = plugin_host(&config).await?;
     let sessions = Arc::new(Sessions::default());
     let _follow = sessions.follow(plugins.clone());
     tokio::spawn(load_plugins(
@@ -180,7 +191,7 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     let mut signals = Signals::install().context("cannot install signal handlers")?;
     let readiness = Readiness::default();
     let state = AppState {
-        plugins: plugin_host(&config)?,
+        plugins: plugin_host(&config).await?,
         readiness: readiness.clone(),
     };
     let plugins_loaded = readiness.component("plugins");

@@ -189,6 +189,17 @@ struct DirectorySection {
 struct KubernetesSection {
     kubeconfig: Option<Scalar>,
     out_of_cluster: Option<Scalar>,
+    identity: Option<Scalar>,
+    reveal_secrets: Option<Scalar>,
+    #[serde(default)]
+    impersonation: ImpersonationSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ImpersonationSection {
+    user_prefix: Option<Scalar>,
+    group_prefix: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -387,6 +398,16 @@ impl FileSettings {
             plugin_cache_dir: scalar(self.plugins.cache_dir, "plugins.cacheDir"),
             kubeconfig: scalar(self.kubernetes.kubeconfig, "kubernetes.kubeconfig"),
             out_of_cluster: scalar(self.kubernetes.out_of_cluster, "kubernetes.outOfCluster"),
+            kube_identity: scalar(self.kubernetes.identity, "kubernetes.identity"),
+            reveal_secrets: scalar(self.kubernetes.reveal_secrets, "kubernetes.revealSecrets"),
+            impersonation_user_prefix: scalar(
+                self.kubernetes.impersonation.user_prefix,
+                "kubernetes.impersonation.userPrefix",
+            ),
+            impersonation_group_prefix: scalar(
+                self.kubernetes.impersonation.group_prefix,
+                "kubernetes.impersonation.groupPrefix",
+            ),
             log_level: scalar(self.logging.level, "logging.level"),
             log_format: scalar(self.logging.format, "logging.format"),
             plugin_settings,

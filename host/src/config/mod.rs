@@ -163,6 +163,22 @@ pub struct PluginsConfig {
 pub struct KubernetesConfig {
     pub kubeconfig: Option<PathBuf>,
     pub out_of_cluster: bool,
+    pub identity: KubeIdentity,
+    /// Return Secret values instead of redacting them.
+    pub reveal_secrets: bool,
+}
+
+/// Whose identity the server's Kubernetes requests carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeIdentity {
+    /// The server's own credentials.
+    ServiceAccount,
+    /// The caller's: `Impersonate-User: <user_prefix><username or sub>`,
+    /// `Impersonate-Group: <group_prefix><group>` for each group.
+    Impersonate {
+        user_prefix: String,
+        group_prefix: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -306,6 +322,28 @@ impl Config {
         let kubernetes = KubernetesConfig {
             kubeconfig: parse(layer.kubeconfig, existing_file)?.map(|k| k.value),
             out_of_cluster: parse(layer.out_of_cluster, parse_bool)?.is_some_and(|b| b.value),
+            identity: match parse(layer.kube_identity, |s| match s {
+                "serviceAccount" | "service-account" => Ok(false),
+                "impersonate" => Ok(true),
+                other => Err(format!(
+                    "'{other}' is not an identity mode: use serviceAccount or impersonate"
+                )),
+            })?
+            .map(|m| m.value)
+            {
+                Some(true) => KubeIdentity::Impersonate {
+                    user_prefix: layer
+                        .impersonation_user_prefix
+                        .map(|p| p.value)
+                        .unwrap_or_default(),
+                    group_prefix: layer
+                        .impersonation_group_prefix
+                        .map(|p| p.value)
+                        .unwrap_or_default(),
+                },
+                _ => KubeIdentity::ServiceAccount,
+            },
+            reveal_secrets: parse(layer.reveal_secrets, parse_bool)?.is_some_and(|b| b.value),
         };
 
         let logging = LoggingConfig {

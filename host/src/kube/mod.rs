@@ -1,0 +1,387 @@
+//! The Kubernetes gateway: plugins' granted requests, sent with the
+//! configured identity, answered with shaped JSON and errors that keep the
+//! API's reason.
+//!
+//! [`KubeCluster`] implements [`Cluster`]: the plugin host has already
+//! checked each [`Operation`] against the plugin's grant; this module builds
+//! the API request (paths from group, version and resource), adds
+//! impersonation headers in `impersonate` mode, and shapes what comes back
+//! ([`shape`]).
+
+mod discovery;
+mod shape;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, Method, Request};
+use serde_json::{Value, json};
+
+use self::discovery::Discovery;
+use crate::config::{KubeIdentity, KubernetesConfig};
+use crate::plugins::BoxFuture;
+use crate::plugins::kubernetes::{
+    ApiResource, ApiStatus, Cluster, Error, ObjectRef, Operation, Propagation, ResourceType,
+    ServerVersion,
+};
+use crate::plugins::types::Caller;
+
+/// The most items one list returns; longer lists carry a continue token.
+pub const MAX_LIST_LIMIT: u32 = 500;
+
+/// A cluster reached with kube-rs.
+pub struct KubeCluster {
+    client: kube::Client,
+    identity: KubeIdentity,
+    reveal_secrets: bool,
+    discovery: Discovery,
+}
+
+impl KubeCluster {
+    /// A client for the configured cluster: `--kubeconfig`, or with
+    /// `--out-of-cluster` the usual kubeconfig search, else the in-cluster
+    /// service account.
+    pub async fn connect(config: &KubernetesConfig) -> anyhow::Result<Arc<KubeCluster>> {
+        use anyhow::Context;
+        let kube_config = if let Some(path) = &config.kubeconfig {
+            let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                .with_context(|| format!("cannot read kubeconfig {}", path.display()))?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                .await
+                .with_context(|| format!("cannot use kubeconfig {}", path.display()))?
+        } else if config.out_of_cluster {
+            kube::Config::from_kubeconfig(&Default::default())
+                .await
+                .context("cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config)")?
+        } else {
+            kube::Config::incluster().context(
+                "not running in a cluster (no service account); give --kubeconfig or --out-of-cluster",
+            )?
+        };
+        let client =
+            kube::Client::try_from(kube_config).context("cannot build the Kubernetes client")?;
+        Ok(Arc::new(KubeCluster {
+            discovery: Discovery::new(client.clone()),
+            client,
+            identity: config.identity.clone(),
+            reveal_secrets: config.reveal_secrets,
+        }))
+    }
+
+    /// Adds the caller's identity in `impersonate` mode.
+    fn identify(&self, request: &mut Request<Vec<u8>>, caller: &Caller) -> Result<(), Error> {
+        let KubeIdentity::Impersonate {
+            user_prefix,
+            group_prefix,
+        } = &self.identity
+        else {
+            return Ok(());
+        };
+        let user = caller.username.as_deref().unwrap_or(&caller.subject);
+        if user.is_empty() {
+            return Err(Error::Forbidden(ApiStatus {
+                code: 403,
+                reason: "Forbidden".into(),
+                message: "the server impersonates callers, and this request has none \
+                          (authentication is off)"
+                    .into(),
+            }));
+        }
+        let header = |value: String| {
+            HeaderValue::from_str(&value).map_err(|_| {
+                Error::BadRequest(format!(
+                    "'{value}' cannot be sent as an impersonation header"
+                ))
+            })
+        };
+        let headers = request.headers_mut();
+        headers.insert("Impersonate-User", header(format!("{user_prefix}{user}"))?);
+        for group in &caller.groups {
+            headers.append(
+                "Impersonate-Group",
+                header(format!("{group_prefix}{group}"))?,
+            );
+        }
+        Ok(())
+    }
+
+    async fn send_request(
+        &self,
+        mut request: Request<Vec<u8>>,
+        caller: &Caller,
+        shape_json: bool,
+    ) -> Result<String, Error> {
+        self.identify(&mut request, caller)?;
+        let text = self.client.request_text(request).await.map_err(api_error)?;
+        if !shape_json {
+            return Ok(text);
+        }
+        let mut value: Value = serde_json::from_str(&text).map_err(|e| {
+            Error::Other(ApiStatus {
+                code: 500,
+                reason: "InternalError".into(),
+                message: format!("the API server's answer is not JSON: {e}"),
+            })
+        })?;
+        shape::shape(&mut value, self.reveal_secrets);
+        Ok(value.to_string())
+    }
+}
+
+/// `/api/v1` or `/apis/<group>/<version>`.
+fn group_path(t: &ResourceType) -> String {
+    if t.group.is_empty() {
+        format!("/api/{}", t.version)
+    } else {
+        format!("/apis/{}/{}", t.group, t.version)
+    }
+}
+
+/// The collection path of `t`, in `namespace` if given.
+fn collection(t: &ResourceType, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => format!("{}/namespaces/{ns}/{}", group_path(t), t.resource),
+        None => format!("{}/{}", group_path(t), t.resource),
+    }
+}
+
+fn object_path(o: &ObjectRef) -> String {
+    format!(
+        "{}/{}",
+        collection(&o.type_, o.namespace.as_deref()),
+        o.name
+    )
+}
+
+fn query(pairs: &[(&str, Option<String>)]) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        if let Some(value) = value {
+            serializer.append_pair(key, value);
+        }
+    }
+    let q = serializer.finish();
+    if q.is_empty() { q } else { format!("?{q}") }
+}
+
+fn request(
+    method: Method,
+    uri: String,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Request<Vec<u8>> {
+    let mut builder = Request::builder().method(method).uri(uri);
+    if let Some(content_type) = content_type {
+        builder = builder.header("Content-Type", content_type);
+    }
+    builder.body(body).expect("a request of valid parts")
+}
+
+/// An API error, with the API's own code, reason and message.
+fn api_error(error: kube::Error) -> Error {
+    match error {
+        kube::Error::Api(status) => {
+            let api = ApiStatus {
+                code: status.code,
+                reason: status.reason.clone(),
+                message: status.message.clone(),
+            };
+            match (status.code, status.reason.as_str()) {
+                (404, _) | (_, "NotFound") => Error::NotFound(api),
+                (403, _) | (_, "Forbidden") => Error::Forbidden(api),
+                (409, _) | (_, "Conflict" | "AlreadyExists") => Error::Conflict(api),
+                (422, _) | (400, _) | (_, "Invalid" | "BadRequest") => Error::Invalid(api),
+                (401, _) | (_, "Unauthorized") => Error::Unauthorized(api),
+                (504, _) | (_, "Timeout" | "ServerTimeout") => Error::Timeout(api),
+                _ => Error::Other(api),
+            }
+        }
+        other => Error::Unavailable(format!("{other}")),
+    }
+}
+
+fn dry_run(on: bool) -> Option<String> {
+    on.then(|| "All".to_owned())
+}
+
+impl Cluster for KubeCluster {
+    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+        Box::pin(async move { self.discovery.resources().await })
+    }
+
+    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+        Box::pin(async move {
+            let info = self.client.apiserver_version().await.map_err(api_error)?;
+            Ok(ServerVersion {
+                major: info.major,
+                minor: info.minor,
+                git_version: info.git_version,
+                platform: info.platform,
+            })
+        })
+    }
+
+    fn send<'a>(
+        &'a self,
+        plugin: &'a str,
+        caller: &'a Caller,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<String, Error>> {
+        Box::pin(async move {
+            let get = |uri: String| request(Method::GET, uri, None, Vec::new());
+            match operation {
+                Operation::Get(object) => {
+                    self.discovery
+                        .check_scope(&object.type_, object.namespace.is_some())
+                        .await?;
+                    self.send_request(get(object_path(&object)), caller, true)
+                        .await
+                }
+                Operation::List { r#type, options } => {
+                    let limit = options
+                        .limit
+                        .unwrap_or(MAX_LIST_LIMIT)
+                        .clamp(1, MAX_LIST_LIMIT);
+                    let uri = collection(&r#type, options.namespace.as_deref())
+                        + &query(&[
+                            ("labelSelector", options.label_selector),
+                            ("fieldSelector", options.field_selector),
+                            ("limit", Some(limit.to_string())),
+                            ("continue", options.continue_token),
+                        ]);
+                    self.send_request(get(uri), caller, true).await
+                }
+                Operation::PodLogs {
+                    namespace,
+                    pod,
+                    options,
+                } => {
+                    let uri = format!("/api/v1/namespaces/{namespace}/pods/{pod}/log")
+                        + &query(&[
+                            ("container", options.container),
+                            ("tailLines", options.tail_lines.map(|n| n.to_string())),
+                            ("sinceSeconds", options.since_seconds.map(|n| n.to_string())),
+                            ("previous", options.previous.then(|| "true".to_owned())),
+                            ("limitBytes", options.limit_bytes.map(|n| n.to_string())),
+                        ]);
+                    self.send_request(get(uri), caller, false).await
+                }
+                Operation::Events { namespace, about } => {
+                    let selector = about.map(|a| {
+                        format!(
+                            "involvedObject.kind={},involvedObject.name={}",
+                            a.kind, a.name
+                        )
+                    });
+                    let events = ResourceType {
+                        group: String::new(),
+                        version: "v1".into(),
+                        resource: "events".into(),
+                    };
+                    let uri = collection(&events, namespace.as_deref())
+                        + &query(&[
+                            ("fieldSelector", selector),
+                            ("limit", Some(MAX_LIST_LIMIT.to_string())),
+                        ]);
+                    self.send_request(get(uri), caller, true).await
+                }
+                Operation::Apply {
+                    object,
+                    manifest,
+                    options,
+                } => {
+                    let uri = object_path(&object)
+                        + &query(&[
+                            ("fieldManager", Some(format!("kube-mcp-{plugin}"))),
+                            ("force", options.force.then(|| "true".to_owned())),
+                            ("dryRun", dry_run(options.dry_run)),
+                        ]);
+                    let body = serde_json::to_vec(&manifest).expect("JSON");
+                    self.send_request(
+                        request(
+                            Method::PATCH,
+                            uri,
+                            Some("application/apply-patch+yaml"),
+                            body,
+                        ),
+                        caller,
+                        true,
+                    )
+                    .await
+                }
+                Operation::Delete { object, options } => {
+                    let propagation = options.propagation.map(|p| match p {
+                        Propagation::Background => "Background",
+                        Propagation::Foreground => "Foreground",
+                        Propagation::Orphan => "Orphan",
+                    });
+                    let mut body = json!({"kind": "DeleteOptions", "apiVersion": "v1"});
+                    if let Some(p) = propagation {
+                        body["propagationPolicy"] = p.into();
+                    }
+                    if let Some(g) = options.grace_period_seconds {
+                        body["gracePeriodSeconds"] = g.into();
+                    }
+                    if options.dry_run {
+                        body["dryRun"] = json!(["All"]);
+                    }
+                    let body = serde_json::to_vec(&body).expect("JSON");
+                    self.send_request(
+                        request(
+                            Method::DELETE,
+                            object_path(&object),
+                            Some("application/json"),
+                            body,
+                        ),
+                        caller,
+                        true,
+                    )
+                    .await
+                }
+                Operation::Scale {
+                    object,
+                    replicas,
+                    dry_run: dry,
+                } => {
+                    let uri = format!("{}/scale", object_path(&object))
+                        + &query(&[("dryRun", dry_run(dry))]);
+                    let body =
+                        serde_json::to_vec(&json!({"spec": {"replicas": replicas}})).expect("JSON");
+                    self.send_request(
+                        request(
+                            Method::PATCH,
+                            uri,
+                            Some("application/merge-patch+json"),
+                            body,
+                        ),
+                        caller,
+                        true,
+                    )
+                    .await
+                }
+                Operation::RolloutRestart {
+                    object,
+                    dry_run: dry,
+                } => {
+                    let uri = object_path(&object) + &query(&[("dryRun", dry_run(dry))]);
+                    let now =
+                        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+                    let body = serde_json::to_vec(&json!({"spec": {"template": {"metadata": {
+                        "annotations": {"kubectl.kubernetes.io/restartedAt": now}
+                    }}}}))
+                    .expect("JSON");
+                    self.send_request(
+                        request(
+                            Method::PATCH,
+                            uri,
+                            Some("application/strategic-merge-patch+json"),
+                            body,
+                        ),
+                        caller,
+                        true,
+                    )
+                    .await
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,451 @@
+//! kube-core: read-only Kubernetes tools.
+//!
+//! The 22 tools of the Go kube-mcp, with the same names and arguments (list
+//! tools also take selectors and pagination), plus generic `resources_list`
+//! and `resources_get` for any type including custom resources (argument
+//! names as in containers/kubernetes-mcp-server), `pods_log`, `events_list`
+//! and `api_resources_list`. Every tool returns the API server's JSON (or
+//! the log text) as one text item; failures are tool errors naming the
+//! API's reason, or the grant that refused the call.
+
+use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
+use kube_mcp_plugin::kubernetes::{
+    self, Error, EventSubject, ListOptions, LogOptions, ObjectRef, ResourceType,
+};
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, Capability, PluginInfo, Tool};
+use kube_mcp_plugin::{NoArgs, parse_args, tool};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Selectors and paging of a list.
+#[derive(Deserialize, JsonSchema, Default)]
+#[serde(rename_all = "camelCase")]
+struct Paging {
+    /// Only objects with these labels, e.g. `app=web,tier!=cache`.
+    label_selector: Option<String>,
+    /// Only objects with these field values, e.g. `status.phase=Running`.
+    field_selector: Option<String>,
+    /// At most this many objects (the server caps it at 500); the answer's
+    /// `metadata.continue` fetches the next page.
+    limit: Option<u32>,
+    /// `metadata.continue` of the previous page.
+    #[serde(rename = "continue")]
+    continue_token: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct ClusterListArgs {
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct NamespacedListArgs {
+    /// The namespace; omit or leave empty for every namespace.
+    namespace: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ClusterGetArgs {
+    /// The object's name.
+    name: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NamespacedGetArgs {
+    /// The object's name.
+    name: String,
+    /// Its namespace.
+    namespace: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct ResourcesListArgs {
+    /// API version of the kind: `v1`, `apps/v1`, `example.kube-mcp.io/v1`.
+    api_version: String,
+    /// The kind, e.g. `Pod`, `Deployment`, `Widget`.
+    kind: String,
+    /// The namespace, for namespaced kinds; omit for every namespace.
+    namespace: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResourcesGetArgs {
+    /// API version of the kind: `v1`, `apps/v1`, `example.kube-mcp.io/v1`.
+    api_version: String,
+    /// The kind, e.g. `Pod`, `Deployment`, `Widget`.
+    kind: String,
+    /// The namespace, for namespaced kinds.
+    namespace: Option<String>,
+    /// The object's name.
+    name: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PodsLogArgs {
+    /// The pod's namespace.
+    namespace: String,
+    /// The pod's name.
+    name: String,
+    /// The container; needed when the pod has more than one.
+    container: Option<String>,
+    /// The previous, terminated container's log.
+    #[serde(default)]
+    previous: bool,
+    /// Only the last N lines.
+    tail: Option<u32>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct EventsListArgs {
+    /// The namespace; omit for every namespace.
+    namespace: Option<String>,
+    /// Only events about objects of this kind (with `name`), e.g. `Pod`.
+    kind: Option<String>,
+    /// Only events about the object of this name (with `kind`).
+    name: Option<String>,
+}
+
+/// A seed tool over one built-in type.
+struct Builtin {
+    list: &'static str,
+    get: &'static str,
+    api_version: &'static str,
+    resource: &'static str,
+    what: &'static str,
+    namespaced: bool,
+}
+
+const BUILTINS: &[Builtin] = &[
+    Builtin {
+        list: "list_nodes",
+        get: "get_node",
+        api_version: "v1",
+        resource: "nodes",
+        what: "nodes (machines) of the cluster, with capacity, conditions and addresses",
+        namespaced: false,
+    },
+    Builtin {
+        list: "list_namespaces",
+        get: "get_namespace",
+        api_version: "v1",
+        resource: "namespaces",
+        what: "namespaces",
+        namespaced: false,
+    },
+    Builtin {
+        list: "list_persistent_volumes",
+        get: "get_persistent_volume",
+        api_version: "v1",
+        resource: "persistentvolumes",
+        what: "persistent volumes (cluster-wide storage), with capacity and claim",
+        namespaced: false,
+    },
+    Builtin {
+        list: "list_pods",
+        get: "get_pod",
+        api_version: "v1",
+        resource: "pods",
+        what: "pods, with their containers, node, phase and conditions",
+        namespaced: true,
+    },
+    Builtin {
+        list: "list_services",
+        get: "get_service",
+        api_version: "v1",
+        resource: "services",
+        what: "services, with type, cluster IP, ports and selector",
+        namespaced: true,
+    },
+    Builtin {
+        list: "list_deployments",
+        get: "get_deployment",
+        api_version: "apps/v1",
+        resource: "deployments",
+        what: "deployments, with replicas wanted and available and the pod template",
+        namespaced: true,
+    },
+    Builtin {
+        list: "list_ingresses",
+        get: "get_ingress",
+        api_version: "networking.k8s.io/v1",
+        resource: "ingresses",
+        what: "ingresses, with hosts, paths, backends and TLS",
+        namespaced: true,
+    },
+    Builtin {
+        list: "list_persistent_volume_claims",
+        get: "get_persistent_volume_claim",
+        api_version: "v1",
+        resource: "persistentvolumeclaims",
+        what: "persistent volume claims, with requested size and bound volume",
+        namespaced: true,
+    },
+    Builtin {
+        list: "list_config_maps",
+        get: "get_config_map",
+        api_version: "v1",
+        resource: "configmaps",
+        what: "config maps, with their data",
+        namespaced: true,
+    },
+    Builtin {
+        list: "list_secrets",
+        get: "get_secret",
+        api_version: "v1",
+        resource: "secrets",
+        what: "secrets (values redacted unless the operator chose otherwise)",
+        namespaced: true,
+    },
+];
+
+struct KubeCore;
+
+impl Guest for KubeCore {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "kube-core".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description:
+                "Read-only Kubernetes tools: list and get any resource, logs, events, discovery."
+                    .into(),
+            capabilities: vec![Capability {
+                verbs: vec!["get".into(), "list".into()],
+                api_groups: vec!["*".into()],
+                resources: vec!["*".into()],
+                namespaces: vec!["*".into()],
+            }],
+        }
+    }
+
+    fn tools() -> Vec<Tool> {
+        let mut tools = vec![
+            tool::<NoArgs>(
+                "get_server_version",
+                "The Kubernetes version of the cluster's API server (gitVersion, platform).",
+            )
+            .read_only()
+            .build(),
+        ];
+        for b in BUILTINS {
+            let (list_desc, get_desc) = if b.namespaced {
+                (
+                    format!(
+                        "List {} in a namespace, or in every namespace when none is given. Supports label and field selectors and pagination (limit, continue).",
+                        b.what
+                    ),
+                    format!(
+                        "Get one of the {} by name and namespace, as the API server's JSON.",
+                        b.what
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "List the {}. Supports label and field selectors and pagination (limit, continue).",
+                        b.what
+                    ),
+                    format!(
+                        "Get one of the {} by name, as the API server's JSON.",
+                        b.what
+                    ),
+                )
+            };
+            if b.namespaced {
+                tools.push(
+                    tool::<NamespacedListArgs>(b.list, &list_desc)
+                        .read_only()
+                        .build(),
+                );
+                tools.push(
+                    tool::<NamespacedGetArgs>(b.get, &get_desc)
+                        .read_only()
+                        .build(),
+                );
+            } else {
+                tools.push(
+                    tool::<ClusterListArgs>(b.list, &list_desc)
+                        .read_only()
+                        .build(),
+                );
+                tools.push(tool::<ClusterGetArgs>(b.get, &get_desc).read_only().build());
+            }
+        }
+        tools.push(tool::<NamespacedListArgs>("list_events", "List events (what happened to objects: scheduling, pulls, failures) in a namespace or in every namespace; supports selectors and pagination.").read_only().build());
+        tools.push(tool::<ResourcesListArgs>("resources_list", "List objects of any kind, including custom resources, by apiVersion and kind (use api_resources_list to find them). Supports namespace, label and field selectors and pagination.").read_only().build());
+        tools.push(tool::<ResourcesGetArgs>("resources_get", "Get one object of any kind, including custom resources, by apiVersion, kind, name and (for namespaced kinds) namespace.").read_only().build());
+        tools.push(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart.").read_only().build());
+        tools.push(tool::<EventsListArgs>("events_list", "List events, optionally only those about one object (kind and name), oldest first: use it to see why a pod is not running.").read_only().build());
+        tools.push(tool::<NoArgs>("api_resources_list", "List every resource type the cluster offers (apiVersion, kind, plural name, namespaced, verbs), including custom resources.").read_only().build());
+        tools
+    }
+
+    fn call_tool(
+        name: String,
+        arguments: String,
+        _caller: Caller,
+    ) -> Result<CallResult, CallError> {
+        if name == "get_server_version" {
+            return Ok(answer(kubernetes::version().map(|v| {
+                serde_json::json!({
+                    "major": v.major, "minor": v.minor, "gitVersion": v.git_version, "platform": v.platform,
+                })
+                .to_string()
+            })));
+        }
+        if let Some(b) = BUILTINS.iter().find(|b| b.list == name) {
+            let (namespace, paging) = if b.namespaced {
+                let args: NamespacedListArgs = parse_args(&arguments)?;
+                (args.namespace.filter(|n| !n.is_empty()), args.paging)
+            } else {
+                let args: ClusterListArgs = parse_args(&arguments)?;
+                (None, args.paging)
+            };
+            return Ok(list(
+                ResourceType::new(b.api_version, b.resource),
+                namespace,
+                paging,
+            ));
+        }
+        if let Some(b) = BUILTINS.iter().find(|b| b.get == name) {
+            let (name, namespace) = if b.namespaced {
+                let args: NamespacedGetArgs = parse_args(&arguments)?;
+                (args.name, Some(args.namespace))
+            } else {
+                let args: ClusterGetArgs = parse_args(&arguments)?;
+                (args.name, None)
+            };
+            return Ok(answer(kubernetes::get(&ObjectRef {
+                type_: ResourceType::new(b.api_version, b.resource),
+                namespace,
+                name,
+            })));
+        }
+        Ok(match name.as_str() {
+            "list_events" => {
+                let args: NamespacedListArgs = parse_args(&arguments)?;
+                list(
+                    ResourceType::new("v1", "events"),
+                    args.namespace.filter(|n| !n.is_empty()),
+                    args.paging,
+                )
+            }
+            "resources_list" => {
+                let args: ResourcesListArgs = parse_args(&arguments)?;
+                match resolve(&args.api_version, &args.kind) {
+                    Ok(t) => list(t, args.namespace.filter(|n| !n.is_empty()), args.paging),
+                    Err(result) => result,
+                }
+            }
+            "resources_get" => {
+                let args: ResourcesGetArgs = parse_args(&arguments)?;
+                match resolve(&args.api_version, &args.kind) {
+                    Ok(t) => answer(kubernetes::get(&ObjectRef {
+                        type_: t,
+                        namespace: args.namespace.filter(|n| !n.is_empty()),
+                        name: args.name,
+                    })),
+                    Err(result) => result,
+                }
+            }
+            "pods_log" => {
+                let args: PodsLogArgs = parse_args(&arguments)?;
+                answer(kubernetes::pod_logs(
+                    &args.namespace,
+                    &args.name,
+                    &LogOptions {
+                        container: args.container,
+                        tail_lines: args.tail,
+                        since_seconds: None,
+                        previous: args.previous,
+                        limit_bytes: Some(512 * 1024),
+                    },
+                ))
+            }
+            "events_list" => {
+                let args: EventsListArgs = parse_args(&arguments)?;
+                let about = match (args.kind, args.name) {
+                    (Some(kind), Some(name)) => Some(EventSubject { kind, name }),
+                    (None, None) => None,
+                    _ => return Ok(CallResult::error("give both kind and name, or neither")),
+                };
+                answer(kubernetes::events(
+                    args.namespace.as_deref().filter(|n| !n.is_empty()),
+                    about.as_ref(),
+                ))
+            }
+            "api_resources_list" => answer(kubernetes::api_resources().map(|resources| {
+                let rows: Vec<serde_json::Value> = resources
+                    .iter()
+                    .filter(|r| !r.type_.resource.contains('/'))
+                    .map(|r| {
+                        serde_json::json!({
+                            "apiVersion": r.type_.api_version(),
+                            "kind": r.kind,
+                            "name": r.type_.resource,
+                            "namespaced": r.namespaced,
+                            "verbs": r.verbs,
+                            "shortNames": r.short_names,
+                        })
+                    })
+                    .collect();
+                serde_json::Value::Array(rows).to_string()
+            })),
+            _ => return Err(CallError::UnknownTool(name)),
+        })
+    }
+}
+
+/// The resource type of `kind` in `api_version`, through discovery.
+fn resolve(api_version: &str, kind: &str) -> Result<ResourceType, CallResult> {
+    let wanted = ResourceType::new(api_version, "");
+    let resources = kubernetes::api_resources().map_err(|e| CallResult::error(e.message()))?;
+    resources
+        .into_iter()
+        .find(|r| {
+            r.type_.group == wanted.group
+                && r.type_.version == wanted.version
+                && !r.type_.resource.contains('/')
+                && (r.kind == kind || r.type_.resource == kind.to_lowercase())
+        })
+        .map(|r| r.type_)
+        .ok_or_else(|| {
+            CallResult::error(format!(
+                "the cluster has no kind '{kind}' in apiVersion '{api_version}' (api_resources_list shows what it has)"
+            ))
+        })
+}
+
+fn list(t: ResourceType, namespace: Option<String>, paging: Paging) -> CallResult {
+    answer(kubernetes::list(
+        &t,
+        &ListOptions {
+            namespace,
+            label_selector: paging.label_selector,
+            field_selector: paging.field_selector,
+            limit: paging.limit,
+            continue_token: paging.continue_token,
+        },
+    ))
+}
+
+fn answer(result: Result<String, Error>) -> CallResult {
+    match result {
+        Ok(text) => CallResult::text(text),
+        Err(e) => CallResult::error(e.message()),
+    }
+}
+
+kube_mcp_plugin::export!(KubeCore);

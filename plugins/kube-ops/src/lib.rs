@@ -1,0 +1,279 @@
+//! kube-ops: tools that change the cluster.
+//!
+//! `resources_apply` (server-side apply, with dry run), `resources_delete`,
+//! `resources_scale` and `rollout_restart`. The plugin requests write
+//! capabilities; what it may really do is what the operator grants (none by
+//! default: every call then answers denied-by-grant). Before a destructive
+//! call it asks the user to confirm through elicitation when the client
+//! supports it, unless the call is a dry run or `confirm: false`.
+
+use kube_mcp_plugin::client::{self, Elicitation};
+use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
+use kube_mcp_plugin::kubernetes::{
+    self, ApplyOptions, DeleteOptions, Error, ObjectRef, Propagation, ResourceType,
+};
+use kube_mcp_plugin::types::{
+    CallError, CallResult, Caller, Capability, PluginInfo, Tool, ToolAnnotations,
+};
+use kube_mcp_plugin::{parse_args, tool};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ApplyArgs {
+    /// One object as YAML or JSON, with apiVersion, kind and metadata.name
+    /// (and metadata.namespace for namespaced kinds).
+    manifest: String,
+    /// Validate and show the result without changing anything.
+    #[serde(default)]
+    dry_run: bool,
+    /// Take over fields another field manager owns.
+    #[serde(default)]
+    force: bool,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeleteArgs {
+    /// API version of the kind: `v1`, `apps/v1`.
+    api_version: String,
+    /// The kind, e.g. `Pod`, `Deployment`.
+    kind: String,
+    /// The namespace, for namespaced kinds.
+    namespace: Option<String>,
+    /// The object's name.
+    name: String,
+    #[serde(default)]
+    dry_run: bool,
+    /// Ask the user first when the client can (default true).
+    confirm: Option<bool>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScaleArgs {
+    /// API version of the kind, e.g. `apps/v1`.
+    #[serde(default = "apps_v1")]
+    api_version: String,
+    /// `Deployment`, `StatefulSet`, `ReplicaSet`.
+    kind: String,
+    namespace: String,
+    name: String,
+    /// The number of replicas wanted.
+    replicas: u32,
+    #[serde(default)]
+    dry_run: bool,
+    /// Ask the user first when the client can (default true).
+    confirm: Option<bool>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RestartArgs {
+    /// `Deployment`, `StatefulSet` or `DaemonSet`.
+    kind: String,
+    namespace: String,
+    name: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+fn apps_v1() -> String {
+    "apps/v1".into()
+}
+
+struct KubeOps;
+
+fn annotations(destructive: bool, idempotent: bool) -> ToolAnnotations {
+    ToolAnnotations {
+        read_only_hint: Some(false),
+        destructive_hint: Some(destructive),
+        idempotent_hint: Some(idempotent),
+        open_world_hint: Some(false),
+    }
+}
+
+impl Guest for KubeOps {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "kube-ops".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Kubernetes write tools: apply, delete, scale, rollout restart.".into(),
+            capabilities: vec![Capability {
+                verbs: vec!["get".into(), "list".into(), "patch".into(), "delete".into()],
+                api_groups: vec!["*".into()],
+                resources: vec!["*".into()],
+                namespaces: vec!["*".into()],
+            }],
+        }
+    }
+
+    fn tools() -> Vec<Tool> {
+        let with = |mut t: Tool, a: ToolAnnotations| {
+            t.annotations = a;
+            t
+        };
+        vec![
+            with(tool::<ApplyArgs>("resources_apply", "Create or update one object by server-side apply (YAML or JSON manifest). Use dryRun to see the result first.").build(), annotations(false, true)),
+            with(tool::<DeleteArgs>("resources_delete", "Delete one object by apiVersion, kind, namespace and name. Asks the user to confirm when the client supports it.").build(), annotations(true, true)),
+            with(tool::<ScaleArgs>("resources_scale", "Set the replicas of a Deployment, StatefulSet or ReplicaSet. Asks the user to confirm when the client supports it.").build(), annotations(true, true)),
+            with(tool::<RestartArgs>("rollout_restart", "Restart the pods of a Deployment, StatefulSet or DaemonSet, as kubectl rollout restart does.").build(), annotations(true, false)),
+        ]
+    }
+
+    fn call_tool(
+        name: String,
+        arguments: String,
+        _caller: Caller,
+    ) -> Result<CallResult, CallError> {
+        Ok(match name.as_str() {
+            "resources_apply" => {
+                let args: ApplyArgs = parse_args(&arguments)?;
+                answer(kubernetes::apply(
+                    &args.manifest,
+                    ApplyOptions {
+                        dry_run: args.dry_run,
+                        force: args.force,
+                    },
+                ))
+            }
+            "resources_delete" => {
+                let args: DeleteArgs = parse_args(&arguments)?;
+                let t = match resolve(&args.api_version, &args.kind) {
+                    Ok(t) => t,
+                    Err(result) => return Ok(result),
+                };
+                let what = format!(
+                    "{} {}{}",
+                    args.kind,
+                    ns_prefix(args.namespace.as_deref()),
+                    args.name
+                );
+                if let Some(refused) =
+                    confirm(args.confirm, args.dry_run, &format!("Delete {what}?"))
+                {
+                    return Ok(refused);
+                }
+                answer(kubernetes::delete(
+                    &ObjectRef {
+                        type_: t,
+                        namespace: args.namespace.filter(|n| !n.is_empty()),
+                        name: args.name,
+                    },
+                    DeleteOptions {
+                        dry_run: args.dry_run,
+                        propagation: Some(Propagation::Background),
+                        grace_period_seconds: None,
+                    },
+                ))
+            }
+            "resources_scale" => {
+                let args: ScaleArgs = parse_args(&arguments)?;
+                let t = match resolve(&args.api_version, &args.kind) {
+                    Ok(t) => t,
+                    Err(result) => return Ok(result),
+                };
+                let question = format!(
+                    "Scale {} {}/{} to {} replicas?",
+                    args.kind, args.namespace, args.name, args.replicas
+                );
+                if let Some(refused) = confirm(args.confirm, args.dry_run, &question) {
+                    return Ok(refused);
+                }
+                answer(kubernetes::scale(
+                    &ObjectRef {
+                        type_: t,
+                        namespace: Some(args.namespace),
+                        name: args.name,
+                    },
+                    args.replicas,
+                    args.dry_run,
+                ))
+            }
+            "rollout_restart" => {
+                let args: RestartArgs = parse_args(&arguments)?;
+                let resource = match args.kind.as_str() {
+                    "Deployment" => "deployments",
+                    "StatefulSet" => "statefulsets",
+                    "DaemonSet" => "daemonsets",
+                    other => {
+                        return Ok(CallResult::error(format!(
+                            "{other} cannot be restarted: use Deployment, StatefulSet or DaemonSet"
+                        )));
+                    }
+                };
+                answer(kubernetes::rollout_restart(
+                    &ObjectRef {
+                        type_: ResourceType::new("apps/v1", resource),
+                        namespace: Some(args.namespace),
+                        name: args.name,
+                    },
+                    args.dry_run,
+                ))
+            }
+            _ => return Err(CallError::UnknownTool(name)),
+        })
+    }
+}
+
+fn ns_prefix(namespace: Option<&str>) -> String {
+    namespace
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("{n}/"))
+        .unwrap_or_default()
+}
+
+/// Asks the user to confirm, when asked to and the client can; `Some` is
+/// the answer to give instead of going on.
+fn confirm(wanted: Option<bool>, dry_run: bool, question: &str) -> Option<CallResult> {
+    if dry_run || wanted == Some(false) || !client::capabilities().elicitation {
+        return None;
+    }
+    let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean","title":"Go ahead","default":false}},"required":["confirm"]}"#;
+    match client::elicit(question, schema) {
+        Ok(Elicitation::Accept(content)) => {
+            let yes = serde_json::from_str::<serde_json::Value>(&content)
+                .ok()
+                .and_then(|v| v.get("confirm").and_then(|c| c.as_bool()))
+                .unwrap_or(false);
+            (!yes).then(|| CallResult::error("the user did not confirm; nothing was changed"))
+        }
+        Ok(Elicitation::Decline) | Ok(Elicitation::Cancel) => {
+            Some(CallResult::error("the user declined; nothing was changed"))
+        }
+        // Asked and could not hear back: do not act on silence.
+        Err(_) => Some(CallResult::error(
+            "the user could not be asked to confirm; nothing was changed",
+        )),
+    }
+}
+
+/// The resource type of `kind` in `api_version`, through discovery.
+fn resolve(api_version: &str, kind: &str) -> Result<ResourceType, CallResult> {
+    let wanted = ResourceType::new(api_version, "");
+    let resources = kubernetes::api_resources().map_err(|e| CallResult::error(e.message()))?;
+    resources
+        .into_iter()
+        .find(|r| {
+            r.type_.group == wanted.group
+                && r.type_.version == wanted.version
+                && !r.type_.resource.contains('/')
+                && r.kind == kind
+        })
+        .map(|r| r.type_)
+        .ok_or_else(|| {
+            CallResult::error(format!(
+                "the cluster has no kind '{kind}' in apiVersion '{api_version}'"
+            ))
+        })
+}
+
+fn answer(result: Result<String, Error>) -> CallResult {
+    match result {
+        Ok(text) => CallResult::text(text),
+        Err(e) => CallResult::error(e.message()),
+    }
+}
+
+kube_mcp_plugin::export!(KubeOps);
