@@ -186,9 +186,12 @@ describe('identities', () => {
 
   test('impersonate mode: each caller gets their own RBAC, named in the error', async () => {
     const server = await startServer({
-      plugins: pluginsDir(builtPlugin('kube-core')),
+      plugins: pluginsDir(builtPlugin('kube-core'), builtPlugin('kube-ops')),
       args: ['--kubeconfig', required('KUBECONFIG'), '--kube-identity', 'impersonate',
-        '--oidc-issuer-url', required('OIDC_ISSUER_URL'), '--config', configFile(grants())],
+        '--oidc-issuer-url', required('OIDC_ISSUER_URL'), '--config', configFile(`${grants()}
+    kube-ops:
+      - {verbs: [get, list, delete], apiGroups: [""], resources: [pods], namespaces: [demo]}
+`)],
     });
     await server.waitForLog((e) => e.message === "fetched the issuer's signing keys");
     const as = async (user) => connect(server.url, { authorization: `Bearer ${await userToken(required('OIDC_ISSUER_URL'), { user, resource: server.url })}` });
@@ -198,6 +201,11 @@ describe('identities', () => {
       const pods = await call(alice, 'list_pods', { namespace: 'demo' });
       assert.equal(pods.isError, false, pods.text);
       assert.ok(pods.json.items.length > 0);
+      // The view-only user may read, and the cluster refuses it a delete.
+      const pod = pods.json.items[0].metadata.name;
+      const deleting = await call(alice, 'resources_delete', { apiVersion: 'v1', kind: 'Pod', namespace: 'demo', name: pod });
+      assert.equal(deleting.isError, true);
+      assert.match(deleting.text, new RegExp(`^Forbidden \\(403\\): pods "${pod}" is forbidden: User "alice" cannot delete resource "pods"`));
       const refused = await call(bob, 'list_pods', { namespace: 'demo' });
       assert.equal(refused.isError, true);
       assert.match(refused.text, /^Forbidden \(403\): pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "demo"/);

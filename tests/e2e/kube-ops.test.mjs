@@ -54,9 +54,9 @@ describe('kube-ops without a grant', () => {
     const name = `ops-${crypto.randomBytes(4).toString('hex')}`;
     assert.equal((await kubectl(admin(), 'create', 'configmap', name, '-n', 'demo')).code, 0);
     const writes = [
-      ['resources_delete', { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'demo', name, confirm: false }],
+      ['resources_delete', { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'demo', name}],
       ['resources_apply', { manifest: configMap(name, 'demo') }],
-      ['resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: 5, confirm: false }],
+      ['resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: 5}],
       ['rollout_restart', { kind: 'Deployment', namespace: 'demo', name: 'web' }],
     ];
     for (const [tool, args] of writes) {
@@ -108,10 +108,10 @@ plugins:
       assert.match(elsewhere.text, /denied by grant: patch on configmaps in namespace shop/);
 
       const before = JSON.parse((await kubectl(admin(), 'get', 'deployment', 'web', '-n', 'demo', '-o', 'json')).stdout);
-      const scaled = await call(client, 'resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: before.spec.replicas + 1, confirm: false });
+      const scaled = await call(client, 'resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: before.spec.replicas + 1});
       assert.equal(scaled.isError, false, scaled.text);
       assert.equal(JSON.parse(scaled.text).spec.replicas, before.spec.replicas + 1);
-      await call(client, 'resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: before.spec.replicas, confirm: false });
+      await call(client, 'resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: before.spec.replicas});
       const restarted = await call(client, 'rollout_restart', { kind: 'Deployment', namespace: 'demo', name: 'web' });
       assert.equal(restarted.isError, false, restarted.text);
       assert.ok(JSON.parse(restarted.text).spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']);

@@ -5,7 +5,7 @@
 //! capabilities; what it may really do is what the operator grants (none by
 //! default: every call then answers denied-by-grant). Before a destructive
 //! call it asks the user to confirm through elicitation when the client
-//! supports it, unless the call is a dry run or `confirm: false`.
+//! supports it (a dry run needs no confirmation; the model cannot opt out).
 
 use kube_mcp_plugin::client::{self, Elicitation};
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
@@ -46,8 +46,6 @@ struct DeleteArgs {
     name: String,
     #[serde(default)]
     dry_run: bool,
-    /// Ask the user first when the client can (default true).
-    confirm: Option<bool>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -64,8 +62,6 @@ struct ScaleArgs {
     replicas: u32,
     #[serde(default)]
     dry_run: bool,
-    /// Ask the user first when the client can (default true).
-    confirm: Option<bool>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -150,9 +146,7 @@ impl Guest for KubeOps {
                     ns_prefix(args.namespace.as_deref()),
                     args.name
                 );
-                if let Some(refused) =
-                    confirm(args.confirm, args.dry_run, &format!("Delete {what}?"))
-                {
+                if let Some(refused) = confirm(args.dry_run, &format!("Delete {what}?")) {
                     return Ok(refused);
                 }
                 answer(kubernetes::delete(
@@ -178,7 +172,7 @@ impl Guest for KubeOps {
                     "Scale {} {}/{} to {} replicas?",
                     args.kind, args.namespace, args.name, args.replicas
                 );
-                if let Some(refused) = confirm(args.confirm, args.dry_run, &question) {
+                if let Some(refused) = confirm(args.dry_run, &question) {
                     return Ok(refused);
                 }
                 answer(kubernetes::scale(
@@ -224,10 +218,11 @@ fn ns_prefix(namespace: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// Asks the user to confirm, when asked to and the client can; `Some` is
-/// the answer to give instead of going on.
-fn confirm(wanted: Option<bool>, dry_run: bool, question: &str) -> Option<CallResult> {
-    if dry_run || wanted == Some(false) || !client::capabilities().elicitation {
+/// Asks the user to confirm when the client can; `Some` is the answer to
+/// give instead of going on. Not an argument: the model must not be able
+/// to skip the person.
+fn confirm(dry_run: bool, question: &str) -> Option<CallResult> {
+    if dry_run || !client::capabilities().elicitation {
         return None;
     }
     let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean","title":"Go ahead","default":false}},"required":["confirm"]}"#;
