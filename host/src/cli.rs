@@ -354,6 +354,16 @@ pub struct ServerArgs {
     )]
     pub reveal_secrets: Option<String>,
 
+    /// More plugin directories, comma-separated, loaded and watched like
+    /// --plugins-dir (file: plugins.extraDirs).
+    #[arg(
+        long,
+        env = "KUBE_MCP_PLUGINS_EXTRA_DIRS",
+        value_name = "DIRS",
+        help_heading = "Plugins"
+    )]
+    pub plugins_extra_dirs: Option<String>,
+
     /// trace, debug, info, warn or error; or a filter directive such as
     /// 'info,kube_mcp::plugins=debug' (file: logging.level). [default: info]
     #[arg(

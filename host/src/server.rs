@@ -163,7 +163,11 @@ async fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
             "no Kubernetes cluster: plugins' Kubernetes calls will fail as unavailable: {e:#}"
         ),
     }
-    Ok(PluginHost::new(runtime, config.plugins.dir.clone()))
+    Ok(PluginHost::with_extra_dirs(
+        runtime,
+        config.plugins.dir.clone(),
+        config.plugins.extra_dirs.clone(),
+    ))
 }
 
 /// Serves MCP on stdin/stdout until the client closes them.

@@ -203,3 +203,41 @@ async fn an_unchanged_directory_reloads_to_the_same_snapshot() {
     assert!(!again.changed);
     assert!(Arc::ptr_eq(&first.registry, &host.registry()));
 }
+
+/// A ConfigMap mounted beside the image's plugins: the extra directory is
+/// loaded and watched like the main one, its `..data` swap included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extra_directory_is_loaded_and_watched_too() {
+    use std::os::unix::fs::symlink;
+    let main = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        support::built_plugin("conformance"),
+        main.path().join("conformance.wasm"),
+    )
+    .unwrap();
+    let extra = tempfile::tempdir().unwrap();
+    let d = extra.path();
+    let host = PluginHost::with_extra_dirs(
+        Runtime::new(PluginSettings::default(), None).unwrap(),
+        main.path().into(),
+        vec![d.into()],
+    );
+    host.reload().await.unwrap();
+    let _watching = host.watch().unwrap();
+    assert!(host.registry().tool("test_simple_text").is_some());
+    assert_eq!(greeter_version(&host.registry()), None);
+
+    std::fs::create_dir(d.join("..2026_11_26_01")).unwrap();
+    std::fs::copy(greeter("v1"), d.join("..2026_11_26_01/greeter.wasm")).unwrap();
+    symlink("..2026_11_26_01", d.join("..data_tmp")).unwrap();
+    std::fs::rename(d.join("..data_tmp"), d.join("..data")).unwrap();
+    symlink("..data/greeter.wasm", d.join("greeter.wasm")).unwrap();
+    wait_until(&host, "greeter from the extra directory", |r| {
+        greeter_version(r).as_deref() == Some("1.0.0")
+    })
+    .await;
+    assert!(
+        host.registry().tool("test_simple_text").is_some(),
+        "the main directory's plugins stay"
+    );
+}

@@ -142,6 +142,7 @@ struct ToolsSection {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PluginsSection {
     dir: Option<Scalar>,
+    extra_dirs: Option<ListValue>,
     cache_dir: Option<Scalar>,
     /// Limits of every plugin's calls.
     limits: Option<LimitsSection>,
@@ -395,6 +396,7 @@ impl FileSettings {
             allowed_tools: list(self.tools.allowed, "tools.allowed"),
             disallowed_tools: list(self.tools.disallowed, "tools.disallowed"),
             plugins_dir: scalar(self.plugins.dir, "plugins.dir"),
+            plugins_extra_dirs: list(self.plugins.extra_dirs, "plugins.extraDirs"),
             plugin_cache_dir: scalar(self.plugins.cache_dir, "plugins.cacheDir"),
             kubeconfig: scalar(self.kubernetes.kubeconfig, "kubernetes.kubeconfig"),
             out_of_cluster: scalar(self.kubernetes.out_of_cluster, "kubernetes.outOfCluster"),

@@ -153,6 +153,8 @@ pub enum ToolFilter {
 #[derive(Debug, Clone)]
 pub struct PluginsConfig {
     pub dir: PathBuf,
+    /// More directories of plugins.
+    pub extra_dirs: Vec<PathBuf>,
     /// Where compiled code is cached; `None` when the cache is off.
     pub cache_dir: Option<PathBuf>,
     /// Limits and directory grants, by plugin.
@@ -368,6 +370,13 @@ impl Config {
             tool_rules,
             plugins: PluginsConfig {
                 dir: plugins_dir,
+                extra_dirs: match layer.plugins_extra_dirs {
+                    Some(dirs) => {
+                        dirs.try_map(|dirs| dirs.iter().map(|d| existing_dir(d)).collect())?
+                            .value
+                    }
+                    None => Vec::new(),
+                },
                 cache_dir: match layer.plugin_cache_dir {
                     Some(dir) if dir.value.trim() == "none" => None,
                     Some(dir) => Some(dir.try_map(|d| non_empty(&d))?.value.into()),
@@ -429,9 +438,15 @@ fn issuer(
         })?
         .try_map(|u| parse_http_url(&u))?
         .value;
+    // Inherited algorithms leave HS256 out: a shared secret belongs to one
+    // issuer, so another one must list HS256 with a secret file of its own.
     let algorithms = match raw.signing_method {
         Some(list) => list.try_map(|items| parse_signing_methods(&items))?,
-        None => default_algorithms.clone(),
+        None => default_algorithms.clone().map(|algs| {
+            algs.into_iter()
+                .filter(|a| *a != SigningAlgorithm::HS256)
+                .collect()
+        }),
     };
     let claim = |value: Option<Sourced<String>>, default: &str| -> Result<String, ConfigError> {
         Ok(match value {

@@ -48,6 +48,11 @@ impl<T> Sourced<T> {
         Sourced::new(value, Origin::Default(key))
     }
 
+    /// Applies a conversion, keeping the origin.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Sourced<U> {
+        Sourced::new(f(self.value), self.origin)
+    }
+
     /// Applies a fallible conversion, attributing any error to this origin.
     pub fn try_map<U>(
         self,

@@ -34,6 +34,9 @@ struct Loaded {
 pub struct PluginHost {
     runtime: Runtime,
     dir: PathBuf,
+    /// More directories loaded and watched the same way (a ConfigMap, an
+    /// image volume): each file is one plugin, whichever directory holds it.
+    extra_dirs: Vec<PathBuf>,
     current: ArcSwap<Registry>,
     /// Bumped on every change of the registry.
     generation: watch::Sender<u64>,
@@ -68,6 +71,7 @@ impl PluginHost {
         Arc::new(PluginHost {
             runtime,
             dir,
+            extra_dirs: Vec::new(),
             current: ArcSwap::from_pointee(Registry::default()),
             generation: watch::Sender::new(0),
             loaded: tokio::sync::Mutex::default(),
@@ -78,6 +82,22 @@ impl PluginHost {
     /// What reloads did so far.
     pub fn stats(&self) -> &LoadStats {
         &self.stats
+    }
+
+    /// A host that also loads and watches `extra_dirs`.
+    pub fn with_extra_dirs(
+        runtime: Runtime,
+        dir: PathBuf,
+        extra_dirs: Vec<PathBuf>,
+    ) -> Arc<PluginHost> {
+        let mut host =
+            Arc::into_inner(PluginHost::new(runtime, dir)).expect("a new host has one owner");
+        host.extra_dirs = extra_dirs;
+        Arc::new(host)
+    }
+
+    fn dirs(&self) -> impl Iterator<Item = &PathBuf> {
+        std::iter::once(&self.dir).chain(&self.extra_dirs)
     }
 
     /// The runtime that compiles and runs the plugins.
@@ -103,7 +123,11 @@ impl PluginHost {
         let mut next: HashMap<PathBuf, Loaded> = HashMap::new();
         let mut failures = Vec::new();
 
-        for path in plugin_files(&self.dir)? {
+        let mut paths = Vec::new();
+        for dir in self.dirs() {
+            paths.extend(plugin_files(dir)?);
+        }
+        for path in paths {
             let bytes = match tokio::fs::read(&path).await {
                 Ok(bytes) => bytes,
                 Err(e) => {
@@ -218,7 +242,9 @@ impl PluginHost {
             })?;
         // Not recursive: a ConfigMap's `..data` swap is a rename in this
         // directory, and that is what we need to see.
-        watcher.watch(&self.dir, notify::RecursiveMode::NonRecursive)?;
+        for dir in self.dirs() {
+            watcher.watch(dir, notify::RecursiveMode::NonRecursive)?;
+        }
         let host = Arc::downgrade(self);
         let task = tokio::spawn(async move {
             while rx.recv().await.is_some() {

@@ -1,0 +1,129 @@
+{{/* The chart name, or nameOverride. */}}
+{{- define "kube-mcp.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The full name: release and chart, or fullnameOverride. */}}
+{{- define "kube-mcp.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "kube-mcp.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "kube-mcp.labels" -}}
+helm.sh/chart: {{ include "kube-mcp.chart" . }}
+{{ include "kube-mcp.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "kube-mcp.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kube-mcp.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "kube-mcp.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "kube-mcp.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "kube-mcp.rbacName" -}}
+{{- default (include "kube-mcp.fullname" .) .Values.rbac.name }}
+{{- end }}
+
+{{/* A comma-separated value as a YAML list. */}}
+{{- define "kube-mcp.list" -}}
+{{- $items := list }}
+{{- range (splitList "," .) }}{{ $item := trim . }}{{ if $item }}{{ $items = append $items $item }}{{ end }}{{ end }}
+{{- toJson $items }}
+{{- end }}
+
+{{/* The server's configuration file. */}}
+{{- define "kube-mcp.config" -}}
+host: {{ .Values.mcp.host | quote }}
+port: 9000
+{{- with .Values.mcp.baseUrl }}
+baseUrl: {{ . | quote }}
+{{- end }}
+{{- with .Values.mcp.allowedOrigins }}
+allowedOrigins: {{ include "kube-mcp.list" . }}
+{{- end }}
+{{- if .Values.metrics.enabled }}
+metricsListen: "0.0.0.0:{{ .Values.metrics.port }}"
+{{- end }}
+mcp:
+  stateless: {{ .Values.mcp.stateless }}
+  requestTimeout: {{ .Values.mcp.requestTimeout | quote }}
+oidc:
+  {{- with .Values.mcp.oidc.issuerUrl }}
+  issuerUrl: {{ . | quote }}
+  {{- end }}
+  {{- with .Values.mcp.oidc.clientId }}
+  clientId: {{ . | quote }}
+  {{- end }}
+  signingMethod: {{ include "kube-mcp.list" .Values.mcp.oidc.signingMethod }}
+  scopes: {{ include "kube-mcp.list" .Values.mcp.oidc.scopes }}
+  {{- with .Values.mcp.oidc.requiredScopes }}
+  requiredScopes: {{ include "kube-mcp.list" . }}
+  {{- end }}
+  {{- with .Values.mcp.oidc.audience }}
+  audience: {{ include "kube-mcp.list" . }}
+  {{- end }}
+  usernameClaim: {{ .Values.mcp.oidc.usernameClaim | quote }}
+  groupsClaim: {{ .Values.mcp.oidc.groupsClaim | quote }}
+  {{- if .Values.mcp.oidc.hs256Secret.existingSecret }}
+  hs256SecretFile: /etc/kube-mcp/hs256/{{ .Values.mcp.oidc.hs256Secret.key }}
+  {{- end }}
+  {{- with .Values.mcp.oidc.issuers }}
+  issuers: {{ toJson . }}
+  {{- end }}
+tools:
+  {{- if .Values.mcp.tools.allowed }}
+  allowed: {{ include "kube-mcp.list" .Values.mcp.tools.allowed }}
+  {{- else if .Values.mcp.tools.disallowed }}
+  disallowed: {{ include "kube-mcp.list" .Values.mcp.tools.disallowed }}
+  {{- end }}
+  {{- with .Values.mcp.tools.rules }}
+  rules: {{ toJson . }}
+  {{- end }}
+plugins:
+  dir: /usr/lib/kube-mcp/plugins
+  {{- $extra := list }}
+  {{- if .Values.plugins.extra.configMap.name }}{{ $extra = append $extra "/var/lib/kube-mcp/plugins-configmap" }}{{ end }}
+  {{- if .Values.plugins.extra.image.reference }}{{ $extra = append $extra "/var/lib/kube-mcp/plugins-image" }}{{ end }}
+  {{- if .Values.plugins.extra.initContainer.image }}{{ $extra = append $extra "/var/lib/kube-mcp/plugins-init" }}{{ end }}
+  {{- with $extra }}
+  extraDirs: {{ toJson . }}
+  {{- end }}
+  cacheDir: /var/cache/kube-mcp
+  limits: {{ toJson .Values.plugins.limits }}
+  {{- with .Values.plugins.overrides }}
+  overrides: {{ toJson . }}
+  {{- end }}
+  grants: {{ toJson .Values.plugins.grants }}
+kubernetes:
+  identity: {{ .Values.mcp.identity }}
+  {{- if eq .Values.mcp.identity "impersonate" }}
+  impersonation:
+    userPrefix: {{ .Values.mcp.impersonation.userPrefix | quote }}
+    groupPrefix: {{ .Values.mcp.impersonation.groupPrefix | quote }}
+  {{- end }}
+  revealSecrets: {{ .Values.mcp.revealSecrets }}
+logging:
+  level: {{ .Values.mcp.logging.level }}
+  format: json
+{{- end }}

@@ -1,0 +1,179 @@
+// The Helm chart: lint and template with Helm v3 and v4, schema refusals,
+// and install/uninstall of every values file into the environment's
+// cluster, with the RBAC the values imply.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { kubectl, required } from './lib/env.mjs';
+
+const run = promisify(execFile);
+const chart = path.resolve(import.meta.dirname, '../../charts/kube-mcp');
+const valuesFiles = fs.readdirSync(path.join(chart, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+const helms = ['helm', 'helm4'];
+
+async function helm(binary, ...args) {
+  try {
+    const { stdout, stderr } = await run(binary, args, { maxBuffer: 16 << 20, env: { ...process.env, KUBECONFIG: required('KUBECONFIG') } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    return { code: error.code ?? 1, stdout: error.stdout ?? '', stderr: error.stderr ?? String(error) };
+  }
+}
+
+/** The rendered manifests, split into objects (kind, name, and the text). */
+function objects(rendered) {
+  return rendered.split(/^---$/m).map((doc) => doc.trim()).filter(Boolean).map((doc) => ({
+    kind: doc.match(/^kind: (\S+)/m)?.[1],
+    name: doc.match(/^metadata:\n\s+name: (\S+)/m)?.[1],
+    text: doc,
+  }));
+}
+
+describe('chart lint and template', () => {
+  for (const binary of helms) {
+    test(`${binary}: lint and template the defaults and every values file`, async () => {
+      const version = await helm(binary, 'version', '--short');
+      assert.equal(version.code, 0, version.stderr);
+      assert.match(version.stdout, binary === 'helm' ? /^v3\./ : /^v4\./);
+      for (const values of [null, ...valuesFiles]) {
+        const extra = values ? ['-f', path.join(chart, 'ci', values)] : [];
+        const lint = await helm(binary, 'lint', '--strict', chart, ...extra);
+        assert.equal(lint.code, 0, `${values ?? 'defaults'}: ${lint.stdout}${lint.stderr}`);
+        const template = await helm(binary, 'template', 'kube-mcp', chart, ...extra);
+        assert.equal(template.code, 0, `${values ?? 'defaults'}: ${template.stderr}`);
+        const kinds = objects(template.stdout).map((o) => o.kind);
+        for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'PodDisruptionBudget']) {
+          assert.ok(kinds.includes(kind), `${values ?? 'defaults'} renders a ${kind}`);
+        }
+      }
+    });
+  }
+
+  test('allowed tools alone work: the default deny-list is not rendered beside them', async () => {
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart, '-f', path.join(chart, 'ci/allowed-tools-values.yaml'));
+    const config = objects(stdout).find((o) => o.kind === 'ConfigMap').text;
+    assert.match(config, /allowed: \["list_pods","get_pod","pods_log"\]/);
+    assert.doesNotMatch(config, /disallowed/);
+  });
+
+  test('impersonate mode grants the server the impersonate verb and nothing broader', async () => {
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart, '-f', path.join(chart, 'ci/impersonate-values.yaml'));
+    const role = objects(stdout).find((o) => o.kind === 'ClusterRole').text;
+    const rules = role.slice(role.indexOf('rules:'));
+    assert.match(rules, /verbs: \[impersonate\]/);
+    assert.doesNotMatch(rules, /\b(get|list|watch|create|update|patch|delete)\b/);
+  });
+
+  test('the hardened pod and the config checksum', async () => {
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart);
+    const deployment = objects(stdout).find((o) => o.kind === 'Deployment').text;
+    for (const needle of ['runAsNonRoot: true', 'readOnlyRootFilesystem: true', 'allowPrivilegeEscalation: false',
+      'type: RuntimeDefault', '- ALL', 'checksum/config:', 'path: /health', 'path: /readyz']) {
+      assert.ok(deployment.includes(needle), needle);
+    }
+    const other = await helm('helm', 'template', 'kube-mcp', chart, '--set', 'mcp.logging.level=debug');
+    const checksum = (t) => t.match(/checksum\/config: (\S+)/)[1];
+    assert.notEqual(checksum(deployment), checksum(objects(other.stdout).find((o) => o.kind === 'Deployment').text));
+  });
+
+  test('the README lists every value (scripts/chart-readme --check)', async () => {
+    await run('python3', [path.resolve(chart, '../../scripts/chart-readme'), '--check']);
+  });
+});
+
+describe('bad values are refused by the schema, naming the value', () => {
+  const cases = [
+    [['--set', 'replicaCount=two'], /replicaCount/],
+    [['--set', 'mcp.oidc.signingMethod=none'], /signingMethod/],
+    [['--set', 'mcp.identity=root'], /identity/],
+    [['--set', 'mcp.logging.level=verbose'], /level/],
+    [['--set', 'service.port=70000'], /port/],
+    [['--set', 'mcp.unknownSetting=1'], /unknownSetting/],
+    [['--set', 'plugins.limits.timeout=forever'], /timeout/],
+  ];
+  for (const binary of helms) {
+    test(`${binary}: ${cases.length} bad values`, async () => {
+      for (const [args, names] of cases) {
+        const result = await helm(binary, 'template', 'kube-mcp', chart, ...args);
+        assert.notEqual(result.code, 0, `${args.join(' ')} was accepted`);
+        assert.match(result.stderr, /values don't meet the specifications of the schema|schema/i, args.join(' '));
+        assert.match(result.stderr, names, `${args.join(' ')}: ${result.stderr}`);
+      }
+    });
+  }
+});
+
+describe('install into the cluster of the environment', () => {
+  for (const values of valuesFiles) {
+    test(`helm install and uninstall with ${values}`, async () => {
+      const release = `km-${values.replace('-values.yaml', '').slice(0, 20)}`;
+      const namespace = release;
+      const install = await helm('helm', 'install', release, chart, '-n', namespace, '--create-namespace',
+        '-f', path.join(chart, 'ci', values), '--wait', '--timeout', '120s');
+      assert.equal(install.code, 0, install.stderr);
+      try {
+        const name = `${release}-kube-mcp`;
+        for (const [kind, ns] of [['deployment', namespace], ['service', namespace], ['serviceaccount', namespace],
+          ['configmap', namespace], ['clusterrole', null], ['clusterrolebinding', null]]) {
+          const got = await kubectl(required('KUBECONFIG'), 'get', kind, name, ...(ns ? ['-n', ns] : []));
+          assert.equal(got.code, 0, `${kind} ${name}: ${got.stderr}`);
+        }
+        const can = async (...args) => (await kubectl(required('KUBECONFIG'), 'auth', 'can-i', ...args,
+          `--as=system:serviceaccount:${namespace}:${name}`)).stdout.trim();
+        if (values.startsWith('impersonate')) {
+          assert.equal(await can('impersonate', 'users'), 'yes');
+          assert.equal(await can('impersonate', 'groups'), 'yes');
+          assert.equal(await can('list', 'pods'), 'no', 'impersonate mode grants nothing else');
+          assert.equal(await can('impersonate', 'serviceaccounts'), 'no');
+        } else {
+          assert.equal(await can('list', 'pods', '-A'), 'yes');
+          assert.equal(await can('get', 'pods/log', '-n', 'demo'), 'yes');
+          assert.equal(await can('list', 'deployments.apps', '-A'), 'yes');
+          assert.equal(await can('get', 'secrets', '-A'), 'no', 'no Secrets');
+          assert.equal(await can('list', 'configmaps', '-A'), 'no', 'no ConfigMaps');
+          assert.equal(await can('delete', 'pods', '-A'), 'no', 'read-only');
+          assert.equal(await can('impersonate', 'users'), 'no');
+        }
+      } finally {
+        const uninstall = await helm('helm', 'uninstall', release, '-n', namespace, '--wait');
+        assert.equal(uninstall.code, 0, uninstall.stderr);
+      }
+      const gone = await kubectl(required('KUBECONFIG'), 'get', 'clusterrole', `${release}-kube-mcp`);
+      assert.notEqual(gone.code, 0, 'uninstall removes the ClusterRole');
+      const left = await kubectl(required('KUBECONFIG'), 'get', 'all,configmap,serviceaccount,pdb', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name');
+      assert.equal(left.stdout.trim(), '', `left behind: ${left.stdout}`);
+      await kubectl(required('KUBECONFIG'), 'delete', 'namespace', namespace, '--wait=false');
+    });
+  }
+});
+
+describe('the rendered configuration is one the server accepts', () => {
+  for (const values of [null, ...valuesFiles]) {
+    test(`kube-mcp starts with the config of ${values ?? 'the defaults'}`, async () => {
+      const { startServer, pluginsDir, builtPlugin } = await import('./lib/server.mjs');
+      const extra = values ? ['-f', path.join(chart, 'ci', values)] : [];
+      const { stdout } = await helm('helm', 'template', 'kube-mcp', chart, ...extra, '--show-only', 'templates/configmap.yaml');
+      const config = stdout.split('config.yaml: |\n')[1].split('\n').map((l) => l.slice(4)).join('\n');
+      const dir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'kube-mcp-e2e-chart-'));
+      const secret = path.join(dir, 'hs256.secret');
+      fs.writeFileSync(secret, 'x'.repeat(48));
+      // Only the paths the pod mounts differ on this machine.
+      const mounted = (name) => { const d = path.join(dir, name); fs.mkdirSync(d, { recursive: true }); return d; };
+      const local = config
+        .replaceAll(/\/etc\/kube-mcp\/hs256\/[^\s"]+/g, secret)
+        .replaceAll(/\/var\/lib\/kube-mcp\/(plugins-[a-z]+)/g, (_, name) => mounted(name));
+      fs.writeFileSync(path.join(dir, 'config.yaml'), local);
+      const server = await startServer({
+        plugins: pluginsDir(builtPlugin('kube-core')),
+        args: ['--config', path.join(dir, 'config.yaml'), '--host', '127.0.0.1', '--metrics-listen', '127.0.0.1:0',
+          '--plugin-cache-dir', path.join(dir, 'cache'), '--kubeconfig', required('KUBECONFIG_SERVER_SA')],
+      });
+      await server.stop();
+    });
+  }
+});
