@@ -354,6 +354,28 @@ pub struct ServerArgs {
     )]
     pub reveal_secrets: Option<String>,
 
+    /// How list tools write their answers by default: table (the API
+    /// server's own columns, as `kubectl get` shows them), yaml or json
+    /// (file: kubernetes.listOutput). [default: table]
+    #[arg(
+        long,
+        env = "KUBE_MCP_LIST_OUTPUT",
+        value_name = "FORMAT",
+        help_heading = "Kubernetes"
+    )]
+    pub list_output: Option<String>,
+
+    /// The most text one tool answer takes: a longer list ends with a
+    /// continue token for the rest; 2KiB to 512KiB (file:
+    /// kubernetes.answerBudget). [default: 32KiB]
+    #[arg(
+        long,
+        env = "KUBE_MCP_ANSWER_BUDGET",
+        value_name = "SIZE",
+        help_heading = "Kubernetes"
+    )]
+    pub answer_budget: Option<String>,
+
     /// More plugin directories, comma-separated, loaded and watched like
     /// --plugins-dir (file: plugins.extraDirs).
     #[arg(

@@ -4,6 +4,7 @@
 //! The binary's `main` parses the command line ([`cli`]), resolves the
 //! [`config`], starts logging ([`telemetry`]) and runs the [`server`].
 
+pub mod answer;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -12,7 +12,7 @@ use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSetti
 use kube_mcp::plugins::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
-use kube_mcp::plugins::kubernetes::{ApiResource, Error, Operation, ServerVersion};
+use kube_mcp::plugins::kubernetes::{ApiResource, Error, Operation, Reply, ServerVersion};
 use kube_mcp::plugins::types::{CallResult, Caller, Content};
 use kube_mcp::plugins::{
     BoxFuture, CallContext, ClientPeer, Cluster, Failure, NoCluster, Plugin, PluginHost, Registry,
@@ -271,9 +271,13 @@ impl Cluster for RecordingCluster {
         _plugin: &'a str,
         _caller: &'a Caller,
         operation: Operation,
-    ) -> BoxFuture<'a, Result<String, Error>> {
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
         self.0.lock().unwrap().push(operation);
-        Box::pin(async { Ok(r#"{"kind":"PodList","items":[]}"#.into()) })
+        Box::pin(async {
+            Ok(Reply::Json(
+                serde_json::json!({"kind": "PodList", "items": []}),
+            ))
+        })
     }
 }
 

@@ -123,6 +123,8 @@ kubernetes:
     groupPrefix: {{ .Values.mcp.impersonation.groupPrefix | quote }}
   {{- end }}
   revealSecrets: {{ .Values.mcp.revealSecrets }}
+  listOutput: {{ .Values.mcp.listOutput }}
+  answerBudget: {{ .Values.mcp.answerBudget | quote }}
 logging:
   level: {{ .Values.mcp.logging.level }}
   format: json

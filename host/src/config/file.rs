@@ -192,6 +192,8 @@ struct KubernetesSection {
     out_of_cluster: Option<Scalar>,
     identity: Option<Scalar>,
     reveal_secrets: Option<Scalar>,
+    list_output: Option<Scalar>,
+    answer_budget: Option<Scalar>,
     #[serde(default)]
     impersonation: ImpersonationSection,
 }
@@ -402,6 +404,8 @@ impl FileSettings {
             out_of_cluster: scalar(self.kubernetes.out_of_cluster, "kubernetes.outOfCluster"),
             kube_identity: scalar(self.kubernetes.identity, "kubernetes.identity"),
             reveal_secrets: scalar(self.kubernetes.reveal_secrets, "kubernetes.revealSecrets"),
+            list_output: scalar(self.kubernetes.list_output, "kubernetes.listOutput"),
+            answer_budget: scalar(self.kubernetes.answer_budget, "kubernetes.answerBudget"),
             impersonation_user_prefix: scalar(
                 self.kubernetes.impersonation.user_prefix,
                 "kubernetes.impersonation.userPrefix",

@@ -25,8 +25,8 @@ pub use self::plugins::{
 };
 pub use self::values::SigningAlgorithm;
 use self::values::{
-    LogFilter, LogFormat, parse_bool, parse_duration, parse_host, parse_http_url, parse_port,
-    parse_signing_methods, parse_size,
+    LogFilter, LogFormat, parse_answer_budget, parse_bool, parse_duration, parse_host,
+    parse_http_url, parse_port, parse_signing_methods, parse_size,
 };
 use crate::cli::ServerArgs;
 use crate::policy::tools::{Condition, Effect, ToolRule};
@@ -168,6 +168,8 @@ pub struct KubernetesConfig {
     pub identity: KubeIdentity,
     /// Return Secret values instead of redacting them.
     pub reveal_secrets: bool,
+    /// How lists are written by default, and how big an answer may be.
+    pub answers: crate::answer::Defaults,
 }
 
 /// Whose identity the server's Kubernetes requests carry.
@@ -346,6 +348,12 @@ impl Config {
                 _ => KubeIdentity::ServiceAccount,
             },
             reveal_secrets: parse(layer.reveal_secrets, parse_bool)?.is_some_and(|b| b.value),
+            answers: crate::answer::Defaults {
+                list_format: parse(layer.list_output, str::parse)?
+                    .map_or_else(Default::default, |f| f.value),
+                budget: parse(layer.answer_budget, parse_answer_budget)?
+                    .map_or(crate::answer::DEFAULT_BUDGET, |b| b.value),
+            },
         };
 
         let logging = LoggingConfig {

@@ -274,6 +274,22 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("'{s}' is too large"))
 }
 
+/// The answer budget: a size within [`crate::answer::BUDGET_RANGE`].
+pub fn parse_answer_budget(s: &str) -> Result<u32, String> {
+    let range = crate::answer::BUDGET_RANGE;
+    let bytes = parse_size(s)?;
+    u32::try_from(bytes)
+        .ok()
+        .filter(|b| range.contains(b))
+        .ok_or_else(|| {
+            format!(
+                "'{s}' is not between {}KiB and {}KiB",
+                range.start() / 1024,
+                range.end() / 1024
+            )
+        })
+}
+
 pub fn parse_signing_methods(items: &[String]) -> Result<Vec<SigningAlgorithm>, String> {
     if items.is_empty() {
         return Err("at least one signing method is required".into());

@@ -17,10 +17,11 @@ use axum::http::{HeaderValue, Method, Request};
 use serde_json::{Value, json};
 
 use self::discovery::Discovery;
+use crate::answer::{self, PageRequest, table::ACCEPT_TABLE, table::TableResponse};
 use crate::config::{KubeIdentity, KubernetesConfig};
 use crate::plugins::BoxFuture;
 use crate::plugins::kubernetes::{
-    ApiResource, ApiStatus, Cluster, Error, ObjectRef, Operation, Propagation, ResourceType,
+    ApiResource, ApiStatus, Cluster, Error, ObjectRef, Operation, Propagation, Reply, ResourceType,
     ServerVersion,
 };
 use crate::plugins::types::Caller;
@@ -33,6 +34,7 @@ pub struct KubeCluster {
     client: kube::Client,
     identity: KubeIdentity,
     reveal_secrets: bool,
+    answers: answer::Defaults,
     discovery: Discovery,
 }
 
@@ -64,6 +66,7 @@ impl KubeCluster {
             client,
             identity: config.identity.clone(),
             reveal_secrets: config.reveal_secrets,
+            answers: config.answers,
         }))
     }
 
@@ -108,23 +111,40 @@ impl KubeCluster {
         &self,
         mut request: Request<Vec<u8>>,
         caller: &Caller,
-        shape_json: bool,
-    ) -> Result<String, Error> {
+        answer: Answer,
+    ) -> Result<Reply, Error> {
         self.identify(&mut request, caller)?;
         let text = self.client.request_text(request).await.map_err(api_error)?;
-        if !shape_json {
-            return Ok(text);
-        }
-        let mut value: Value = serde_json::from_str(&text).map_err(|e| {
+        let not_json = |e: serde_json::Error| {
             Error::Other(ApiStatus {
                 code: 500,
                 reason: "InternalError".into(),
-                message: format!("the API server's answer is not JSON: {e}"),
+                message: format!("the API server's answer is not what was asked for: {e}"),
             })
-        })?;
-        shape::shape(&mut value, self.reveal_secrets);
-        Ok(value.to_string())
+        };
+        match answer {
+            Answer::Text => Ok(Reply::Text(text)),
+            Answer::Table => serde_json::from_str::<TableResponse>(&text)
+                .map(Reply::Table)
+                .map_err(not_json),
+            Answer::Json => {
+                let mut value: Value = serde_json::from_str(&text).map_err(not_json)?;
+                shape::shape(&mut value, self.reveal_secrets);
+                Ok(Reply::Json(value))
+            }
+        }
     }
+}
+
+/// What an answer is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// JSON, shaped.
+    Json,
+    /// Text, as it is (logs).
+    Text,
+    /// A `meta.k8s.io/v1` Table (or a List's identities).
+    Table,
 }
 
 /// `/api/v1` or `/apis/<group>/<version>`.
@@ -220,12 +240,16 @@ impl Cluster for KubeCluster {
         })
     }
 
+    fn answers(&self) -> answer::Defaults {
+        self.answers
+    }
+
     fn send<'a>(
         &'a self,
         plugin: &'a str,
         caller: &'a Caller,
         operation: Operation,
-    ) -> BoxFuture<'a, Result<String, Error>> {
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
             let get = |uri: String| request(Method::GET, uri, None, Vec::new());
             match operation {
@@ -233,7 +257,7 @@ impl Cluster for KubeCluster {
                     self.discovery
                         .check_scope(&object.type_, object.namespace.is_some())
                         .await?;
-                    self.send_request(get(object_path(&object)), caller, true)
+                    self.send_request(get(object_path(&object)), caller, Answer::Json)
                         .await
                 }
                 Operation::List { r#type, options } => {
@@ -248,7 +272,50 @@ impl Cluster for KubeCluster {
                             ("limit", Some(limit.to_string())),
                             ("continue", options.continue_token),
                         ]);
-                    self.send_request(get(uri), caller, true).await
+                    self.send_request(get(uri), caller, Answer::Json).await
+                }
+                Operation::ListPage {
+                    r#type,
+                    namespace,
+                    label_selector,
+                    field_selector,
+                    page:
+                        PageRequest {
+                            continue_token,
+                            resource_version,
+                            limit,
+                        },
+                    table,
+                } => {
+                    let exact = resource_version.as_ref().map(|_| "Exact".to_owned());
+                    // Rows carry their object's namespace only when asked
+                    // to; within one namespace they need nothing.
+                    let include_object = match (table, namespace.is_some()) {
+                        (false, _) => None,
+                        (true, true) => Some("None".to_owned()),
+                        (true, false) => Some("Metadata".to_owned()),
+                    };
+                    let uri = collection(&r#type, namespace.as_deref())
+                        + &query(&[
+                            ("labelSelector", label_selector),
+                            ("fieldSelector", field_selector),
+                            ("limit", Some(limit.clamp(1, MAX_LIST_LIMIT).to_string())),
+                            ("continue", continue_token),
+                            ("resourceVersion", resource_version),
+                            ("resourceVersionMatch", exact),
+                            ("includeObject", include_object),
+                        ]);
+                    let mut request = get(uri);
+                    let accept = if table {
+                        ACCEPT_TABLE
+                    } else {
+                        "application/json"
+                    };
+                    request
+                        .headers_mut()
+                        .insert("Accept", HeaderValue::from_static(accept));
+                    let answer = if table { Answer::Table } else { Answer::Json };
+                    self.send_request(request, caller, answer).await
                 }
                 Operation::PodLogs {
                     namespace,
@@ -263,7 +330,7 @@ impl Cluster for KubeCluster {
                             ("previous", options.previous.then(|| "true".to_owned())),
                             ("limitBytes", options.limit_bytes.map(|n| n.to_string())),
                         ]);
-                    self.send_request(get(uri), caller, false).await
+                    self.send_request(get(uri), caller, Answer::Text).await
                 }
                 Operation::Events { namespace, about } => {
                     let selector = about.map(|a| {
@@ -282,7 +349,7 @@ impl Cluster for KubeCluster {
                             ("fieldSelector", selector),
                             ("limit", Some(MAX_LIST_LIMIT.to_string())),
                         ]);
-                    self.send_request(get(uri), caller, true).await
+                    self.send_request(get(uri), caller, Answer::Json).await
                 }
                 Operation::Apply {
                     object,
@@ -304,7 +371,7 @@ impl Cluster for KubeCluster {
                             body,
                         ),
                         caller,
-                        true,
+                        Answer::Json,
                     )
                     .await
                 }
@@ -333,7 +400,7 @@ impl Cluster for KubeCluster {
                             body,
                         ),
                         caller,
-                        true,
+                        Answer::Json,
                     )
                     .await
                 }
@@ -354,7 +421,7 @@ impl Cluster for KubeCluster {
                             body,
                         ),
                         caller,
-                        true,
+                        Answer::Json,
                     )
                     .await
                 }
@@ -377,7 +444,7 @@ impl Cluster for KubeCluster {
                             body,
                         ),
                         caller,
-                        true,
+                        Answer::Json,
                     )
                     .await
                 }

@@ -1,6 +1,8 @@
-//! What plugins get back: `metadata.managedFields` removed (noise a model
-//! pays for in tokens) and Secret values redacted unless the operator chose
-//! otherwise.
+//! What plugins get back: `metadata.managedFields` and the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation removed
+//! (noise a model pays for in tokens: the annotation repeats the whole
+//! object, and for a Secret its values), and Secret values redacted unless
+//! the operator chose otherwise.
 
 use serde_json::Value;
 
@@ -25,6 +27,15 @@ pub fn shape(value: &mut Value, reveal_secrets: bool) {
 fn shape_object(object: &mut Value, reveal_secrets: bool) {
     if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
+        if let Some(annotations) = metadata
+            .get_mut("annotations")
+            .and_then(Value::as_object_mut)
+        {
+            annotations.remove(LAST_APPLIED);
+            if annotations.is_empty() {
+                metadata.remove("annotations");
+            }
+        }
     }
     if reveal_secrets || object["kind"].as_str() != Some("Secret") {
         return;
@@ -35,14 +46,6 @@ fn shape_object(object: &mut Value, reveal_secrets: bool) {
                 *value = REDACTED.into();
             }
         }
-    }
-    // kubectl apply keeps the whole object, values included, here.
-    if let Some(annotations) = object
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-        && annotations.contains_key(LAST_APPLIED)
-    {
-        annotations.insert(LAST_APPLIED.into(), REDACTED.into());
     }
 }
 
@@ -62,17 +65,18 @@ mod tests {
         let secret = &list["items"][0];
         assert_eq!(secret["data"]["password"], REDACTED);
         assert_eq!(secret["stringData"]["token"], REDACTED);
-        assert_eq!(secret["metadata"]["annotations"][LAST_APPLIED], REDACTED);
+        assert!(secret["metadata"].get("annotations").is_none());
         assert!(secret["metadata"].get("managedFields").is_none());
 
         let mut revealed = json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}});
         shape(&mut revealed, true);
         assert_eq!(revealed["data"]["password"], "aHVudGVyMg==");
 
-        let mut config =
-            json!({"kind": "ConfigMap", "metadata": {"managedFields": []}, "data": {"a": "b"}});
+        let mut config = json!({"kind": "ConfigMap", "metadata": {"managedFields": [],
+            "annotations": {LAST_APPLIED: "{}", "team": "web"}}, "data": {"a": "b"}});
         shape(&mut config, false);
         assert_eq!(config["data"]["a"], "b");
         assert!(config["metadata"].get("managedFields").is_none());
+        assert_eq!(config["metadata"]["annotations"], json!({"team": "web"}));
     }
 }

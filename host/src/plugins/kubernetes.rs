@@ -9,14 +9,39 @@ use std::sync::Arc;
 
 pub use super::bindings::kubernetes::{
     ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, GrantDenial,
-    ListOptions, LogOptions, ObjectRef, Propagation, ResourceType, ServerVersion,
+    ListFormat, ListOptions, LogOptions, ObjectFormat, ObjectRef, Page, PageOptions, Propagation,
+    ResourceType, ServerVersion,
 };
 
 use super::bindings::kubernetes;
 use super::bindings::types::Caller;
 use super::call::CallState;
 use super::context::BoxFuture;
+use crate::answer::{self, ApiPage, Cursor, PageRequest, table::TableResponse};
 use crate::policy::grants::{self, Capability, Request};
+
+/// What the cluster answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// An object or a List, shaped (see [`Cluster`]).
+    Json(serde_json::Value),
+    /// Text (a log).
+    Text(String),
+    /// The API server's table of a list (or the List's identities, for an
+    /// API that renders no tables).
+    Table(TableResponse),
+}
+
+impl Reply {
+    /// The answer as text, for the functions that return it as it is.
+    pub fn into_text(self) -> String {
+        match self {
+            Reply::Json(value) => value.to_string(),
+            Reply::Text(text) => text,
+            Reply::Table(_) => unreachable!("tables are only asked for by list-page"),
+        }
+    }
+}
 
 /// One Kubernetes operation a plugin asked for, validated and resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +50,15 @@ pub enum Operation {
     List {
         r#type: ResourceType,
         options: ListOptions,
+    },
+    /// One API page of `list-page`: a table, or the shaped List.
+    ListPage {
+        r#type: ResourceType,
+        namespace: Option<String>,
+        label_selector: Option<String>,
+        field_selector: Option<String>,
+        page: PageRequest,
+        table: bool,
     },
     PodLogs {
         namespace: String,
@@ -78,6 +112,9 @@ impl Operation {
             Operation::List { r#type, options } => {
                 on("list", r#type, r#type.resource.clone(), &options.namespace)
             }
+            Operation::ListPage {
+                r#type, namespace, ..
+            } => on("list", r#type, r#type.resource.clone(), namespace),
             Operation::PodLogs { namespace, .. } => {
                 core("get", "pods/log", Some(namespace.clone()))
             }
@@ -112,13 +149,19 @@ pub trait Cluster: Send + Sync {
     fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>>;
 
     /// Sends one operation on behalf of `caller`, for `plugin`. Returns the
-    /// API server's answer (JSON, or text for logs).
+    /// API server's answer: shaped JSON, text for logs, a table for
+    /// [`Operation::ListPage`] with `table` set.
     fn send<'a>(
         &'a self,
         plugin: &'a str,
         caller: &'a Caller,
         operation: Operation,
-    ) -> BoxFuture<'a, Result<String, Error>>;
+    ) -> BoxFuture<'a, Result<Reply, Error>>;
+
+    /// How answers are written and how big they may be.
+    fn answers(&self) -> answer::Defaults {
+        answer::Defaults::default()
+    }
 }
 
 /// The cluster of a server that has none configured: every call is
@@ -142,7 +185,7 @@ impl Cluster for NoCluster {
         _: &'a str,
         _: &'a Caller,
         _: Operation,
-    ) -> BoxFuture<'a, Result<String, Error>> {
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
     }
 }
@@ -183,7 +226,7 @@ impl KubeAccess {
         plugin: &str,
         caller: &Caller,
         operation: Operation,
-    ) -> Result<String, Error> {
+    ) -> Result<Reply, Error> {
         let request = operation.access();
         if let Err(denial) = grants::check(&self.requested, &self.granted, &request) {
             tracing::info!(
@@ -344,7 +387,70 @@ impl CallState {
         operation: Operation,
     ) -> impl Future<Output = Result<String, Error>> + Send + '_ {
         let (access, plugin, caller) = (&self.kube, &self.plugin, &self.context.caller);
-        access.run(plugin, caller, operation)
+        async move { Ok(access.run(plugin, caller, operation).await?.into_text()) }
+    }
+}
+
+/// The API pages of one `list-page` call, each grant-checked.
+struct GatewayPages<'a> {
+    access: &'a KubeAccess,
+    plugin: &'a str,
+    caller: &'a Caller,
+    r#type: &'a ResourceType,
+    options: &'a ListOptions,
+}
+
+impl answer::Source for GatewayPages<'_> {
+    type Error = Error;
+
+    fn fetch(
+        &mut self,
+        page: PageRequest,
+        table: bool,
+    ) -> impl Future<Output = Result<ApiPage, Error>> + Send {
+        let operation = Operation::ListPage {
+            r#type: self.r#type.clone(),
+            namespace: self.options.namespace.clone(),
+            label_selector: self.options.label_selector.clone(),
+            field_selector: self.options.field_selector.clone(),
+            page,
+            table,
+        };
+        let (access, plugin, caller) = (self.access, self.plugin, self.caller);
+        async move {
+            match access.run(plugin, caller, operation).await? {
+                Reply::Table(table) => Ok(ApiPage::Table(table)),
+                Reply::Json(list) => Ok(ApiPage::List(list)),
+                Reply::Text(_) => Err(Error::Other(ApiStatus {
+                    code: 500,
+                    reason: "InternalError".into(),
+                    message: "the API server answered a list with text".into(),
+                })),
+            }
+        }
+    }
+}
+
+impl From<ListFormat> for answer::ListFormat {
+    fn from(format: ListFormat) -> Self {
+        match format {
+            ListFormat::Table => answer::ListFormat::Table,
+            ListFormat::Yaml => answer::ListFormat::Yaml,
+            ListFormat::Json => answer::ListFormat::Json,
+        }
+    }
+}
+
+/// `No pods found in namespace demo.`
+fn nothing_found(r#type: &ResourceType, options: &ListOptions) -> String {
+    let selected = if options.label_selector.is_some() || options.field_selector.is_some() {
+        " matching the selectors"
+    } else {
+        ""
+    };
+    match &options.namespace {
+        Some(ns) => format!("No {}{selected} found in namespace {ns}.", r#type.resource),
+        None => format!("No {}{selected} found.", r#type.resource),
     }
 }
 
@@ -369,6 +475,61 @@ impl kubernetes::Host for CallState {
             check_name("namespace", ns)?;
         }
         self.kube(Operation::List { r#type, options }).await
+    }
+
+    async fn get_as(&mut self, object: ObjectRef, format: ObjectFormat) -> Result<String, Error> {
+        check_object(&object)?;
+        let (access, plugin, caller) = (&self.kube, &self.plugin, &self.context.caller);
+        let format = match format {
+            ObjectFormat::Yaml => answer::ObjectFormat::Yaml,
+            ObjectFormat::Json => answer::ObjectFormat::Json,
+        };
+        match access.run(plugin, caller, Operation::Get(object)).await? {
+            Reply::Json(value) => Ok(answer::object_text(&value, format)),
+            other => Ok(other.into_text()),
+        }
+    }
+
+    async fn list_page(
+        &mut self,
+        r#type: ResourceType,
+        options: ListOptions,
+        page: PageOptions,
+    ) -> Result<Page, Error> {
+        check_type(&r#type)?;
+        if let Some(ns) = &options.namespace {
+            check_name("namespace", ns)?;
+        }
+        let defaults = self.kube.cluster.answers();
+        let cursor = Cursor::decode(options.continue_token.as_deref())
+            .map_err(|e| Error::BadRequest(e.to_string()))?;
+        let request = answer::ListRequest {
+            format: page.format.map_or(defaults.list_format, Into::into),
+            wide: page.wide,
+            budget: page.budget.map_or(defaults.budget, |b| {
+                b.clamp(*answer::BUDGET_RANGE.start(), defaults.budget)
+            }),
+            max_items: options.limit.map(|l| l.max(1)),
+            cursor,
+            across_namespaces: options.namespace.is_none(),
+            empty: nothing_found(&r#type, &options),
+        };
+        let mut pages = GatewayPages {
+            access: &self.kube,
+            plugin: &self.plugin,
+            caller: &self.context.caller,
+            r#type: &r#type,
+            options: &options,
+        };
+        let page = answer::list_page(&mut pages, request).await?;
+        Ok(Page {
+            text: page.text,
+            more: page.more,
+            structured: page.structured,
+            items: page.items,
+            continue_token: page.continue_token,
+            remaining_item_count: page.remaining_item_count,
+        })
     }
 
     async fn pod_logs(
@@ -500,9 +661,9 @@ mod tests {
             _: &'a str,
             _: &'a Caller,
             operation: Operation,
-        ) -> BoxFuture<'a, Result<String, Error>> {
+        ) -> BoxFuture<'a, Result<Reply, Error>> {
             self.0.lock().unwrap().push(operation);
-            Box::pin(async { Ok("{}".into()) })
+            Box::pin(async { Ok(Reply::Json(serde_json::json!({}))) })
         }
     }
 
@@ -526,7 +687,7 @@ mod tests {
         let allowed = access
             .run("p", &caller(), Operation::Get(pod("demo", "web")))
             .await;
-        assert_eq!(allowed, Ok("{}".into()));
+        assert_eq!(allowed, Ok(Reply::Json(serde_json::json!({}))));
 
         let denied = |op| async {
             match access.run("p", &caller(), op).await {

@@ -4,20 +4,22 @@
 //! tools also take selectors and pagination), plus generic `resources_list`
 //! and `resources_get` for any type including custom resources (argument
 //! names as in containers/kubernetes-mcp-server), `pods_log`, `events_list`
-//! and `api_resources_list`. Every tool returns the API server's JSON (or
-//! the log text) as one text item; failures are tool errors naming the
-//! API's reason, or the grant that refused the call.
+//! and `api_resources_list`. List tools answer with the API server's own
+//! table (or YAML, or JSON: `output`) within the server's answer budget,
+//! with the rows as structured content and a continue token for the rest;
+//! get tools with the object as YAML (or JSON). Failures are tool errors
+//! naming the API's reason, or the grant that refused the call.
 
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 use kube_mcp_plugin::kubernetes::{
-    self, Error, EventSubject, ListOptions, LogOptions, ObjectRef, ResourceType,
+    self, Error, ListOptions, LogOptions, ObjectRef, PageOptions, ResourceType,
 };
 use kube_mcp_plugin::types::{CallError, CallResult, Caller, Capability, PluginInfo, Tool};
-use kube_mcp_plugin::{NoArgs, parse_args, tool};
+use kube_mcp_plugin::{GetOutput, ListOutput, NoArgs, parse_args, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// Selectors and paging of a list.
+/// Selectors, paging and form of a list.
 #[derive(Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 struct Paging {
@@ -25,12 +27,19 @@ struct Paging {
     label_selector: Option<String>,
     /// Only objects with these field values, e.g. `status.phase=Running`.
     field_selector: Option<String>,
-    /// At most this many objects (the server caps it at 500); the answer's
-    /// `metadata.continue` fetches the next page.
+    /// At most this many objects in this answer. An answer also stops
+    /// where the server's size budget is reached; either way its last line
+    /// gives the `continue` token for the next page.
     limit: Option<u32>,
-    /// `metadata.continue` of the previous page.
+    /// The continue token the previous page ended with.
     #[serde(rename = "continue")]
     continue_token: Option<String>,
+    /// `table` (the columns `kubectl get` shows; the default unless the
+    /// server sets another), `yaml` or `json` (whole objects: far bigger).
+    output: Option<ListOutput>,
+    /// Tables only: also the columns `kubectl get -o wide` adds (IP, node...).
+    #[serde(default)]
+    wide: bool,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -54,6 +63,8 @@ struct NamespacedListArgs {
 struct ClusterGetArgs {
     /// The object's name.
     name: String,
+    /// `yaml` (the default) or `json`.
+    output: Option<GetOutput>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -63,6 +74,8 @@ struct NamespacedGetArgs {
     name: String,
     /// Its namespace.
     namespace: String,
+    /// `yaml` (the default) or `json`.
+    output: Option<GetOutput>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -89,6 +102,8 @@ struct ResourcesGetArgs {
     namespace: Option<String>,
     /// The object's name.
     name: String,
+    /// `yaml` (the default) or `json`.
+    output: Option<GetOutput>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -108,7 +123,6 @@ struct PodsLogArgs {
 }
 
 #[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 struct EventsListArgs {
     /// The namespace; omit for every namespace.
     namespace: Option<String>,
@@ -116,7 +130,12 @@ struct EventsListArgs {
     kind: Option<String>,
     /// Only events about the object of this name (with `kind`).
     name: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
 }
+
+/// The most log bytes `pods_log` returns; it says so when it cut there.
+const LOG_LIMIT: u32 = 512 * 1024;
 
 /// A seed tool over one built-in type.
 struct Builtin {
@@ -243,30 +262,28 @@ impl Guest for KubeCore {
             let (list_desc, get_desc) = if b.namespaced {
                 (
                     format!(
-                        "List {} in a namespace, or in every namespace when none is given. Supports label and field selectors and pagination (limit, continue).",
+                        "List {} in a namespace, or in every namespace when none is given, as a table (output: yaml or json for whole objects). Supports label and field selectors; a long list ends with a continue token for the next page.",
                         b.what
                     ),
                     format!(
-                        "Get one of the {} by name and namespace, as the API server's JSON.",
+                        "Get one of the {} by name and namespace, as YAML (or JSON).",
                         b.what
                     ),
                 )
             } else {
                 (
                     format!(
-                        "List the {}. Supports label and field selectors and pagination (limit, continue).",
+                        "List the {}, as a table (output: yaml or json for whole objects). Supports label and field selectors; a long list ends with a continue token for the next page.",
                         b.what
                     ),
-                    format!(
-                        "Get one of the {} by name, as the API server's JSON.",
-                        b.what
-                    ),
+                    format!("Get one of the {} by name, as YAML (or JSON).", b.what),
                 )
             };
             if b.namespaced {
                 tools.push(
                     tool::<NamespacedListArgs>(b.list, &list_desc)
                         .read_only()
+                        .list_output()
                         .build(),
                 );
                 tools.push(
@@ -278,16 +295,17 @@ impl Guest for KubeCore {
                 tools.push(
                     tool::<ClusterListArgs>(b.list, &list_desc)
                         .read_only()
+                        .list_output()
                         .build(),
                 );
                 tools.push(tool::<ClusterGetArgs>(b.get, &get_desc).read_only().build());
             }
         }
-        tools.push(tool::<NamespacedListArgs>("list_events", "List events (what happened to objects: scheduling, pulls, failures) in a namespace or in every namespace; supports selectors and pagination.").read_only().build());
-        tools.push(tool::<ResourcesListArgs>("resources_list", "List objects of any kind, including custom resources, by apiVersion and kind (use api_resources_list to find them). Supports namespace, label and field selectors and pagination.").read_only().build());
-        tools.push(tool::<ResourcesGetArgs>("resources_get", "Get one object of any kind, including custom resources, by apiVersion, kind, name and (for namespaced kinds) namespace.").read_only().build());
-        tools.push(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart.").read_only().build());
-        tools.push(tool::<EventsListArgs>("events_list", "List events, optionally only those about one object (kind and name), oldest first: use it to see why a pod is not running.").read_only().build());
+        tools.push(tool::<NamespacedListArgs>("list_events", "List events (what happened to objects: scheduling, pulls, failures) in a namespace or in every namespace, as a table; supports selectors and continue tokens.").read_only().list_output().build());
+        tools.push(tool::<ResourcesListArgs>("resources_list", "List objects of any kind, including custom resources, by apiVersion and kind (use api_resources_list to find them), as the API server's table (a custom resource's printer columns) or as YAML/JSON. Supports namespace, label and field selectors; a long list ends with a continue token for the next page.").read_only().list_output().build());
+        tools.push(tool::<ResourcesGetArgs>("resources_get", "Get one object of any kind, including custom resources, by apiVersion, kind, name and (for namespaced kinds) namespace, as YAML (or JSON).").read_only().build());
+        tools.push(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only().build());
+        tools.push(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output().build());
         tools.push(tool::<NoArgs>("api_resources_list", "List every resource type the cluster offers (apiVersion, kind, plural name, namespaced, verbs), including custom resources.").read_only().build());
         tools
     }
@@ -320,18 +338,21 @@ impl Guest for KubeCore {
             ));
         }
         if let Some(b) = BUILTINS.iter().find(|b| b.get == name) {
-            let (name, namespace) = if b.namespaced {
+            let (name, namespace, output) = if b.namespaced {
                 let args: NamespacedGetArgs = parse_args(&arguments)?;
-                (args.name, Some(args.namespace))
+                (args.name, Some(args.namespace), args.output)
             } else {
                 let args: ClusterGetArgs = parse_args(&arguments)?;
-                (args.name, None)
+                (args.name, None, args.output)
             };
-            return Ok(answer(kubernetes::get(&ObjectRef {
-                type_: ResourceType::new(b.api_version, b.resource),
-                namespace,
-                name,
-            })));
+            return Ok(get(
+                ObjectRef {
+                    type_: ResourceType::new(b.api_version, b.resource),
+                    namespace,
+                    name,
+                },
+                output,
+            ));
         }
         Ok(match name.as_str() {
             "list_events" => {
@@ -352,39 +373,60 @@ impl Guest for KubeCore {
             "resources_get" => {
                 let args: ResourcesGetArgs = parse_args(&arguments)?;
                 match resolve(&args.api_version, &args.kind) {
-                    Ok(t) => answer(kubernetes::get(&ObjectRef {
-                        type_: t,
-                        namespace: args.namespace.filter(|n| !n.is_empty()),
-                        name: args.name,
-                    })),
+                    Ok(t) => get(
+                        ObjectRef {
+                            type_: t,
+                            namespace: args.namespace.filter(|n| !n.is_empty()),
+                            name: args.name,
+                        },
+                        args.output,
+                    ),
                     Err(result) => result,
                 }
             }
             "pods_log" => {
                 let args: PodsLogArgs = parse_args(&arguments)?;
-                answer(kubernetes::pod_logs(
-                    &args.namespace,
-                    &args.name,
-                    &LogOptions {
-                        container: args.container,
-                        tail_lines: args.tail,
-                        since_seconds: None,
-                        previous: args.previous,
-                        limit_bytes: Some(512 * 1024),
-                    },
-                ))
+                answer(
+                    kubernetes::pod_logs(
+                        &args.namespace,
+                        &args.name,
+                        &LogOptions {
+                            container: args.container,
+                            tail_lines: args.tail,
+                            since_seconds: None,
+                            previous: args.previous,
+                            limit_bytes: Some(LOG_LIMIT),
+                        },
+                    )
+                    .map(|log| {
+                        if log.len() < LOG_LIMIT as usize {
+                            return log;
+                        }
+                        format!(
+                            "{log}\n(the log was cut after its first {} KiB: pass tail to read its last lines)",
+                            LOG_LIMIT / 1024
+                        )
+                    }),
+                )
             }
             "events_list" => {
-                let args: EventsListArgs = parse_args(&arguments)?;
-                let about = match (args.kind, args.name) {
-                    (Some(kind), Some(name)) => Some(EventSubject { kind, name }),
+                let mut args: EventsListArgs = parse_args(&arguments)?;
+                let about = match (&args.kind, &args.name) {
+                    (Some(kind), Some(name)) => Some(format!(
+                        "involvedObject.kind={kind},involvedObject.name={name}"
+                    )),
                     (None, None) => None,
                     _ => return Ok(CallResult::error("give both kind and name, or neither")),
                 };
-                answer(kubernetes::events(
-                    args.namespace.as_deref().filter(|n| !n.is_empty()),
-                    about.as_ref(),
-                ))
+                args.paging.field_selector = match (about, args.paging.field_selector.take()) {
+                    (Some(a), Some(f)) => Some(format!("{a},{f}")),
+                    (a, f) => a.or(f),
+                };
+                list(
+                    ResourceType::new("v1", "events"),
+                    args.namespace.filter(|n| !n.is_empty()),
+                    args.paging,
+                )
             }
             "api_resources_list" => answer(kubernetes::api_resources().map(|resources| {
                 let rows: Vec<serde_json::Value> = resources
@@ -429,15 +471,31 @@ fn resolve(api_version: &str, kind: &str) -> Result<ResourceType, CallResult> {
 }
 
 fn list(t: ResourceType, namespace: Option<String>, paging: Paging) -> CallResult {
-    answer(kubernetes::list(
+    let page = kubernetes::list_page(
         &t,
         &ListOptions {
             namespace,
-            label_selector: paging.label_selector,
-            field_selector: paging.field_selector,
+            label_selector: paging.label_selector.filter(|s| !s.is_empty()),
+            field_selector: paging.field_selector.filter(|s| !s.is_empty()),
             limit: paging.limit,
-            continue_token: paging.continue_token,
+            continue_token: paging.continue_token.filter(|s| !s.is_empty()),
         },
+        PageOptions {
+            format: paging.output.map(Into::into),
+            wide: paging.wide,
+            budget: None,
+        },
+    );
+    match page {
+        Ok(page) => CallResult::page(page),
+        Err(e) => CallResult::error(e.message()),
+    }
+}
+
+fn get(object: ObjectRef, output: Option<GetOutput>) -> CallResult {
+    answer(kubernetes::get_as(
+        &object,
+        output.unwrap_or_default().into(),
     ))
 }
 

@@ -56,6 +56,13 @@ impl ToolBuilder {
         self
     }
 
+    /// The tool returns `kubernetes::list-page` rows as structured content
+    /// ([`CallResult::page`]); declares their schema.
+    pub fn list_output(mut self) -> Self {
+        self.tool.output_schema = Some(crate::LIST_PAGE_SCHEMA.into());
+        self
+    }
+
     pub fn build(self) -> Tool {
         self.tool
     }

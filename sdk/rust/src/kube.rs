@@ -1,6 +1,7 @@
 //! Conveniences over the generated `kubernetes` types.
 
-use crate::kubernetes::{ApiStatus, Error, ResourceType};
+use crate::kubernetes::{ApiStatus, Error, ListFormat, ObjectFormat, Page, ResourceType};
+use crate::types::{CallResult, Content};
 
 impl ResourceType {
     /// The resource `resource` of `api_version` (`v1`, `apps/v1`).
@@ -57,5 +58,68 @@ impl Error {
         }
         .expect("writing to a String cannot fail");
         f
+    }
+}
+
+/// How a list tool writes its answer (its `output` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ListOutput {
+    /// The API server's own table: the columns `kubectl get` shows, a
+    /// custom resource's printer columns.
+    Table,
+    /// The objects as YAML.
+    Yaml,
+    /// The List as compact JSON.
+    Json,
+}
+
+impl From<ListOutput> for ListFormat {
+    fn from(output: ListOutput) -> Self {
+        match output {
+            ListOutput::Table => ListFormat::Table,
+            ListOutput::Yaml => ListFormat::Yaml,
+            ListOutput::Json => ListFormat::Json,
+        }
+    }
+}
+
+/// How a get tool writes the object (its `output` argument).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GetOutput {
+    /// YAML, as `kubectl get -o yaml` (the default).
+    #[default]
+    Yaml,
+    /// Compact JSON.
+    Json,
+}
+
+impl From<GetOutput> for ObjectFormat {
+    fn from(output: GetOutput) -> Self {
+        match output {
+            GetOutput::Yaml => ObjectFormat::Yaml,
+            GetOutput::Json => ObjectFormat::Json,
+        }
+    }
+}
+
+/// The JSON Schema of `list-page`'s structured rows: what a list tool
+/// declares as its output schema ([`crate::ToolBuilder::list_output`]).
+pub const LIST_PAGE_SCHEMA: &str = r#"{"type":"object","properties":{"columns":{"type":"array","description":"The columns of the rows, as the API server names them.","items":{"type":"object","properties":{"name":{"type":"string"},"type":{"type":"string","enum":["string","integer","number","boolean"]}},"required":["name","type"]}},"rows":{"type":"array","description":"One object per item: column name to cell.","items":{"type":"object","additionalProperties":{"type":["string","integer","number","boolean","null"]}}},"continue":{"type":"string","description":"Pass as `continue` to get the items after these."},"remainingItemCount":{"type":"integer","minimum":0,"description":"How many items follow, when the API server knows."}},"required":["columns","rows"]}"#;
+
+impl CallResult {
+    /// The result of a list tool: the page's text (and its line about what
+    /// follows) for the model, its rows as structured content.
+    pub fn page(page: Page) -> CallResult {
+        let mut content = vec![Content::text(page.text)];
+        if let Some(more) = page.more {
+            content.push(Content::text(more));
+        }
+        CallResult {
+            content,
+            structured_content: Some(page.structured),
+            is_error: false,
+        }
     }
 }

@@ -74,6 +74,8 @@ pub use kube_mcp::plugin::client;
 
 mod kube;
 
+pub use kube::{GetOutput, LIST_PAGE_SCHEMA, ListOutput};
+
 impl types::CallResult {
     /// A successful result holding one text item.
     pub fn text(text: impl Into<String>) -> Self {
