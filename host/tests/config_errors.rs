@@ -68,6 +68,31 @@ fn invalid_value_in_an_environment_variable() {
 }
 
 #[test]
+fn answer_settings_name_their_source_and_the_allowed_values() {
+    let scratch = Scratch::new();
+    let line = rejected(&mut scratch.serve(&["--list-output", "wide"]));
+    assert_eq!(
+        line,
+        "kube-mcp: invalid configuration: flag --list-output: \
+         'wide' is not a list output: use table, yaml or json"
+    );
+    let line = rejected(scratch.serve(&[]).env("KUBE_MCP_ANSWER_BUDGET", "1MiB"));
+    assert_eq!(
+        line,
+        "kube-mcp: invalid configuration: environment variable KUBE_MCP_ANSWER_BUDGET: \
+         '1MiB' is not between 2KiB and 512KiB"
+    );
+    let (_scratch, config, mut command) =
+        with_config("plugins: {dir: {plugins}}\nkubernetes:\n  answerBudget: 100\n");
+    let line = rejected(&mut command);
+    assert!(
+        line.contains(&format!("key 'kubernetes.answerBudget' in {}", config.display())),
+        "{line}"
+    );
+    assert!(line.ends_with("'100' is not between 2KiB and 512KiB"), "{line}");
+}
+
+#[test]
 fn unsigned_tokens_refused_on_the_command_line() {
     let scratch = Scratch::new();
     let line = rejected(&mut scratch.serve(&["--oidc-signing-method", "RS256,none"]));

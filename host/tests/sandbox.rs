@@ -300,7 +300,7 @@ async fn kubernetes_calls_outside_the_grant_are_denied_before_any_request() {
         "{elsewhere:?}"
     );
     let granted = call(&registry, "list_pods_granted").await.unwrap();
-    assert_eq!(text(&granted), r#"{"kind":"PodList","items":[]}"#);
+    assert_eq!(text(&granted), r#"{"items":[],"kind":"PodList"}"#);
 
     let sent = cluster.0.lock().unwrap();
     assert_eq!(sent.len(), 1, "only the granted request was sent: {sent:?}");

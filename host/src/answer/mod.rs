@@ -497,7 +497,7 @@ impl Writer {
         let empty = || format!("{empty}\n");
         let mut text = match self.format {
             ListFormat::Table => match &self.table {
-                Some(t) if t.len() > 0 => t.render(),
+                Some(t) if !t.is_empty() => t.render(),
                 _ => empty(),
             },
             ListFormat::Yaml if self.parts.is_empty() => empty(),

@@ -224,8 +224,9 @@ impl TableText {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.rows.len()
+    /// No rows yet.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// The size of the table with `extra` as one more row (an upper bound:
