@@ -86,10 +86,16 @@ fn answer_settings_name_their_source_and_the_allowed_values() {
         with_config("plugins: {dir: {plugins}}\nkubernetes:\n  answerBudget: 100\n");
     let line = rejected(&mut command);
     assert!(
-        line.contains(&format!("key 'kubernetes.answerBudget' in {}", config.display())),
+        line.contains(&format!(
+            "key 'kubernetes.answerBudget' in {}",
+            config.display()
+        )),
         "{line}"
     );
-    assert!(line.ends_with("'100' is not between 2KiB and 512KiB"), "{line}");
+    assert!(
+        line.ends_with("'100' is not between 2KiB and 512KiB"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::str::FromStr;
 use serde_json::{Map, Value, json};
 
 pub use self::cursor::{BadToken, Cursor};
-use self::table::{Column, ListMeta, Rows, TableResponse, TableText, cell_text, structured_row};
+use self::table::{Column, ListMeta, Rows, Structured, TableResponse, TableText, cell_text};
 
 /// The default answer budget: 32 KiB of text, about 8k tokens.
 pub const DEFAULT_BUDGET: u32 = 32 * 1024;
@@ -287,7 +287,8 @@ struct Writer {
     /// YAML documents or JSON objects.
     parts: Vec<String>,
     parts_size: usize,
-    rows: Vec<Value>,
+    /// The cells of each item shown, by `columns`.
+    rows: Vec<Vec<Value>>,
     items: u32,
     /// Items taken from the last API page pushed.
     last_taken: usize,
@@ -396,8 +397,7 @@ impl Writer {
                 self.oversized = true;
             }
             table.push(text);
-            self.rows
-                .push(Value::Object(structured_row(&self.columns, cells)));
+            self.rows.push(cells);
             self.items += 1;
             self.last_taken += 1;
             if self.full {
@@ -461,12 +461,11 @@ impl Writer {
             }
             self.parts_size += size;
             let name = |key: &str| item["metadata"][key].clone();
-            let row = if self.across_namespaces {
-                json!({"Namespace": name("namespace"), "Name": name("name")})
+            self.rows.push(if self.across_namespaces {
+                vec![name("namespace"), name("name")]
             } else {
-                json!({"Name": name("name")})
-            };
-            self.rows.push(row);
+                vec![name("name")]
+            });
             self.parts.push(text);
             self.items += 1;
             self.last_taken += 1;
@@ -538,25 +537,17 @@ impl Writer {
                  get it alone with the get tool)\n"
             ));
         }
-        let mut structured = Map::new();
-        structured.insert(
-            "columns".into(),
-            self.columns
-                .iter()
-                .map(|c| json!({"name": c.name, "type": c.json_type}))
-                .collect(),
-        );
-        structured.insert("rows".into(), Value::Array(self.rows));
-        if let Some(t) = &token {
-            structured.insert("continue".into(), t.clone().into());
-        }
-        if let Some(n) = remaining {
-            structured.insert("remainingItemCount".into(), n.into());
-        }
+        let structured = serde_json::to_string(&Structured {
+            columns: &self.columns,
+            rows: &self.rows,
+            continue_token: token.as_deref(),
+            remaining_item_count: remaining,
+        })
+        .expect("rows serialize");
         Page {
             text,
             more,
-            structured: Value::Object(structured).to_string(),
+            structured,
             items: self.items,
             continue_token: token,
             remaining_item_count: remaining,

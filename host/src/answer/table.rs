@@ -2,8 +2,9 @@
 //! application/json;as=Table;v=v1;g=meta.k8s.io`), read without keeping
 //! the objects, and written as compact aligned text like `kubectl get`.
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
 
 /// The `Accept` header of a table request. The plain JSON after it is the
 /// fallback of APIs that cannot render tables (some aggregated APIs).
@@ -283,19 +284,65 @@ impl TableText {
     }
 }
 
-/// One structured row: `{column name: cell}`.
-pub fn structured_row(columns: &[Column], cells: Vec<Value>) -> Map<String, Value> {
-    columns
-        .iter()
-        .zip(cells)
-        .map(|(c, v)| {
-            let v = match v {
-                v @ (Value::Null | Value::String(_) | Value::Bool(_) | Value::Number(_)) => v,
-                other => Value::String(other.to_string()),
-            };
-            (c.name.clone(), v)
-        })
-        .collect()
+/// A page's structured content: `{"columns": [{"name", "type"}], "rows":
+/// [{column name: cell}], "continue"?, "remainingItemCount"?}`, written
+/// straight from the cells (no JSON tree per row).
+pub struct Structured<'a> {
+    pub columns: &'a [Column],
+    pub rows: &'a [Vec<Value>],
+    pub continue_token: Option<&'a str>,
+    pub remaining_item_count: Option<u64>,
+}
+
+impl Serialize for Structured<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Columns<'a>(&'a [Column]);
+        impl Serialize for Columns<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter().map(|c| {
+                    let mut column = std::collections::BTreeMap::new();
+                    column.insert("name", c.name.as_str());
+                    column.insert("type", c.json_type);
+                    column
+                }))
+            }
+        }
+        struct Row<'a>(&'a [Column], &'a [Value]);
+        impl Serialize for Row<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (column, cell) in self.0.iter().zip(self.1) {
+                    match cell {
+                        Value::Null | Value::String(_) | Value::Bool(_) | Value::Number(_) => {
+                            map.serialize_entry(&column.name, cell)?
+                        }
+                        // Cells are scalars in the schema; anything else as text.
+                        other => map.serialize_entry(&column.name, &other.to_string())?,
+                    }
+                }
+                map.end()
+            }
+        }
+        struct Rows<'a>(&'a [Column], &'a [Vec<Value>]);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.1.iter().map(|cells| Row(self.0, cells)))
+            }
+        }
+        let fields = 2
+            + usize::from(self.continue_token.is_some())
+            + usize::from(self.remaining_item_count.is_some());
+        let mut map = serializer.serialize_map(Some(fields))?;
+        map.serialize_entry("columns", &Columns(self.columns))?;
+        map.serialize_entry("rows", &Rows(self.columns, self.rows))?;
+        if let Some(token) = self.continue_token {
+            map.serialize_entry("continue", token)?;
+        }
+        if let Some(n) = self.remaining_item_count {
+            map.serialize_entry("remainingItemCount", &n)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(test)]
@@ -375,16 +422,21 @@ mod tests {
         assert_eq!(cell_text(&json!("a\nb\tc")), "a b c");
         assert_eq!(cell_text(&json!(3)), "3");
         assert_eq!(cell_text(&json!("")), "<none>");
-        let row = structured_row(
-            &[
-                Column::new("Ports", "string"),
-                Column::new("Ready", "integer"),
-            ],
-            vec![json!(["80/TCP"]), json!(1)],
-        );
+        let columns = [
+            Column::new("Ports", "string"),
+            Column::new("Ready", "integer"),
+        ];
+        let rows = [vec![json!(["80/TCP"]), json!(1)]];
+        let structured = Structured {
+            columns: &columns,
+            rows: &rows,
+            continue_token: Some("t"),
+            remaining_item_count: Some(3),
+        };
         assert_eq!(
-            Value::Object(row),
-            json!({"Ports": "[\"80/TCP\"]", "Ready": 1})
+            serde_json::to_value(&structured).unwrap(),
+            json!({"columns": [{"name": "Ports", "type": "string"}, {"name": "Ready", "type": "integer"}],
+                "rows": [{"Ports": "[\"80/TCP\"]", "Ready": 1}], "continue": "t", "remainingItemCount": 3})
         );
     }
 }

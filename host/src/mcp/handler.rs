@@ -261,7 +261,7 @@ impl ServerHandler for McpHandler {
                     Err(_) => "failed",
                 };
                 Ok(match result {
-                    Ok(Ok(result)) => convert::call_result(&result)?,
+                    Ok(Ok(result)) => convert::call_result(result)?,
                     Ok(Err(CallError::UnknownTool(_))) => {
                         return Err(ErrorData::invalid_params(
                             format!("unknown tool '{name}'"),
