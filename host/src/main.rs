@@ -8,11 +8,6 @@ use kube_mcp::inspect;
 use kube_mcp::server::{self, Shutdown};
 use kube_mcp::telemetry;
 
-/// glibc's allocator spent a fifth of a list call's CPU in malloc/free
-/// (perf, `scripts/bench-kube`); see docs/benchmarks.md for the effect.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Exit code for a command line or configuration that cannot be used (the
 /// same code clap uses for usage errors).
 const EXIT_USAGE: u8 = 2;
