@@ -25,7 +25,8 @@ use crate::plugins::PluginHost;
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
     pub route: String,
-    pub method: String,
+    /// One of the standard methods, or `other` ([`method_label`]).
+    pub method: &'static str,
     pub status: u16,
 }
 
@@ -182,7 +183,7 @@ pub async fn track_http(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let response = next.run(request).await;
     metrics
         .http_requests
@@ -193,6 +194,28 @@ pub async fn track_http(
         })
         .inc();
     response
+}
+
+/// The method as a label: a standard one by name, anything else `other`.
+/// Methods are whatever a client sends; taking them as they come would let
+/// anyone who reaches the port add a series per made-up method.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    const STANDARD: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::HEAD, "HEAD"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::PATCH, "PATCH"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    STANDARD
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or("other", |(_, name)| name)
 }
 
 /// What the metrics listener needs.
@@ -221,4 +244,22 @@ async fn scrape(State(exporter): State<Exporter>) -> impl IntoResponse {
         )],
         text,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Method;
+
+    #[test]
+    fn standard_methods_keep_their_name_and_the_rest_are_other() {
+        assert_eq!(method_label(&Method::POST), "POST");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        for made_up in ["MADEUP1", "post", "PROPFIND"] {
+            assert_eq!(
+                method_label(&Method::from_bytes(made_up.as_bytes()).unwrap()),
+                "other"
+            );
+        }
+    }
 }

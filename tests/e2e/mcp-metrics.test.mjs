@@ -51,3 +51,21 @@ test('calls, outcomes, latency, HTTP requests, sessions and plugin loads are exp
   const publicPort = await fetch(`${server.base}/metrics`, { method: 'GET' });
   assert.notEqual(publicPort.status, 200, 'metrics are not on the public port');
 });
+
+test('made-up HTTP methods share one label: a stranger cannot grow the series count', async () => {
+  const server = await startServer({
+    plugins: pluginsDir(builtPlugin('conformance')),
+    args: ['--no-auth', '--metrics-listen', '127.0.0.1:0'],
+  });
+  try {
+    const { addr } = await server.waitForLog((e) => e.message === 'serving metrics');
+    for (let i = 0; i < 30; i++) await fetch(server.url, { method: `MADEUP${i}` }).then((r) => r.arrayBuffer());
+    await fetch(server.url, { method: 'PUT' }).then((r) => r.arrayBuffer());
+    const text = await (await fetch(`http://${addr}/metrics`)).text();
+    const methods = new Set([...text.matchAll(/^kube_mcp_http_requests_total\{[^}]*method="([^"]*)"/gm)].map((m) => m[1]));
+    assert.deepEqual([...methods].sort(), ['PUT', 'other'], text);
+    assert.equal(sample(text, 'kube_mcp_http_requests_total', { route: '/mcp', method: 'other' }), 30, text);
+  } finally {
+    await server.stop();
+  }
+});
