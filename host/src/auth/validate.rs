@@ -198,6 +198,15 @@ impl Validator {
                 "unsigned tokens (alg none, or no alg) are never accepted".into(),
             ));
         }
+        // RFC 7515 §4.1.11: extensions marked critical must be understood
+        // or the token refused. This server implements none, so any `crit`
+        // (even an empty or malformed one, which the RFC forbids) is refused.
+        if let Some(crit) = header.get("crit") {
+            return Err(AuthError::Invalid(format!(
+                "the token's header marks parameters critical ('crit': {crit}) that this \
+                 server does not understand"
+            )));
+        }
         if let Some(typ) = header.get("typ").and_then(Value::as_str) {
             let typ = typ.to_ascii_lowercase();
             let typ = typ.strip_prefix("application/").unwrap_or(&typ);
@@ -452,6 +461,38 @@ mod tests {
         .unwrap();
         assert!(reason(v.validate(&id_token).await).contains("not an access token"));
         assert!(reason(v.validate("not-a-token").await).contains("not a JWT"));
+    }
+
+    /// A JWS whose header marks extensions critical must be refused unless
+    /// they are understood (RFC 7515 §4.1.11); this server understands none.
+    #[tokio::test]
+    async fn critical_header_extensions_are_refused() {
+        let v = validator(&[]);
+        let good = token(json!({}));
+        let payload = good.split('.').nth(1).unwrap();
+        for header in [
+            json!({"alg": "HS256", "typ": "JWT", "crit": ["exp-policy"], "exp-policy": "strict"}),
+            json!({"alg": "HS256", "typ": "JWT", "crit": []}),
+            json!({"alg": "HS256", "typ": "JWT", "crit": "b64"}),
+        ] {
+            let signed = format!("{}.{payload}", URL_SAFE_NO_PAD.encode(header.to_string()));
+            let signature = jsonwebtoken::crypto::sign(
+                signed.as_bytes(),
+                &EncodingKey::from_secret(SECRET),
+                Algorithm::HS256,
+            )
+            .unwrap();
+            let why = reason(v.validate(&format!("{signed}.{signature}")).await);
+            assert_eq!(
+                why,
+                format!(
+                    "the token's header marks parameters critical ('crit': {}) that this \
+                     server does not understand",
+                    header["crit"]
+                )
+            );
+        }
+        assert!(v.validate(&good).await.is_ok(), "without crit it passes");
     }
 
     #[tokio::test]
