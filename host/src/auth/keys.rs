@@ -53,6 +53,9 @@ impl KeyKind {
 struct Key {
     kid: Option<String>,
     kind: KeyKind,
+    /// The JWK's own `alg`, when it names one: then it verifies only
+    /// tokens of that algorithm (RFC 7517 §4.4).
+    alg: Option<String>,
     key: DecodingKey,
 }
 
@@ -136,7 +139,7 @@ impl IssuerKeys {
     /// The key to verify a token signed with `alg` and key id `kid`.
     pub async fn key(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, KeyError> {
         let kind = KeyKind::of(alg).ok_or_else(|| KeyError::UnknownKid(String::new()))?;
-        if let Some(key) = self.find(kid, kind) {
+        if let Some(key) = self.find(kid, kind, alg) {
             return Ok(key);
         }
         // Unknown key id: the IdP may have rotated; look again, but at most
@@ -154,7 +157,7 @@ impl IssuerKeys {
         if let Some(Err(e)) = &refreshed {
             tracing::warn!(issuer = %self.issuer, "cannot refresh the issuer's signing keys: {e}");
         }
-        if let Some(key) = self.find(kid, kind) {
+        if let Some(key) = self.find(kid, kind, alg) {
             return Ok(key);
         }
         if !self.has_keys() {
@@ -169,9 +172,14 @@ impl IssuerKeys {
         Err(KeyError::UnknownKid(kid.unwrap_or_default().to_owned()))
     }
 
-    fn find(&self, kid: Option<&str>, kind: KeyKind) -> Option<DecodingKey> {
+    fn find(&self, kid: Option<&str>, kind: KeyKind, alg: Algorithm) -> Option<DecodingKey> {
         let set = self.keys.load();
-        let mut candidates = set.keys.iter().filter(|k| k.kind == kind);
+        // `Algorithm`'s names are the JWA names (`RS256`, `PS256`, `EdDSA`).
+        let alg = format!("{alg:?}");
+        let mut candidates = set
+            .keys
+            .iter()
+            .filter(|k| k.kind == kind && k.alg.as_ref().is_none_or(|a| *a == alg));
         match kid {
             Some(kid) => candidates
                 .find(|k| k.kid.as_deref() == Some(kid))
@@ -268,6 +276,7 @@ impl IssuerKeys {
                 Ok(key) => keys.push(Key {
                     kid: jwk.common.key_id.clone(),
                     kind,
+                    alg: jwk.common.key_algorithm.map(|a| a.to_string()),
                     key,
                 }),
                 Err(e) => {
@@ -287,5 +296,42 @@ impl IssuerKeys {
         let keys = IssuerKeys::new(issuer, reqwest::Client::new());
         keys.keys.store(Arc::new(keys.key_set(jwks)));
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The RSA public key of RFC 7517, appendix A.1.
+    const N: &str = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+
+    #[test]
+    fn a_key_that_names_its_algorithm_verifies_only_that_algorithm() {
+        let jwks: JwkSet = serde_json::from_value(serde_json::json!({"keys": [
+            {"kty": "RSA", "kid": "rs", "alg": "RS256", "use": "sig", "n": N, "e": "AQAB"},
+            {"kty": "RSA", "kid": "any", "n": N, "e": "AQAB"},
+        ]}))
+        .unwrap();
+        let keys = IssuerKeys::preloaded("https://idp.example.com".parse().unwrap(), &jwks);
+        assert!(
+            keys.find(Some("rs"), KeyKind::Rsa, Algorithm::RS256)
+                .is_some()
+        );
+        assert!(
+            keys.find(Some("rs"), KeyKind::Rsa, Algorithm::PS256)
+                .is_none(),
+            "an RS256 key is not used for a PS256 token"
+        );
+        assert!(
+            keys.find(Some("any"), KeyKind::Rsa, Algorithm::PS256)
+                .is_some()
+        );
+        // Without a kid, the one key that fits the algorithm is unambiguous.
+        assert!(keys.find(None, KeyKind::Rsa, Algorithm::PS256).is_some());
+        assert!(
+            keys.find(None, KeyKind::Rsa, Algorithm::RS256).is_none(),
+            "two fit"
+        );
     }
 }
