@@ -45,6 +45,7 @@ fn bench(c: &mut Criterion) {
             .unwrap();
     let pem = |name: &str| std::fs::read(format!("{keys_dir}/{name}.pem")).unwrap();
     let config = IssuerConfig {
+        issuer: ISSUER.into(),
         issuer_url: ISSUER.parse().unwrap(),
         audiences: Vec::new(),
         required_scopes: vec!["mcp".into()],

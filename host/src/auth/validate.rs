@@ -58,14 +58,6 @@ impl TrustedIssuer {
             hs256,
         }
     }
-
-    fn issuer(&self) -> String {
-        self.config
-            .issuer_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned()
-    }
 }
 
 /// Checks tokens against every trusted issuer.
@@ -163,11 +155,25 @@ fn strings(value: Option<&Value>, split: bool) -> Vec<String> {
 }
 
 impl Validator {
-    /// The issuer a token claims, if it is one of ours.
-    fn trusted(&self, iss: &str) -> Option<&TrustedIssuer> {
-        self.issuers.iter().find(|i| {
-            i.issuer() == iss.trim_end_matches('/') || i.config.issuer_url.as_str() == iss
-        })
+    /// The issuer a token claims, if it is one of ours: the configured
+    /// issuer exactly, as the OIDC authenticators of the apiserver and envoy
+    /// compare it.
+    fn trusted(&self, iss: &str) -> Result<&TrustedIssuer, AuthError> {
+        if let Some(issuer) = self.issuers.iter().find(|i| i.config.issuer == iss) {
+            return Ok(issuer);
+        }
+        let near = self
+            .issuers
+            .iter()
+            .find(|i| i.config.issuer.trim_end_matches('/') == iss.trim_end_matches('/'));
+        Err(AuthError::Invalid(match near {
+            Some(i) => format!(
+                "issuer '{iss}' is not trusted (the configured issuer '{}' differs from it only \
+                 by a trailing slash: they must match exactly)",
+                i.config.issuer
+            ),
+            None => format!("issuer '{iss}' is not trusted"),
+        }))
     }
 
     /// Verifies `token`: signature by a key of its (trusted) issuer with an
@@ -223,9 +229,7 @@ impl Validator {
             .get("iss")
             .and_then(Value::as_str)
             .ok_or_else(|| AuthError::Invalid("the token has no 'iss' claim".into()))?;
-        let issuer = self
-            .trusted(iss)
-            .ok_or_else(|| AuthError::Invalid(format!("issuer '{iss}' is not trusted")))?;
+        let issuer = self.trusted(iss)?;
 
         let alg = jwt_header.alg;
         let accepted = algorithm(alg).is_some_and(|a| issuer.config.algorithms.contains(&a));
@@ -352,6 +356,7 @@ mod tests {
 
     fn validator(required_scopes: &[&str]) -> Validator {
         let config = IssuerConfig {
+            issuer: ISSUER.into(),
             issuer_url: ISSUER.parse().unwrap(),
             audiences: Vec::new(),
             required_scopes: required_scopes.iter().map(|s| s.to_string()).collect(),
@@ -461,6 +466,43 @@ mod tests {
         .unwrap();
         assert!(reason(v.validate(&id_token).await).contains("not an access token"));
         assert!(reason(v.validate("not-a-token").await).contains("not a JWT"));
+    }
+
+    /// `iss` must be the configured issuer exactly (RFC 8725 §3.8, OIDC
+    /// Core §3.1.3.7): no added or removed trailing slash.
+    #[tokio::test]
+    async fn the_issuer_must_match_exactly() {
+        let v = validator(&[]);
+        let why = reason(
+            v.validate(&token(json!({"iss": format!("{ISSUER}/")})))
+                .await,
+        );
+        assert_eq!(
+            why,
+            "issuer 'https://idp.example.com/' is not trusted (the configured issuer \
+             'https://idp.example.com' differs from it only by a trailing slash: they must match \
+             exactly)"
+        );
+        assert!(v.validate(&token(json!({}))).await.is_ok());
+
+        let mut with_path = validator(&[]);
+        with_path.issuers[0].config.issuer = "https://kc.example.com/realms/a".into();
+        with_path.issuers[0].config.issuer_url = "https://kc.example.com/realms/a".parse().unwrap();
+        let iss = |iss: &str| token(json!({"iss": iss}));
+        assert!(
+            with_path
+                .validate(&iss("https://kc.example.com/realms/a"))
+                .await
+                .is_ok()
+        );
+        assert!(
+            reason(
+                with_path
+                    .validate(&iss("https://kc.example.com/realms/a/"))
+                    .await
+            )
+            .starts_with("issuer 'https://kc.example.com/realms/a/' is not trusted")
+        );
     }
 
     /// A JWS whose header marks extensions critical must be refused unless

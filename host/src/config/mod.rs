@@ -115,6 +115,9 @@ pub struct OidcConfig {
 /// One trusted token issuer.
 #[derive(Debug, Clone)]
 pub struct IssuerConfig {
+    /// The issuer as configured, which a token's `iss` must equal exactly
+    /// (the URL form below may have gained a trailing slash).
+    pub issuer: String,
     pub issuer_url: Url,
     /// Accepted `aud` values; empty means the defaults (the MCP resource
     /// URL, the base URL and the client ID).
@@ -255,6 +258,10 @@ impl Config {
             Some(list) => list.try_map(|items| parse_signing_methods(&items))?,
             None => Sourced::default_value(vec![SigningAlgorithm::RS256], "oidc.signingMethod"),
         };
+        let issuer_as_written = layer
+            .oidc_issuer_url
+            .as_ref()
+            .map(|u| u.value.trim().to_owned());
         let issuer_url = parse(layer.oidc_issuer_url, parse_http_url)?;
         let username_claim = parse(layer.oidc_username_claim, non_empty)?
             .map_or_else(|| DEFAULT_USERNAME_CLAIM.to_owned(), |c| c.value);
@@ -263,6 +270,7 @@ impl Config {
         let mut issuers = Vec::new();
         if let Some(url) = &issuer_url {
             issuers.push(IssuerConfig {
+                issuer: issuer_as_written.clone().unwrap_or_default(),
                 issuer_url: url.value.clone(),
                 audiences: layer.oidc_audience.map(|a| a.value).unwrap_or_default(),
                 required_scopes: layer
@@ -438,14 +446,12 @@ fn issuer(
     username_claim: &str,
     groups_claim: &str,
 ) -> Result<IssuerConfig, ConfigError> {
-    let issuer_url = raw
-        .issuer_url
-        .ok_or_else(|| ConfigError::Invalid {
-            origin: raw.at.clone(),
-            message: "missing issuerUrl".into(),
-        })?
-        .try_map(|u| parse_http_url(&u))?
-        .value;
+    let issuer_url = raw.issuer_url.ok_or_else(|| ConfigError::Invalid {
+        origin: raw.at.clone(),
+        message: "missing issuerUrl".into(),
+    })?;
+    let issuer = issuer_url.value.trim().to_owned();
+    let issuer_url = issuer_url.try_map(|u| parse_http_url(&u))?.value;
     // Inherited algorithms leave HS256 out: a shared secret belongs to one
     // issuer, so another one must list HS256 with a secret file of its own.
     let algorithms = match raw.signing_method {
@@ -463,6 +469,7 @@ fn issuer(
         })
     };
     Ok(IssuerConfig {
+        issuer,
         issuer_url,
         audiences: raw.audience.map(|a| a.value).unwrap_or_default(),
         required_scopes: raw.required_scopes.map(|a| a.value).unwrap_or_default(),
