@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, enco
 
 use kube_mcp::auth::keys::IssuerKeys;
 use kube_mcp::auth::validate::{TrustedIssuer, Validator};
-use kube_mcp::config::{IssuerConfig, Secret, SigningAlgorithm};
+use kube_mcp::config::{IssuerConfig, KubeNaming, Secret, SigningAlgorithm};
 
 const ISSUER: &str = "https://idp.example.com";
 const AUDIENCE: &str = "https://mcp.example.com/mcp";
@@ -57,11 +57,17 @@ fn bench(c: &mut Criterion) {
         hs256_secret: Some(Secret(SECRET.to_vec())),
         username_claim: "preferred_username".into(),
         groups_claim: "groups".into(),
+        naming: KubeNaming {
+            user_claim: "sub".into(),
+            user_prefix: format!("{ISSUER}#"),
+            group_prefix: String::new(),
+        },
     };
     let keys = IssuerKeys::preloaded(config.issuer_url.clone(), &jwks);
     let validator = Validator {
         issuers: vec![TrustedIssuer::new(config, vec![AUDIENCE.into()], keys)],
         leeway: Duration::from_secs(30),
+        impersonate: false,
         cache: Default::default(),
     };
 

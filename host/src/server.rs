@@ -138,6 +138,7 @@ fn authentication(
         validator: Validator {
             issuers,
             leeway: oidc.leeway,
+            impersonate: config.kubernetes.identity == crate::config::KubeIdentity::Impersonate,
             cache: Default::default(),
         },
         base_url: base,

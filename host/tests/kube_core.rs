@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::kubernetes::{ApiResource, Error, Operation, Reply, ServerVersion};
-use kube_mcp::plugins::types::{Caller, Content};
+use kube_mcp::plugins::kubernetes::{
+    ApiResource, Error, Impersonated, Operation, Reply, ServerVersion,
+};
+use kube_mcp::plugins::types::Content;
 use kube_mcp::plugins::{BoxFuture, Cluster, PluginHost, Runtime};
 use kube_mcp::policy::grants::Capability;
 
@@ -32,7 +34,7 @@ impl Cluster for LogOf {
     fn send<'a>(
         &'a self,
         _plugin: &'a str,
-        _caller: &'a Caller,
+        _as_user: Option<&'a Impersonated>,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         let Operation::PodLogs { options, .. } = operation else {

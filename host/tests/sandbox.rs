@@ -13,7 +13,7 @@ use kube_mcp::plugins::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
 use kube_mcp::plugins::kubernetes::{ApiResource, Error, Operation, Reply, ServerVersion};
-use kube_mcp::plugins::types::{CallResult, Caller, Content};
+use kube_mcp::plugins::types::{CallResult, Content};
 use kube_mcp::plugins::{
     BoxFuture, CallContext, ClientPeer, Cluster, Failure, NoCluster, Plugin, PluginHost, Registry,
     Runtime,
@@ -269,7 +269,7 @@ impl Cluster for RecordingCluster {
     fn send<'a>(
         &'a self,
         _plugin: &'a str,
-        _caller: &'a Caller,
+        _as_user: Option<&'a kube_mcp::plugins::kubernetes::Impersonated>,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         self.0.lock().unwrap().push(operation);

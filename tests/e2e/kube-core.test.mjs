@@ -214,10 +214,12 @@ describe('identities', () => {
       const pod = pods.json.items[0].metadata.name;
       const deleting = await call(alice, 'resources_delete', { apiVersion: 'v1', kind: 'Pod', namespace: 'demo', name: pod });
       assert.equal(deleting.isError, true);
-      assert.match(deleting.text, new RegExp(`^Forbidden \\(403\\): pods "${pod}" is forbidden: User "alice" cannot delete resource "pods"`));
+      // Users are their issuer's: '<issuer>#<sub>'.
+      const alicesName = `${required('OIDC_ISSUER_URL')}#alice`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      assert.match(deleting.text, new RegExp(`^Forbidden \\(403\\): pods "${pod}" is forbidden: User "${alicesName}" cannot delete resource "pods"`));
       const refused = await call(bob, 'list_pods', { namespace: 'demo' });
       assert.equal(refused.isError, true);
-      assert.match(refused.text, /^Forbidden \(403\): pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "demo"/);
+      assert.match(refused.text, /^Forbidden \(403\): pods is forbidden: User "http:\/\/127\.0\.0\.1:\d+#bob" cannot list resource "pods" in API group "" in the namespace "demo"/);
     } finally {
       await alice.close();
       await bob.close();

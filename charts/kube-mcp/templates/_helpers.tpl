@@ -119,6 +119,7 @@ kubernetes:
   identity: {{ .Values.mcp.identity }}
   {{- if eq .Values.mcp.identity "impersonate" }}
   impersonation:
+    usernameClaim: {{ .Values.mcp.impersonation.usernameClaim | quote }}
     userPrefix: {{ .Values.mcp.impersonation.userPrefix | quote }}
     groupPrefix: {{ .Values.mcp.impersonation.groupPrefix | quote }}
   {{- end }}

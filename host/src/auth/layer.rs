@@ -51,7 +51,7 @@ impl Auth {
                 Some("invalid_request"),
                 self.scopes.clone(),
             ),
-            AuthError::Invalid(_) => (
+            AuthError::Invalid(_) | AuthError::Refused(_) => (
                 StatusCode::UNAUTHORIZED,
                 Some("invalid_token"),
                 self.scopes.clone(),
@@ -145,12 +145,17 @@ pub async fn require_bearer(
     };
     match outcome {
         Ok(principal) => {
+            if let Some(impersonated) = &principal.impersonated {
+                request.extensions_mut().insert(impersonated.clone());
+            }
             request.extensions_mut().insert(principal.caller());
             request.extensions_mut().insert(principal);
             next.run(request).await
         }
         Err(error) => {
-            if error != AuthError::Missing {
+            if let AuthError::Refused(reason) = &error {
+                tracing::warn!(target: "kube_mcp::audit", %path, %reason, "token refused");
+            } else if error != AuthError::Missing {
                 tracing::info!(target: "kube_mcp::auth", %path, reason = %error, "request refused");
             }
             auth.challenge(&path, &error)

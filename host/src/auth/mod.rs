@@ -14,6 +14,7 @@ pub mod validate;
 
 use serde_json::{Map, Value};
 
+use crate::plugins::kubernetes::Impersonated;
 use crate::plugins::types::Caller;
 
 pub use self::layer::{Auth, protected_resource_metadata, require_bearer};
@@ -31,6 +32,8 @@ pub struct Principal {
     pub scopes: Vec<String>,
     /// Every claim of the token, for policy rules on claim values.
     pub claims: Map<String, Value>,
+    /// Who the caller is in Kubernetes, when the server impersonates.
+    pub impersonated: Option<Impersonated>,
 }
 
 impl Principal {

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use super::Principal;
 use super::keys::{IssuerKeys, KeyError};
-use crate::config::{IssuerConfig, SigningAlgorithm};
+use crate::config::{IssuerConfig, KubeNaming, SigningAlgorithm};
+use crate::plugins::kubernetes::Impersonated;
 
 /// Why a request is not authenticated (401) or not authorized (403).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +32,10 @@ pub enum AuthError {
         required: Vec<String>,
         missing: Vec<String>,
     },
+    /// A valid token that names someone the server must never act as
+    /// (a `system:` user or group); 401, and an audit line.
+    #[error("{0}")]
+    Refused(String),
     /// The issuer's keys cannot be had right now.
     #[error("the token cannot be checked now: {0}")]
     Unavailable(String),
@@ -64,6 +69,9 @@ impl TrustedIssuer {
 pub struct Validator {
     pub issuers: Vec<TrustedIssuer>,
     pub leeway: Duration,
+    /// Whether callers are impersonated in Kubernetes: each token must then
+    /// name a user its issuer's [`KubeNaming`] maps outside `system:`.
+    pub impersonate: bool,
     /// Tokens verified lately, by SHA-256 (the token itself is not kept).
     pub cache: VerifiedCache,
 }
@@ -315,7 +323,13 @@ impl Validator {
             .to_owned();
         let mut scopes = strings(claims.get("scope"), true);
         scopes.extend(strings(claims.get("scp"), true));
+        let impersonated = if self.impersonate {
+            Some(impersonated(&issuer.config, &claims)?)
+        } else {
+            None
+        };
         let principal = Principal {
+            impersonated,
             issuer: iss.to_owned(),
             subject,
             username: claims
@@ -343,6 +357,51 @@ impl Validator {
     }
 }
 
+/// Who a caller becomes in Kubernetes, by their issuer's naming: the
+/// apiserver's OIDC rules (a required user claim, verified `email`) plus
+/// a refusal of every `system:` name, which belong to Kubernetes itself.
+fn impersonated(
+    issuer: &IssuerConfig,
+    claims: &Map<String, Value>,
+) -> Result<Impersonated, AuthError> {
+    let KubeNaming {
+        user_claim,
+        user_prefix,
+        group_prefix,
+    } = &issuer.naming;
+    let name = claims
+        .get(user_claim)
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            AuthError::Invalid(format!(
+                "the token has no '{user_claim}' claim, which names the caller in Kubernetes"
+            ))
+        })?;
+    if issuer.naming.by_email() && claims.get("email_verified") != Some(&Value::Bool(true)) {
+        return Err(AuthError::Invalid(
+            "the token's email names the caller in Kubernetes, and email_verified is not true"
+                .into(),
+        ));
+    }
+    let user = format!("{user_prefix}{name}");
+    if user.starts_with("system:") {
+        return Err(AuthError::Refused(format!(
+            "the token would act as Kubernetes user '{user}', and system: users are never impersonated"
+        )));
+    }
+    let groups: Vec<String> = strings(claims.get(&issuer.groups_claim), false)
+        .into_iter()
+        .map(|g| format!("{group_prefix}{g}"))
+        .collect();
+    if let Some(group) = groups.iter().find(|g| g.starts_with("system:")) {
+        return Err(AuthError::Refused(format!(
+            "the token would act in Kubernetes group '{group}', and system: groups are never impersonated (an impersonation.groupPrefix keeps the issuer's groups apart)"
+        )));
+    }
+    Ok(Impersonated { user, groups })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,11 +423,17 @@ mod tests {
             hs256_secret: Some(Secret(SECRET.to_vec())),
             username_claim: "preferred_username".into(),
             groups_claim: "groups".into(),
+            naming: KubeNaming {
+                user_claim: "sub".into(),
+                user_prefix: format!("{ISSUER}#"),
+                group_prefix: String::new(),
+            },
         };
         let keys = IssuerKeys::new(config.issuer_url.clone(), reqwest::Client::new());
         Validator {
             issuers: vec![TrustedIssuer::new(config, vec![AUDIENCE.into()], keys)],
             leeway: Duration::from_secs(30),
+            impersonate: false,
             cache: Default::default(),
         }
     }
@@ -400,6 +465,88 @@ mod tests {
             Err(AuthError::Invalid(why)) => why,
             other => panic!("expected an invalid token, got {other:?}"),
         }
+    }
+
+    fn impersonating(naming: KubeNaming) -> Validator {
+        let mut validator = validator(&[]);
+        validator.impersonate = true;
+        validator.issuers[0].config.naming = naming;
+        validator
+    }
+
+    fn naming(claim: &str, user_prefix: &str, group_prefix: &str) -> KubeNaming {
+        KubeNaming {
+            user_claim: claim.into(),
+            user_prefix: user_prefix.into(),
+            group_prefix: group_prefix.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn impersonated_users_are_sub_behind_their_issuer() {
+        let mapping = impersonating(naming("sub", &format!("{ISSUER}#"), ""));
+        let principal = mapping.validate(&token(json!({}))).await.unwrap();
+        let impersonated = principal.impersonated.unwrap();
+        assert_eq!(impersonated.user, format!("{ISSUER}#alice"));
+        assert_eq!(impersonated.groups, vec!["viewers"]);
+        // Not impersonating: nothing is mapped or refused.
+        let plain = validator(&[])
+            .validate(&token(json!({"groups": ["system:masters"]})))
+            .await
+            .unwrap();
+        assert_eq!(plain.impersonated, None);
+    }
+
+    #[tokio::test]
+    async fn system_users_and_groups_are_never_impersonated() {
+        let refused = |result: Result<Principal, AuthError>| match result {
+            Err(AuthError::Refused(why)) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        let by_name = impersonating(naming("preferred_username", "", ""));
+        let why = refused(
+            by_name
+                .validate(&token(
+                    json!({"preferred_username": "system:kube-controller-manager"}),
+                ))
+                .await,
+        );
+        assert!(why.contains("'system:kube-controller-manager'"), "{why}");
+        let why = refused(
+            by_name
+                .validate(&token(json!({"groups": ["viewers", "system:masters"]})))
+                .await,
+        );
+        assert!(why.contains("group 'system:masters'"), "{why}");
+        // A group prefix keeps the IdP's names away from the system's.
+        let prefixed = impersonating(naming("sub", "idp#", "idp:"));
+        let principal = prefixed
+            .validate(&token(json!({"groups": ["system:masters"]})))
+            .await
+            .unwrap();
+        assert_eq!(
+            principal.impersonated.unwrap().groups,
+            vec!["idp:system:masters"]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_email_user_must_be_verified() {
+        let by_email = impersonating(naming("email", "", ""));
+        let unverified = json!({"email": "alice@example.com", "email_verified": false});
+        let why = reason(by_email.validate(&token(unverified)).await);
+        assert!(why.contains("email_verified is not true"), "{why}");
+        let missing = reason(
+            by_email
+                .validate(&token(json!({"email": "alice@example.com"})))
+                .await,
+        );
+        assert!(missing.contains("email_verified"), "{missing}");
+        let verified = json!({"email": "alice@example.com", "email_verified": true});
+        let principal = by_email.validate(&token(verified)).await.unwrap();
+        assert_eq!(principal.impersonated.unwrap().user, "alice@example.com");
+        let none = reason(by_email.validate(&token(json!({}))).await);
+        assert!(none.contains("no 'email' claim"), "{none}");
     }
 
     #[tokio::test]

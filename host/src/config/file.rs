@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::layer::{
-    Layer, RawAccess, RawCapability, RawDirectory, RawIssuer, RawLimits, RawOverride,
-    RawPluginSettings, RawToolRule,
+    Layer, RawAccess, RawCapability, RawDirectory, RawImpersonation, RawIssuer, RawLimits,
+    RawOverride, RawPluginSettings, RawToolRule,
 };
 use super::values::ListValue;
 use super::{ConfigError, Origin, Sourced};
@@ -108,6 +108,9 @@ struct IssuerSection {
     hs256_secret_file: Option<Scalar>,
     username_claim: Option<Scalar>,
     groups_claim: Option<Scalar>,
+    /// How this issuer's callers are named in Kubernetes.
+    #[serde(default)]
+    impersonation: ImpersonationSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -201,6 +204,7 @@ struct KubernetesSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ImpersonationSection {
+    username_claim: Option<Scalar>,
     user_prefix: Option<Scalar>,
     group_prefix: Option<Scalar>,
 }
@@ -321,6 +325,20 @@ impl FileSettings {
                     hs256_secret_file: scalar(section.hs256_secret_file, &key("hs256SecretFile")),
                     username_claim: scalar(section.username_claim, &key("usernameClaim")),
                     groups_claim: scalar(section.groups_claim, &key("groupsClaim")),
+                    impersonation: RawImpersonation {
+                        username_claim: scalar(
+                            section.impersonation.username_claim,
+                            &key("impersonation.usernameClaim"),
+                        ),
+                        user_prefix: scalar(
+                            section.impersonation.user_prefix,
+                            &key("impersonation.userPrefix"),
+                        ),
+                        group_prefix: scalar(
+                            section.impersonation.group_prefix,
+                            &key("impersonation.groupPrefix"),
+                        ),
+                    },
                 }
             })
             .collect();
@@ -406,14 +424,20 @@ impl FileSettings {
             reveal_secrets: scalar(self.kubernetes.reveal_secrets, "kubernetes.revealSecrets"),
             list_output: scalar(self.kubernetes.list_output, "kubernetes.listOutput"),
             answer_budget: scalar(self.kubernetes.answer_budget, "kubernetes.answerBudget"),
-            impersonation_user_prefix: scalar(
-                self.kubernetes.impersonation.user_prefix,
-                "kubernetes.impersonation.userPrefix",
-            ),
-            impersonation_group_prefix: scalar(
-                self.kubernetes.impersonation.group_prefix,
-                "kubernetes.impersonation.groupPrefix",
-            ),
+            impersonation: RawImpersonation {
+                username_claim: scalar(
+                    self.kubernetes.impersonation.username_claim,
+                    "kubernetes.impersonation.usernameClaim",
+                ),
+                user_prefix: scalar(
+                    self.kubernetes.impersonation.user_prefix,
+                    "kubernetes.impersonation.userPrefix",
+                ),
+                group_prefix: scalar(
+                    self.kubernetes.impersonation.group_prefix,
+                    "kubernetes.impersonation.groupPrefix",
+                ),
+            },
             log_level: scalar(self.logging.level, "logging.level"),
             log_format: scalar(self.logging.format, "logging.format"),
             plugin_settings,

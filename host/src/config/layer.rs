@@ -20,6 +20,9 @@ macro_rules! layer {
             pub plugin_settings: RawPluginSettings,
             /// Extra issuers and tool rules; only the file has them.
             pub access: RawAccess,
+            /// How the flags' issuer's callers are named in Kubernetes;
+            /// only the file has it.
+            pub impersonation: RawImpersonation,
         }
 
         impl Layer {
@@ -29,6 +32,7 @@ macro_rules! layer {
                     $($field: self.$field.or(lower.$field),)*
                     plugin_settings: lower.plugin_settings,
                     access: lower.access,
+                    impersonation: lower.impersonation,
                 }
             }
         }
@@ -69,6 +73,16 @@ pub struct RawIssuer {
     pub hs256_secret_file: Option<Sourced<String>>,
     pub username_claim: Option<Sourced<String>>,
     pub groups_claim: Option<Sourced<String>>,
+    pub impersonation: RawImpersonation,
+}
+
+/// How callers are named in Kubernetes, as written (`kubernetes.impersonation`
+/// for the issuer of the flags, `oidc.issuers[i].impersonation` for others).
+#[derive(Debug, Default, Clone)]
+pub struct RawImpersonation {
+    pub username_claim: Option<Sourced<String>>,
+    pub user_prefix: Option<Sourced<String>>,
+    pub group_prefix: Option<Sourced<String>>,
 }
 
 /// One rule of `tools.rules`, as written.
@@ -139,8 +153,6 @@ layer! {
     reveal_secrets: String,
     list_output: String,
     answer_budget: String,
-    impersonation_user_prefix: String,
-    impersonation_group_prefix: String,
     log_level: String,
     log_format: String,
 }
@@ -204,8 +216,7 @@ impl Layer {
             reveal_secrets: text(&args.reveal_secrets, "reveal_secrets"),
             list_output: text(&args.list_output, "list_output"),
             answer_budget: text(&args.answer_budget, "answer_budget"),
-            impersonation_user_prefix: None,
-            impersonation_group_prefix: None,
+            impersonation: RawImpersonation::default(),
             log_level: text(&args.log_level, "log_level"),
             log_format: text(&args.log_format, "log_format"),
             plugin_settings: RawPluginSettings::default(),

@@ -7,6 +7,7 @@
 //! `docs/configuration.md` lists every setting.
 
 mod file;
+mod impersonation;
 mod layer;
 mod origin;
 mod plugins;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub use self::impersonation::KubeNaming;
 pub use self::layer::Layer;
 pub use self::origin::{Origin, Sourced};
 pub use self::plugins::{
@@ -128,6 +130,8 @@ pub struct IssuerConfig {
     pub hs256_secret: Option<Secret>,
     pub username_claim: String,
     pub groups_claim: String,
+    /// Who its callers become in Kubernetes (impersonate mode).
+    pub naming: KubeNaming,
 }
 
 /// Key material that must never be printed.
@@ -180,12 +184,9 @@ pub struct KubernetesConfig {
 pub enum KubeIdentity {
     /// The server's own credentials.
     ServiceAccount,
-    /// The caller's: `Impersonate-User: <user_prefix><username or sub>`,
-    /// `Impersonate-Group: <group_prefix><group>` for each group.
-    Impersonate {
-        user_prefix: String,
-        group_prefix: String,
-    },
+    /// The caller's, named by their issuer's [`KubeNaming`]:
+    /// `Impersonate-User` and one `Impersonate-Group` per group.
+    Impersonate,
 }
 
 #[derive(Debug, Clone)]
@@ -267,10 +268,36 @@ impl Config {
             .map_or_else(|| DEFAULT_USERNAME_CLAIM.to_owned(), |c| c.value);
         let groups_claim = parse(layer.oidc_groups_claim, non_empty)?
             .map_or_else(|| DEFAULT_GROUPS_CLAIM.to_owned(), |c| c.value);
+        let inherited_claim = layer
+            .impersonation
+            .username_claim
+            .clone()
+            .map(|c| c.try_map(|c| non_empty(&c)))
+            .transpose()?
+            .map(|c| c.value);
         let mut issuers = Vec::new();
+        if issuer_url.is_none()
+            && let Some(prefix) = layer
+                .impersonation
+                .user_prefix
+                .as_ref()
+                .or(layer.impersonation.group_prefix.as_ref())
+        {
+            return Err(ConfigError::Invalid {
+                origin: prefix.origin.clone(),
+                message: "this prefix is for the issuer of oidc.issuerUrl, and none is set; give each of oidc.issuers its own impersonation prefixes"
+                    .into(),
+            });
+        }
         if let Some(url) = &issuer_url {
+            let issuer = issuer_as_written.clone().unwrap_or_default();
             issuers.push(IssuerConfig {
-                issuer: issuer_as_written.clone().unwrap_or_default(),
+                naming: KubeNaming::resolve(
+                    &issuer,
+                    layer.impersonation.clone(),
+                    inherited_claim.as_deref(),
+                )?,
+                issuer,
                 issuer_url: url.value.clone(),
                 audiences: layer.oidc_audience.map(|a| a.value).unwrap_or_default(),
                 required_scopes: layer
@@ -289,8 +316,10 @@ impl Config {
                 &signing_methods,
                 &username_claim,
                 &groups_claim,
+                inherited_claim.as_deref(),
             )?);
         }
+
         for (i, a) in issuers.iter().enumerate() {
             if issuers[..i].iter().any(|b| b.issuer_url == a.issuer_url) {
                 return Err(ConfigError::Invalid {
@@ -343,16 +372,7 @@ impl Config {
             })?
             .map(|m| m.value)
             {
-                Some(true) => KubeIdentity::Impersonate {
-                    user_prefix: layer
-                        .impersonation_user_prefix
-                        .map(|p| p.value)
-                        .unwrap_or_default(),
-                    group_prefix: layer
-                        .impersonation_group_prefix
-                        .map(|p| p.value)
-                        .unwrap_or_default(),
-                },
+                Some(true) => KubeIdentity::Impersonate,
                 _ => KubeIdentity::ServiceAccount,
             },
             reveal_secrets: parse(layer.reveal_secrets, parse_bool)?.is_some_and(|b| b.value),
@@ -363,6 +383,12 @@ impl Config {
                     .map_or(crate::answer::DEFAULT_BUDGET, |b| b.value),
             },
         };
+
+        if kubernetes.identity == KubeIdentity::Impersonate {
+            impersonation::check_distinct(
+                oidc.issuers.iter().map(|i| (i.issuer.as_str(), &i.naming)),
+            )?;
+        }
 
         let logging = LoggingConfig {
             filter: parse(layer.log_level, str::parse)?
@@ -445,6 +471,7 @@ fn issuer(
     default_algorithms: &Sourced<Vec<SigningAlgorithm>>,
     username_claim: &str,
     groups_claim: &str,
+    inherited_user_claim: Option<&str>,
 ) -> Result<IssuerConfig, ConfigError> {
     let issuer_url = raw.issuer_url.ok_or_else(|| ConfigError::Invalid {
         origin: raw.at.clone(),
@@ -469,6 +496,7 @@ fn issuer(
         })
     };
     Ok(IssuerConfig {
+        naming: KubeNaming::resolve(&issuer, raw.impersonation, inherited_user_claim)?,
         issuer,
         issuer_url,
         audiences: raw.audience.map(|a| a.value).unwrap_or_default(),

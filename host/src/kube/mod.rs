@@ -21,10 +21,9 @@ use crate::answer::{self, PageRequest, table::ACCEPT_TABLE, table::TableResponse
 use crate::config::{KubeIdentity, KubernetesConfig};
 use crate::plugins::BoxFuture;
 use crate::plugins::kubernetes::{
-    ApiResource, ApiStatus, Cluster, Error, ObjectRef, Operation, Propagation, Reply, ResourceType,
-    ServerVersion,
+    ApiResource, ApiStatus, Cluster, Error, Impersonated, ObjectRef, Operation, Propagation, Reply,
+    ResourceType, ServerVersion,
 };
-use crate::plugins::types::Caller;
 
 /// The most items one list returns; longer lists carry a continue token.
 pub const MAX_LIST_LIMIT: u32 = 500;
@@ -70,17 +69,18 @@ impl KubeCluster {
         }))
     }
 
-    /// Adds the caller's identity in `impersonate` mode.
-    fn identify(&self, request: &mut Request<Vec<u8>>, caller: &Caller) -> Result<(), Error> {
-        let KubeIdentity::Impersonate {
-            user_prefix,
-            group_prefix,
-        } = &self.identity
-        else {
+    /// Adds the caller's identity in `impersonate` mode. Authentication
+    /// already refused `system:` names; they are refused here again so no
+    /// other path to this function can send one.
+    fn identify(
+        &self,
+        request: &mut Request<Vec<u8>>,
+        as_user: Option<&Impersonated>,
+    ) -> Result<(), Error> {
+        if self.identity != KubeIdentity::Impersonate {
             return Ok(());
-        };
-        let user = caller.username.as_deref().unwrap_or(&caller.subject);
-        if user.is_empty() {
+        }
+        let Some(Impersonated { user, groups }) = as_user else {
             return Err(Error::Forbidden(ApiStatus {
                 code: 403,
                 reason: "Forbidden".into(),
@@ -88,21 +88,28 @@ impl KubeCluster {
                           (authentication is off)"
                     .into(),
             }));
+        };
+        if let Some(name) = std::iter::once(user)
+            .chain(groups)
+            .find(|n| n.starts_with("system:"))
+        {
+            return Err(Error::Forbidden(ApiStatus {
+                code: 403,
+                reason: "Forbidden".into(),
+                message: format!("'{name}' is a system: name, which is never impersonated"),
+            }));
         }
-        let header = |value: String| {
-            HeaderValue::from_str(&value).map_err(|_| {
+        let header = |value: &str| {
+            HeaderValue::from_str(value).map_err(|_| {
                 Error::BadRequest(format!(
                     "'{value}' cannot be sent as an impersonation header"
                 ))
             })
         };
         let headers = request.headers_mut();
-        headers.insert("Impersonate-User", header(format!("{user_prefix}{user}"))?);
-        for group in &caller.groups {
-            headers.append(
-                "Impersonate-Group",
-                header(format!("{group_prefix}{group}"))?,
-            );
+        headers.insert("Impersonate-User", header(user)?);
+        for group in groups {
+            headers.append("Impersonate-Group", header(group)?);
         }
         Ok(())
     }
@@ -110,10 +117,10 @@ impl KubeCluster {
     async fn send_request(
         &self,
         mut request: Request<Vec<u8>>,
-        caller: &Caller,
+        as_user: Option<&Impersonated>,
         answer: Answer,
     ) -> Result<Reply, Error> {
-        self.identify(&mut request, caller)?;
+        self.identify(&mut request, as_user)?;
         let text = self.client.request_text(request).await.map_err(api_error)?;
         let not_json = |e: serde_json::Error| {
             Error::Other(ApiStatus {
@@ -247,7 +254,7 @@ impl Cluster for KubeCluster {
     fn send<'a>(
         &'a self,
         plugin: &'a str,
-        caller: &'a Caller,
+        as_user: Option<&'a Impersonated>,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
@@ -257,7 +264,7 @@ impl Cluster for KubeCluster {
                     self.discovery
                         .check_scope(&object.type_, object.namespace.is_some())
                         .await?;
-                    self.send_request(get(object_path(&object)), caller, Answer::Json)
+                    self.send_request(get(object_path(&object)), as_user, Answer::Json)
                         .await
                 }
                 Operation::List { r#type, options } => {
@@ -272,7 +279,7 @@ impl Cluster for KubeCluster {
                             ("limit", Some(limit.to_string())),
                             ("continue", options.continue_token),
                         ]);
-                    self.send_request(get(uri), caller, Answer::Json).await
+                    self.send_request(get(uri), as_user, Answer::Json).await
                 }
                 Operation::ListPage {
                     r#type,
@@ -315,7 +322,7 @@ impl Cluster for KubeCluster {
                         .headers_mut()
                         .insert("Accept", HeaderValue::from_static(accept));
                     let answer = if table { Answer::Table } else { Answer::Json };
-                    self.send_request(request, caller, answer).await
+                    self.send_request(request, as_user, answer).await
                 }
                 Operation::PodLogs {
                     namespace,
@@ -330,7 +337,7 @@ impl Cluster for KubeCluster {
                             ("previous", options.previous.then(|| "true".to_owned())),
                             ("limitBytes", options.limit_bytes.map(|n| n.to_string())),
                         ]);
-                    self.send_request(get(uri), caller, Answer::Text).await
+                    self.send_request(get(uri), as_user, Answer::Text).await
                 }
                 Operation::Events { namespace, about } => {
                     let selector = about.map(|a| {
@@ -349,7 +356,7 @@ impl Cluster for KubeCluster {
                             ("fieldSelector", selector),
                             ("limit", Some(MAX_LIST_LIMIT.to_string())),
                         ]);
-                    self.send_request(get(uri), caller, Answer::Json).await
+                    self.send_request(get(uri), as_user, Answer::Json).await
                 }
                 Operation::Apply {
                     object,
@@ -370,7 +377,7 @@ impl Cluster for KubeCluster {
                             Some("application/apply-patch+yaml"),
                             body,
                         ),
-                        caller,
+                        as_user,
                         Answer::Json,
                     )
                     .await
@@ -399,7 +406,7 @@ impl Cluster for KubeCluster {
                             Some("application/json"),
                             body,
                         ),
-                        caller,
+                        as_user,
                         Answer::Json,
                     )
                     .await
@@ -420,7 +427,7 @@ impl Cluster for KubeCluster {
                             Some("application/merge-patch+json"),
                             body,
                         ),
-                        caller,
+                        as_user,
                         Answer::Json,
                     )
                     .await
@@ -443,7 +450,7 @@ impl Cluster for KubeCluster {
                             Some("application/strategic-merge-patch+json"),
                             body,
                         ),
-                        caller,
+                        as_user,
                         Answer::Json,
                     )
                     .await

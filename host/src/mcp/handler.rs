@@ -24,6 +24,7 @@ use super::peer::{SessionClient, severity};
 use super::sessions::{Changes, Sessions};
 use crate::auth::Principal;
 use crate::metrics::Metrics;
+use crate::plugins::kubernetes::Impersonated;
 use crate::plugins::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 use crate::plugins::{CallContext, CallFailure, PluginHost};
 use crate::policy::tools::ToolPolicy;
@@ -108,7 +109,14 @@ impl McpHandler {
             progress_token,
             min_log,
         ));
-        let call = CallContext::new(Self::caller(context)).with_client(client.clone());
+        let impersonated = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Impersonated>())
+            .cloned();
+        let call = CallContext::new(Self::caller(context))
+            .impersonating(impersonated)
+            .with_client(client.clone());
         (call, client)
     }
 

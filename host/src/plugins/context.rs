@@ -80,6 +80,8 @@ impl ClientPeer for NoClient {
 pub struct CallContext {
     /// Who is calling, as the host authenticated them.
     pub caller: Caller,
+    /// Who the caller is in Kubernetes, when the server impersonates.
+    pub impersonated: Option<super::kubernetes::Impersonated>,
     /// The client that made the call.
     pub client: Arc<dyn ClientPeer>,
 }
@@ -89,8 +91,18 @@ impl CallContext {
     pub fn new(caller: Caller) -> CallContext {
         CallContext {
             caller,
+            impersonated: None,
             client: Arc::new(NoClient),
         }
+    }
+
+    /// The same call, acting as `impersonated` in Kubernetes.
+    pub fn impersonating(
+        mut self,
+        impersonated: Option<super::kubernetes::Impersonated>,
+    ) -> CallContext {
+        self.impersonated = impersonated;
+        self
     }
 
     /// The same call, made by `client`.

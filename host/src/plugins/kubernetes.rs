@@ -14,7 +14,6 @@ pub use super::bindings::kubernetes::{
 };
 
 use super::bindings::kubernetes;
-use super::bindings::types::Caller;
 use super::call::CallState;
 use super::context::BoxFuture;
 use crate::answer::{self, ApiPage, Cursor, PageRequest, table::TableResponse};
@@ -148,13 +147,14 @@ pub trait Cluster: Send + Sync {
     /// The API server's version.
     fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>>;
 
-    /// Sends one operation on behalf of `caller`, for `plugin`. Returns the
+    /// Sends one operation for `plugin`, as `as_user` when the server
+    /// impersonates callers. Returns the
     /// API server's answer: shaped JSON, text for logs, a table for
     /// [`Operation::ListPage`] with `table` set.
     fn send<'a>(
         &'a self,
         plugin: &'a str,
-        caller: &'a Caller,
+        as_user: Option<&'a Impersonated>,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>>;
 
@@ -162,6 +162,14 @@ pub trait Cluster: Send + Sync {
     fn answers(&self) -> answer::Defaults {
         answer::Defaults::default()
     }
+}
+
+/// Who a request acts as in Kubernetes when the server impersonates
+/// callers: `Impersonate-User` and one `Impersonate-Group` per group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Impersonated {
+    pub user: String,
+    pub groups: Vec<String>,
 }
 
 /// The cluster of a server that has none configured: every call is
@@ -183,7 +191,7 @@ impl Cluster for NoCluster {
     fn send<'a>(
         &'a self,
         _: &'a str,
-        _: &'a Caller,
+        _: Option<&'a Impersonated>,
         _: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
@@ -224,7 +232,7 @@ impl KubeAccess {
     pub async fn run(
         &self,
         plugin: &str,
-        caller: &Caller,
+        as_user: Option<&Impersonated>,
         operation: Operation,
     ) -> Result<Reply, Error> {
         let request = operation.access();
@@ -246,7 +254,7 @@ impl KubeAccess {
                 reason: denial.to_string(),
             }));
         }
-        self.cluster.send(plugin, caller, operation).await
+        self.cluster.send(plugin, as_user, operation).await
     }
 }
 
@@ -386,8 +394,9 @@ impl CallState {
         &self,
         operation: Operation,
     ) -> impl Future<Output = Result<String, Error>> + Send + '_ {
-        let (access, plugin, caller) = (&self.kube, &self.plugin, &self.context.caller);
-        async move { Ok(access.run(plugin, caller, operation).await?.into_text()) }
+        let (access, plugin, as_user) =
+            (&self.kube, &self.plugin, self.context.impersonated.as_ref());
+        async move { Ok(access.run(plugin, as_user, operation).await?.into_text()) }
     }
 }
 
@@ -395,7 +404,7 @@ impl CallState {
 struct GatewayPages<'a> {
     access: &'a KubeAccess,
     plugin: &'a str,
-    caller: &'a Caller,
+    as_user: Option<&'a Impersonated>,
     r#type: &'a ResourceType,
     options: &'a ListOptions,
 }
@@ -416,9 +425,9 @@ impl answer::Source for GatewayPages<'_> {
             page,
             table,
         };
-        let (access, plugin, caller) = (self.access, self.plugin, self.caller);
+        let (access, plugin, as_user) = (self.access, self.plugin, self.as_user);
         async move {
-            match access.run(plugin, caller, operation).await? {
+            match access.run(plugin, as_user, operation).await? {
                 Reply::Table(table) => Ok(ApiPage::Table(table)),
                 Reply::Json(list) => Ok(ApiPage::List(list)),
                 Reply::Text(_) => Err(Error::Other(ApiStatus {
@@ -479,12 +488,13 @@ impl kubernetes::Host for CallState {
 
     async fn get_as(&mut self, object: ObjectRef, format: ObjectFormat) -> Result<String, Error> {
         check_object(&object)?;
-        let (access, plugin, caller) = (&self.kube, &self.plugin, &self.context.caller);
+        let (access, plugin, as_user) =
+            (&self.kube, &self.plugin, self.context.impersonated.as_ref());
         let format = match format {
             ObjectFormat::Yaml => answer::ObjectFormat::Yaml,
             ObjectFormat::Json => answer::ObjectFormat::Json,
         };
-        match access.run(plugin, caller, Operation::Get(object)).await? {
+        match access.run(plugin, as_user, Operation::Get(object)).await? {
             Reply::Json(value) => Ok(answer::object_text(&value, format)),
             other => Ok(other.into_text()),
         }
@@ -517,7 +527,7 @@ impl kubernetes::Host for CallState {
         let mut pages = GatewayPages {
             access: &self.kube,
             plugin: &self.plugin,
-            caller: &self.context.caller,
+            as_user: self.context.impersonated.as_ref(),
             r#type: &r#type,
             options: &options,
         };
@@ -659,20 +669,11 @@ mod tests {
         fn send<'a>(
             &'a self,
             _: &'a str,
-            _: &'a Caller,
+            _: Option<&'a Impersonated>,
             operation: Operation,
         ) -> BoxFuture<'a, Result<Reply, Error>> {
             self.0.lock().unwrap().push(operation);
             Box::pin(async { Ok(Reply::Json(serde_json::json!({}))) })
-        }
-    }
-
-    fn caller() -> Caller {
-        Caller {
-            subject: "s".into(),
-            username: None,
-            groups: vec![],
-            scopes: vec![],
         }
     }
 
@@ -685,12 +686,12 @@ mod tests {
             cluster: recorder.clone(),
         };
         let allowed = access
-            .run("p", &caller(), Operation::Get(pod("demo", "web")))
+            .run("p", None, Operation::Get(pod("demo", "web")))
             .await;
         assert_eq!(allowed, Ok(Reply::Json(serde_json::json!({}))));
 
         let denied = |op| async {
-            match access.run("p", &caller(), op).await {
+            match access.run("p", None, op).await {
                 Err(Error::DeniedByGrant(d)) => d,
                 other => panic!("expected a denial, got {other:?}"),
             }

@@ -146,6 +146,7 @@ mod tests {
             username: None,
             groups: groups.iter().map(|s| s.to_string()).collect(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            impersonated: None,
             claims: serde_json::json!({"tenant": "blue", "roles": ["ops", "dev"]})
                 .as_object()
                 .unwrap()
