@@ -247,6 +247,17 @@ pub struct ServerArgs {
     )]
     pub oidc_client_id: Option<String>,
 
+    /// Which audiences a token may name: compatible (the resource URLs and
+    /// the client ID) or resource (only this server's resource URLs, as MCP
+    /// requires; recommended) (file: oidc.audienceMode). [default: compatible]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_AUDIENCE_MODE",
+        value_name = "MODE",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_audience_mode: Option<String>,
+
     /// Accepted token signing algorithms, comma-separated: RS256, HS256,
     /// ES256, PS256, EdDSA (file: oidc.signingMethod). [default: RS256]
     #[arg(

@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::keys::IssuerKeys;
 use crate::auth::validate::{TrustedIssuer, Validator};
 use crate::auth::{self, Auth};
-use crate::config::Config;
+use crate::config::{AudienceMode, Config};
 use crate::health::{self, Component, Readiness};
 use crate::mcp::{self, Sessions, Shared};
 use crate::metrics::{self, Metrics};
@@ -113,16 +113,25 @@ fn authentication(
     let mut issuers = Vec::new();
     for issuer in &oidc.issuers {
         let audiences = if issuer.audiences.is_empty() {
-            let mut defaults = vec![format!("{base}/mcp"), format!("{base}/"), base.clone()];
-            defaults.extend(oidc.client_id.clone());
-            defaults
+            match oidc.audience_mode {
+                AudienceMode::Resource => vec![format!("{base}/mcp"), format!("{base}/")],
+                AudienceMode::Compatible => {
+                    let mut defaults =
+                        vec![format!("{base}/mcp"), format!("{base}/"), base.clone()];
+                    defaults.extend(oidc.client_id.clone());
+                    defaults
+                }
+            }
         } else {
             issuer.audiences.clone()
         };
         let keys = IssuerKeys::new(issuer.issuer_url.clone(), http.clone());
         // Detached: it ends when the keys are dropped (it holds them weakly).
         let _refresher = keys.spawn_refresher();
-        issuers.push(TrustedIssuer::new(issuer.clone(), audiences, keys));
+        issuers.push(
+            TrustedIssuer::new(issuer.clone(), audiences, keys)
+                .with_client_id(oidc.client_id.clone()),
+        );
     }
     let keys: Vec<Arc<IssuerKeys>> = issuers.iter().map(|i| i.keys.clone()).collect();
     let ready = readiness.component("oidc");

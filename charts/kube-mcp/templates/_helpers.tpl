@@ -80,7 +80,11 @@ oidc:
   {{- with .Values.mcp.oidc.requiredScopes }}
   requiredScopes: {{ include "kube-mcp.list" . }}
   {{- end }}
+  audienceMode: {{ .Values.mcp.oidc.audienceMode }}
   {{- with .Values.mcp.oidc.audience }}
+  {{- if eq $.Values.mcp.oidc.audienceMode "resource" }}
+  {{- fail "mcp.oidc.audience lists audiences, and mcp.oidc.audienceMode is resource (only the server's own URL); set audienceMode: compatible to accept others" }}
+  {{- end }}
   audience: {{ include "kube-mcp.list" . }}
   {{- end }}
   usernameClaim: {{ .Values.mcp.oidc.usernameClaim | quote }}

@@ -47,6 +47,9 @@ pub struct TrustedIssuer {
     /// Accepted audiences, with the defaults filled in.
     pub audiences: Vec<String>,
     pub keys: Arc<IssuerKeys>,
+    /// The OAuth client ID, when it is an accepted audience: a token
+    /// accepted only through it must show it is an access token.
+    pub client_id: Option<String>,
     hs256: Option<DecodingKey>,
 }
 
@@ -60,8 +63,15 @@ impl TrustedIssuer {
             config,
             audiences,
             keys,
+            client_id: None,
             hs256,
         }
+    }
+
+    /// The same issuer, with `client_id` among its accepted audiences.
+    pub fn with_client_id(mut self, client_id: Option<String>) -> Self {
+        self.client_id = client_id.filter(|id| self.audiences.contains(id));
+        self
     }
 }
 
@@ -304,6 +314,26 @@ impl Validator {
             })?
             .claims;
 
+        // An ID token says who logged in to a client; it is not a grant to
+        // call this server, even when its `aud` (the client ID) is accepted.
+        if let Some(marker) = ["at_hash", "c_hash"]
+            .iter()
+            .find(|c| claims.contains_key(**c))
+        {
+            return Err(AuthError::Invalid(format!(
+                "this is an OpenID Connect ID token ('{marker}' claim), not an access token"
+            )));
+        }
+        if let Some(typ) = claims.get("typ").and_then(Value::as_str)
+            && (typ.eq_ignore_ascii_case("id") || typ.eq_ignore_ascii_case("id_token"))
+        {
+            return Err(AuthError::Invalid(format!(
+                "this is an OpenID Connect ID token ('typ': '{typ}'), not an access token"
+            )));
+        }
+        if let Some(client_id) = &issuer.client_id {
+            only_for_client(client_id, &issuer.audiences, &jwt_header, &claims)?;
+        }
         if let Some(iat) = claims.get("iat").and_then(Value::as_f64) {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -355,6 +385,36 @@ impl Validator {
         }
         Ok(principal)
     }
+}
+
+/// A token accepted only because its `aud` is the client ID is what an ID
+/// token looks like (OIDC Core §2: `aud` is the client). It passes only with
+/// a mark of an access token: `typ: at+jwt` (RFC 9068), or a `scope`,
+/// `scp`, `roles` or `client_id` claim, which every access token we know of
+/// (Entra ID, Keycloak, node-oidc-provider, Okta, Auth0) carries and ID
+/// tokens do not.
+fn only_for_client(
+    client_id: &str,
+    audiences: &[String],
+    header: &jsonwebtoken::Header,
+    claims: &Map<String, Value>,
+) -> Result<(), AuthError> {
+    let aud = strings(claims.get("aud"), false);
+    let other = aud.iter().any(|a| a != client_id && audiences.contains(a));
+    let typ_at = header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+    });
+    let marked = ["scope", "scp", "roles", "client_id"]
+        .iter()
+        .any(|c| claims.contains_key(*c));
+    if other || typ_at || marked {
+        return Ok(());
+    }
+    Err(AuthError::Invalid(format!(
+        "the token's only accepted audience is the client ID '{client_id}', and it has no mark \
+         of an access token (typ at+jwt, or a scope, scp, roles or client_id claim): an \
+         OpenID Connect ID token is not an access token"
+    )))
 }
 
 /// Who a caller becomes in Kubernetes, by their issuer's naming: the
@@ -547,6 +607,48 @@ mod tests {
         assert_eq!(principal.impersonated.unwrap().user, "alice@example.com");
         let none = reason(by_email.validate(&token(json!({}))).await);
         assert!(none.contains("no 'email' claim"), "{none}");
+    }
+
+    #[tokio::test]
+    async fn id_tokens_are_refused() {
+        let v = validator(&[]);
+        for (claims, marker) in [
+            (json!({"at_hash": "x1"}), "'at_hash' claim"),
+            (json!({"c_hash": "x1"}), "'c_hash' claim"),
+            (json!({"typ": "ID"}), "'typ': 'ID'"),
+        ] {
+            let why = reason(v.validate(&token(claims)).await);
+            assert!(why.contains("ID token") && why.contains(marker), "{why}");
+        }
+        // Keycloak's access tokens say typ Bearer.
+        v.validate(&token(json!({"typ": "Bearer"}))).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_token_only_for_the_client_must_look_like_an_access_token() {
+        let mut v = validator(&[]);
+        let issuer = v.issuers.remove(0);
+        let mut audiences = issuer.audiences.clone();
+        audiences.push("mcp-cli".into());
+        let issuer = TrustedIssuer::new(issuer.config, audiences, issuer.keys)
+            .with_client_id(Some("mcp-cli".into()));
+        v.issuers.push(issuer);
+        // node-oidc-provider's ID token: sub, aud, iss, iat, exp and nothing else.
+        let id =
+            json!({"aud": "mcp-cli", "scope": null, "preferred_username": null, "groups": null});
+        let why = reason(v.validate(&token(id)).await);
+        assert!(
+            why.contains("only accepted audience is the client ID 'mcp-cli'"),
+            "{why}"
+        );
+        // An Entra ID style access token for the app: aud is the client ID, with scp.
+        v.validate(&token(
+            json!({"aud": "mcp-cli", "scope": null, "scp": "user_impersonation"}),
+        ))
+        .await
+        .unwrap();
+        // A token for this resource needs no mark.
+        v.validate(&token(json!({"scope": null}))).await.unwrap();
     }
 
     #[tokio::test]

@@ -85,6 +85,7 @@ struct McpSection {
 struct OidcSection {
     issuer_url: Option<Scalar>,
     client_id: Option<Scalar>,
+    audience_mode: Option<Scalar>,
     signing_method: Option<ListValue>,
     scopes: Option<ListValue>,
     audience: Option<ListValue>,
@@ -405,6 +406,7 @@ impl FileSettings {
             max_request_body: scalar(self.mcp.max_request_body, "mcp.maxRequestBody"),
             oidc_issuer_url: scalar(self.oidc.issuer_url, "oidc.issuerUrl"),
             oidc_client_id: scalar(self.oidc.client_id, "oidc.clientId"),
+            oidc_audience_mode: scalar(self.oidc.audience_mode, "oidc.audienceMode"),
             oidc_signing_method: list(self.oidc.signing_method, "oidc.signingMethod"),
             oidc_scopes: list(self.oidc.scopes, "oidc.scopes"),
             oidc_audience: list(self.oidc.audience, "oidc.audience"),

@@ -105,6 +105,8 @@ pub struct McpConfig {
 pub struct OidcConfig {
     pub issuer_url: Option<Url>,
     pub client_id: Option<String>,
+    /// Which audiences a token may name when an issuer lists none.
+    pub audience_mode: AudienceMode,
     pub signing_methods: Vec<SigningAlgorithm>,
     /// Scopes advertised to clients (`scopes_supported`).
     pub scopes: Vec<String>,
@@ -112,6 +114,31 @@ pub struct OidcConfig {
     pub leeway: Duration,
     /// Every trusted issuer: the one of the flags first, then `oidc.issuers`.
     pub issuers: Vec<IssuerConfig>,
+}
+
+/// Which `aud` values are accepted from an issuer that lists none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AudienceMode {
+    /// This server's resource URLs and the client ID, as the Go server: an
+    /// IdP such as Entra ID puts the application's client ID in `aud`.
+    #[default]
+    Compatible,
+    /// Only this server's resource URLs (RFC 8707, as MCP requires): a
+    /// token meant for another service sharing the client ID is refused.
+    Resource,
+}
+
+impl std::str::FromStr for AudienceMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "compatible" => Ok(AudienceMode::Compatible),
+            "resource" => Ok(AudienceMode::Resource),
+            other => Err(format!(
+                "'{other}' is not an audience mode: use compatible or resource"
+            )),
+        }
+    }
 }
 
 /// One trusted token issuer.
@@ -328,9 +355,26 @@ impl Config {
                 });
             }
         }
+        let audience_mode = parse(layer.oidc_audience_mode, str::parse)?;
+        if let Some(mode) = &audience_mode
+            && mode.value == AudienceMode::Resource
+            && let Some(listed) = issuers.iter().find(|i| !i.audiences.is_empty())
+        {
+            return Err(ConfigError::Invalid {
+                origin: mode.origin.clone(),
+                message: format!(
+                    "in resource mode the only audiences are this server's resource URLs, \
+                     and issuer {} lists its own ({}); remove one of the two",
+                    listed.issuer,
+                    listed.audiences.join(", ")
+                ),
+            });
+        }
+        let audience_mode = audience_mode.map_or_else(Default::default, |m| m.value);
         let oidc = OidcConfig {
             issuer_url: issuer_url.map(|u| u.value),
             client_id: parse(layer.oidc_client_id, non_empty)?.map(|c| c.value),
+            audience_mode,
             signing_methods: signing_methods.value,
             scopes: layer
                 .oidc_scopes

@@ -66,17 +66,27 @@ export async function clientCredentialsToken(issuer, { clientId, clientSecret, s
 }
 
 /** Resource owner password grant (Keycloak's public test client has it on). */
-export async function passwordToken(issuer, { clientId, username, password, scope }) {
+export async function passwordToken(issuer, options) {
+  return (await passwordTokens(issuer, options)).access_token;
+}
+
+/** The whole token response of a password grant (access and ID token). */
+export async function passwordTokens(issuer, { clientId, username, password, scope }) {
   const form = { grant_type: 'password', client_id: clientId, username, password };
   if (scope) form.scope = scope;
-  return (await tokenRequest(issuer, form)).access_token;
+  return tokenRequest(issuer, form);
 }
 
 /**
  * A user's token from node-oidc-provider: authorization code with PKCE, walking
  * its development login and consent pages with a cookie jar (any password).
  */
-export async function userToken(issuer, { user, clientId = 'mcp-cli', scope = 'openid mcp', resource,
+export async function userToken(issuer, options) {
+  return (await userTokens(issuer, options)).access_token;
+}
+
+/** The whole token response of {@link userToken} (access and ID token). */
+export async function userTokens(issuer, { user, clientId = 'mcp-cli', scope = 'openid mcp', resource,
   redirectUri = 'http://127.0.0.1/callback' }) {
   const verifier = crypto.randomBytes(32).toString('base64url');
   const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
@@ -90,7 +100,7 @@ export async function userToken(issuer, { user, clientId = 'mcp-cli', scope = 'o
   const code = await authorizeHeadless(`${authorize}?${params}`, { user, redirectUri });
   const form = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId };
   if (resource) form.resource = resource;
-  return (await tokenRequest(issuer, form)).access_token;
+  return tokenRequest(issuer, form);
 }
 
 /**
