@@ -697,6 +697,32 @@ mod tests {
     }
 
     #[test]
+    fn resource_audience_mode_refuses_an_audience_list() {
+        let file = file::parse(
+            "oidc:\n  issuerUrl: https://idp.example.com\n  audienceMode: resource\n  \
+             audience: [https://other.example.com]\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        let error = Config::resolve(with_plugins_dir(file))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("oidc.audienceMode") && error.contains("resource mode"),
+            "{error}"
+        );
+        let file = file::parse(
+            "oidc:\n  issuerUrl: https://idp.example.com\n  audienceMode: strict\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        let error = Config::resolve(with_plugins_dir(file))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("use compatible or resource"), "{error}");
+    }
+
+    #[test]
     fn upper_layers_win_field_by_field() {
         let file = file::parse("port: 9100\nhost: 0.0.0.0\n", Path::new("c.yaml")).unwrap();
         let args = Layer {
