@@ -57,6 +57,7 @@ fn bench(c: &mut Criterion) {
         hs256_secret: Some(Secret(SECRET.to_vec())),
         username_claim: "preferred_username".into(),
         groups_claim: "groups".into(),
+        allow_http: false,
         naming: KubeNaming {
             user_claim: "sub".into(),
             user_prefix: format!("{ISSUER}#"),

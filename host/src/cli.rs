@@ -258,6 +258,20 @@ pub struct ServerArgs {
     )]
     pub oidc_audience_mode: Option<String>,
 
+    /// Fetch the issuer's discovery document and keys over plain HTTP
+    /// (an in-cluster IdP without TLS); logged as a warning. Loopback
+    /// issuers never need it (file: oidc.allowHttp). [default: false]
+    #[arg(
+        long,
+        env = "KUBE_MCP_OIDC_ALLOW_HTTP",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        help_heading = "Authentication (OIDC)"
+    )]
+    pub oidc_allow_http: Option<String>,
+
     /// Accepted token signing algorithms, comma-separated: RS256, HS256,
     /// ES256, PS256, EdDSA (file: oidc.signingMethod). [default: RS256]
     #[arg(

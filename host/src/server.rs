@@ -125,7 +125,14 @@ fn authentication(
         } else {
             issuer.audiences.clone()
         };
-        let keys = IssuerKeys::new(issuer.issuer_url.clone(), http.clone());
+        if issuer.allow_http && issuer.issuer_url.scheme() == "http" {
+            tracing::warn!(
+                issuer = %issuer.issuer,
+                "the issuer's keys are fetched over plain HTTP (allowHttp): anyone on the \
+                 network path can replace them"
+            );
+        }
+        let keys = IssuerKeys::new(issuer.into(), http.clone());
         // Detached: it ends when the keys are dropped (it holds them weakly).
         let _refresher = keys.spawn_refresher();
         issuers.push(

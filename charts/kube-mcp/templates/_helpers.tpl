@@ -81,6 +81,7 @@ oidc:
   requiredScopes: {{ include "kube-mcp.list" . }}
   {{- end }}
   audienceMode: {{ .Values.mcp.oidc.audienceMode }}
+  allowHttp: {{ .Values.mcp.oidc.allowHttp }}
   {{- with .Values.mcp.oidc.audience }}
   {{- if eq $.Values.mcp.oidc.audienceMode "resource" }}
   {{- fail "mcp.oidc.audience lists audiences, and mcp.oidc.audienceMode is resource (only the server's own URL); set audienceMode: compatible to accept others" }}

@@ -21,8 +21,31 @@ use url::Url;
 pub const KEYS_TTL: Duration = Duration::from_secs(300);
 /// The least time between two fetches caused by unknown key ids.
 pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
-/// HTTP timeout of one fetch.
+/// HTTP timeout of one fetch, body included.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest discovery document or JWKS read (real ones are a few KiB).
+pub const MAX_DOCUMENT: usize = 256 * 1024;
+
+/// Where an issuer's keys come from, and how strictly.
+#[derive(Debug, Clone)]
+pub struct KeySource {
+    /// The discovery base.
+    pub url: Url,
+    /// The issuer as configured: the discovery document must name exactly it.
+    pub issuer: String,
+    /// Whether a non-loopback `http` JWKS URL is accepted.
+    pub allow_http: bool,
+}
+
+impl From<&crate::config::IssuerConfig> for KeySource {
+    fn from(config: &crate::config::IssuerConfig) -> KeySource {
+        KeySource {
+            url: config.issuer_url.clone(),
+            issuer: config.issuer.clone(),
+            allow_http: config.allow_http,
+        }
+    }
+}
 
 /// The kind of key an algorithm needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +101,7 @@ pub enum KeyError {
 /// One issuer's keys.
 pub struct IssuerKeys {
     issuer: Url,
+    source: KeySource,
     http: reqwest::Client,
     keys: ArcSwap<KeySet>,
     /// Serialises fetches and remembers when the last one started.
@@ -89,9 +113,10 @@ pub struct IssuerKeys {
 }
 
 impl IssuerKeys {
-    pub fn new(issuer: Url, http: reqwest::Client) -> Arc<IssuerKeys> {
+    pub fn new(source: KeySource, http: reqwest::Client) -> Arc<IssuerKeys> {
         Arc::new(IssuerKeys {
-            issuer,
+            issuer: source.url.clone(),
+            source,
             http,
             keys: ArcSwap::from_pointee(KeySet::default()),
             last_fetch: tokio::sync::Mutex::new(None),
@@ -211,23 +236,51 @@ impl IssuerKeys {
         result.map(|set| self.keys.store(Arc::new(set)))
     }
 
+    /// A JSON document of at most [`MAX_DOCUMENT`] bytes, read within
+    /// [`FETCH_TIMEOUT`]: an IdP (or whoever answers for it) cannot make the
+    /// server hold an endless body or wait forever.
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, String> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = self
-            .http
-            .get(url)
-            .timeout(FETCH_TIMEOUT)
-            .send()
+        let read = async {
+            let mut response = self
+                .http
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| format!("GET {url}: {e}"))?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(format!("GET {url}: HTTP {status}"));
+            }
+            let too_big = || format!("GET {url}: the document is larger than {MAX_DOCUMENT} bytes");
+            if response
+                .content_length()
+                .is_some_and(|l| l > MAX_DOCUMENT as u64)
+            {
+                return Err(too_big());
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| format!("GET {url}: {e}"))?
+            {
+                if body.len() + chunk.len() > MAX_DOCUMENT {
+                    return Err(too_big());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            serde_json::from_slice(&body)
+                .map_err(|e| format!("GET {url}: not the expected JSON: {e}"))
+        };
+        tokio::time::timeout(FETCH_TIMEOUT, read)
             .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("GET {url}: HTTP {status}"));
-        }
-        response
-            .json()
-            .await
-            .map_err(|e| format!("GET {url}: not the expected JSON: {e}"))
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "GET {url}: no whole answer within {}",
+                    humantime::format_duration(FETCH_TIMEOUT)
+                ))
+            })
     }
 
     async fn fetch_keys(&self) -> Result<KeySet, String> {
@@ -240,15 +293,26 @@ impl IssuerKeys {
         let discovery: Discovery = self
             .get_json(&format!("{base}/.well-known/openid-configuration"))
             .await?;
-        // RFC 8414 / OIDC Discovery: the document must name the issuer it
-        // was fetched for, or it may belong to someone else.
-        if discovery.issuer.trim_end_matches('/') != base {
+        // OIDC Discovery §4.3: the document must name exactly the issuer it
+        // was fetched for (the one tokens carry), or it may be someone else's.
+        if discovery.issuer != self.source.issuer {
             return Err(format!(
-                "the discovery document names issuer '{}', not '{}'",
-                discovery.issuer, self.issuer
+                "the discovery document names issuer '{}', not '{}' (they must be equal)",
+                discovery.issuer, self.source.issuer
             ));
         }
-        let jwks: JwkSet = self.get_json(&discovery.jwks_uri).await?;
+        let jwks_uri = Url::parse(&discovery.jwks_uri)
+            .map_err(|e| format!("jwks_uri '{}' is not a URL: {e}", discovery.jwks_uri))?;
+        let plain = jwks_uri.scheme() == "http"
+            && !self.source.allow_http
+            && !crate::config::is_loopback(&jwks_uri);
+        if plain || !matches!(jwks_uri.scheme(), "http" | "https") {
+            return Err(format!(
+                "jwks_uri '{jwks_uri}' is not https: keys fetched over plain HTTP can be replaced \
+                 on the way (allowHttp permits it for an in-cluster IdP)"
+            ));
+        }
+        let jwks: JwkSet = self.get_json(jwks_uri.as_str()).await?;
         Ok(self.key_set(&jwks))
     }
 
@@ -293,7 +357,12 @@ impl IssuerKeys {
     /// Keys given rather than fetched, for benchmarks of validation alone.
     #[doc(hidden)]
     pub fn preloaded(issuer: Url, jwks: &JwkSet) -> Arc<IssuerKeys> {
-        let keys = IssuerKeys::new(issuer, reqwest::Client::new());
+        let source = KeySource {
+            issuer: issuer.to_string(),
+            url: issuer,
+            allow_http: false,
+        };
+        let keys = IssuerKeys::new(source, reqwest::Client::new());
         keys.keys.store(Arc::new(keys.key_set(jwks)));
         keys
     }

@@ -483,13 +483,14 @@ mod tests {
             hs256_secret: Some(Secret(SECRET.to_vec())),
             username_claim: "preferred_username".into(),
             groups_claim: "groups".into(),
+            allow_http: false,
             naming: KubeNaming {
                 user_claim: "sub".into(),
                 user_prefix: format!("{ISSUER}#"),
                 group_prefix: String::new(),
             },
         };
-        let keys = IssuerKeys::new(config.issuer_url.clone(), reqwest::Client::new());
+        let keys = IssuerKeys::new((&config).into(), reqwest::Client::new());
         Validator {
             issuers: vec![TrustedIssuer::new(config, vec![AUDIENCE.into()], keys)],
             leeway: Duration::from_secs(30),

@@ -86,6 +86,7 @@ struct OidcSection {
     issuer_url: Option<Scalar>,
     client_id: Option<Scalar>,
     audience_mode: Option<Scalar>,
+    allow_http: Option<Scalar>,
     signing_method: Option<ListValue>,
     scopes: Option<ListValue>,
     audience: Option<ListValue>,
@@ -103,6 +104,7 @@ struct OidcSection {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct IssuerSection {
     issuer_url: Option<Scalar>,
+    allow_http: Option<Scalar>,
     audience: Option<ListValue>,
     required_scopes: Option<ListValue>,
     signing_method: Option<ListValue>,
@@ -320,6 +322,7 @@ impl FileSettings {
                 RawIssuer {
                     at: at(&prefix),
                     issuer_url: scalar(section.issuer_url, &key("issuerUrl")),
+                    allow_http: scalar(section.allow_http, &key("allowHttp")),
                     audience: list(section.audience, &key("audience")),
                     required_scopes: list(section.required_scopes, &key("requiredScopes")),
                     signing_method: list(section.signing_method, &key("signingMethod")),
@@ -407,6 +410,7 @@ impl FileSettings {
             oidc_issuer_url: scalar(self.oidc.issuer_url, "oidc.issuerUrl"),
             oidc_client_id: scalar(self.oidc.client_id, "oidc.clientId"),
             oidc_audience_mode: scalar(self.oidc.audience_mode, "oidc.audienceMode"),
+            oidc_allow_http: scalar(self.oidc.allow_http, "oidc.allowHttp"),
             oidc_signing_method: list(self.oidc.signing_method, "oidc.signingMethod"),
             oidc_scopes: list(self.oidc.scopes, "oidc.scopes"),
             oidc_audience: list(self.oidc.audience, "oidc.audience"),

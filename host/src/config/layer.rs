@@ -67,6 +67,7 @@ pub struct RawDirectory {
 pub struct RawIssuer {
     pub at: Origin,
     pub issuer_url: Option<Sourced<String>>,
+    pub allow_http: Option<Sourced<String>>,
     pub audience: Option<Sourced<Vec<String>>>,
     pub required_scopes: Option<Sourced<Vec<String>>>,
     pub signing_method: Option<Sourced<Vec<String>>>,
@@ -135,6 +136,7 @@ layer! {
     oidc_issuer_url: String,
     oidc_client_id: String,
     oidc_audience_mode: String,
+    oidc_allow_http: String,
     oidc_signing_method: Vec<String>,
     oidc_scopes: Vec<String>,
     oidc_audience: Vec<String>,
@@ -199,6 +201,7 @@ impl Layer {
             oidc_issuer_url: text(&args.oidc_issuer_url, "oidc_issuer_url"),
             oidc_client_id: text(&args.oidc_client_id, "oidc_client_id"),
             oidc_audience_mode: text(&args.oidc_audience_mode, "oidc_audience_mode"),
+            oidc_allow_http: text(&args.oidc_allow_http, "oidc_allow_http"),
             oidc_signing_method: list(&args.oidc_signing_method, "oidc_signing_method"),
             oidc_scopes: list(&args.oidc_scopes, "oidc_scopes"),
             oidc_audience: list(&args.oidc_audience, "oidc_audience"),

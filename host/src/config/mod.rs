@@ -159,6 +159,9 @@ pub struct IssuerConfig {
     pub groups_claim: String,
     /// Who its callers become in Kubernetes (impersonate mode).
     pub naming: KubeNaming,
+    /// Whether discovery and keys may come over plain HTTP from a host
+    /// that is not loopback (the operator's explicit, logged choice).
+    pub allow_http: bool,
 }
 
 /// Key material that must never be printed.
@@ -290,7 +293,8 @@ impl Config {
             .oidc_issuer_url
             .as_ref()
             .map(|u| u.value.trim().to_owned());
-        let issuer_url = parse(layer.oidc_issuer_url, parse_http_url)?;
+        let allow_http = parse(layer.oidc_allow_http, parse_bool)?.is_some_and(|b| b.value);
+        let issuer_url = parse(layer.oidc_issuer_url, |u| issuer_https(u, allow_http))?;
         let username_claim = parse(layer.oidc_username_claim, non_empty)?
             .map_or_else(|| DEFAULT_USERNAME_CLAIM.to_owned(), |c| c.value);
         let groups_claim = parse(layer.oidc_groups_claim, non_empty)?
@@ -319,6 +323,7 @@ impl Config {
         if let Some(url) = &issuer_url {
             let issuer = issuer_as_written.clone().unwrap_or_default();
             issuers.push(IssuerConfig {
+                allow_http,
                 naming: KubeNaming::resolve(
                     &issuer,
                     layer.impersonation.clone(),
@@ -522,7 +527,11 @@ fn issuer(
         message: "missing issuerUrl".into(),
     })?;
     let issuer = issuer_url.value.trim().to_owned();
-    let issuer_url = issuer_url.try_map(|u| parse_http_url(&u))?.value;
+    let allow_http = match raw.allow_http {
+        Some(b) => b.try_map(|b| parse_bool(&b))?.value,
+        None => false,
+    };
+    let issuer_url = issuer_url.try_map(|u| issuer_https(&u, allow_http))?.value;
     // Inherited algorithms leave HS256 out: a shared secret belongs to one
     // issuer, so another one must list HS256 with a secret file of its own.
     let algorithms = match raw.signing_method {
@@ -540,6 +549,7 @@ fn issuer(
         })
     };
     Ok(IssuerConfig {
+        allow_http,
         naming: KubeNaming::resolve(&issuer, raw.impersonation, inherited_user_claim)?,
         issuer,
         issuer_url,
@@ -550,6 +560,30 @@ fn issuer(
         username_claim: claim(raw.username_claim, username_claim)?,
         groups_claim: claim(raw.groups_claim, groups_claim)?,
     })
+}
+
+/// An issuer URL: `https`, or `http` on a loopback host (a local IdP) or
+/// with `allowHttp` (an in-cluster IdP without TLS, the operator's choice).
+/// Keys fetched over plain HTTP can be swapped by anyone on the path.
+fn issuer_https(s: &str, allow_http: bool) -> Result<Url, String> {
+    let url = parse_http_url(s)?;
+    if url.scheme() == "http" && !allow_http && !is_loopback(&url) {
+        return Err(format!(
+            "'{s}' is plain HTTP: anyone on the network path could replace the issuer's keys; \
+             use https, or set allowHttp: true for an in-cluster IdP without TLS"
+        ));
+    }
+    Ok(url)
+}
+
+/// Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// One entry of `tools.rules`: exactly one of `allow` and `deny`.
@@ -694,6 +728,40 @@ mod tests {
         assert_eq!(config.tools, ToolFilter::All);
         assert!(!config.kubernetes.out_of_cluster);
         assert_eq!(config.server.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    #[test]
+    fn issuers_must_be_https_unless_loopback_or_allowed() {
+        let resolve = |yaml: &str| {
+            let file = file::parse(yaml, Path::new("c.yaml")).unwrap();
+            Config::resolve(with_plugins_dir(file)).map(|c| c.oidc.issuers)
+        };
+        let error = resolve("oidc:\n  issuerUrl: http://idp.example.com\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("oidc.issuerUrl") && error.contains("plain HTTP"),
+            "{error}"
+        );
+        let error =
+            resolve("oidc:\n  issuers:\n    - issuerUrl: http://keycloak.idp:8080/realms/a\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.contains("oidc.issuers[0].issuerUrl") && error.contains("allowHttp"),
+            "{error}"
+        );
+        for ok in [
+            "oidc:\n  issuerUrl: http://127.0.0.1:8080\n",
+            "oidc:\n  issuerUrl: http://localhost:8080\n",
+            "oidc:\n  issuerUrl: http://[::1]:8080\n",
+            "oidc:\n  issuerUrl: https://idp.example.com\n",
+            "oidc:\n  issuerUrl: http://idp.example.com\n  allowHttp: true\n",
+            "oidc:\n  issuers:\n    - {issuerUrl: 'http://kc:8080', allowHttp: true}\n",
+        ] {
+            let issuers = resolve(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(issuers[0].allow_http, ok.contains("allowHttp"), "{ok}");
+        }
     }
 
     #[test]
