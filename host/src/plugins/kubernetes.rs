@@ -99,12 +99,14 @@ impl Operation {
                 group: t.group.clone(),
                 resource,
                 namespace: namespace.clone(),
+                all_namespaces: false,
             };
         let core = |verb: &str, resource: &str, namespace: Option<String>| Request {
             verb: verb.into(),
             group: String::new(),
             resource: resource.into(),
             namespace,
+            all_namespaces: false,
         };
         match self {
             Operation::Get(o) => on("get", &o.type_, o.type_.resource.clone(), &o.namespace),
@@ -235,7 +237,10 @@ impl KubeAccess {
         as_user: Option<&Impersonated>,
         operation: Operation,
     ) -> Result<Reply, Error> {
-        let request = operation.access();
+        let mut request = operation.access();
+        if request.namespace.is_none() {
+            request.all_namespaces = self.namespaced(&request).await;
+        }
         if let Err(denial) = grants::check(&self.requested, &self.granted, &request) {
             tracing::info!(
                 plugin,
@@ -249,12 +254,35 @@ impl KubeAccess {
             return Err(Error::DeniedByGrant(GrantDenial {
                 verb: request.verb,
                 group: request.group,
-                resource: request.resource,
+                resource: request.resource.clone(),
                 namespace: request.namespace,
-                reason: denial.to_string(),
+                reason: if request.all_namespaces {
+                    format!(
+                        "{denial} (with no namespace, {} spans every namespace: the grant \
+                         needs namespaces: [\"*\"])",
+                        request.resource
+                    )
+                } else {
+                    denial.to_string()
+                },
             }));
         }
         self.cluster.send(plugin, as_user, operation).await
+    }
+}
+
+impl KubeAccess {
+    /// Whether `request`'s resource is namespaced, by discovery; a resource
+    /// discovery does not know (or cannot tell now) counts as namespaced.
+    async fn namespaced(&self, request: &Request) -> bool {
+        let base = request.resource.split('/').next().unwrap_or_default();
+        match self.cluster.api_resources().await {
+            Ok(resources) => resources
+                .iter()
+                .find(|r| r.type_.group == request.group && r.type_.resource == base)
+                .is_none_or(|r| r.namespaced),
+            Err(_) => true,
+        }
     }
 }
 

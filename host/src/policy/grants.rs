@@ -28,8 +28,9 @@ pub struct Capability {
     /// Plural resource names; a subresource is written `pods/log` and is
     /// covered by `pods/*` or `*`, never by `pods` alone.
     pub resources: Vec<String>,
-    /// Namespaces; `*` is every namespace and cluster-scoped requests too.
-    /// Empty means cluster-scoped requests only.
+    /// Namespaces; `*` is every namespace (a namespaced resource across all
+    /// of them included) and cluster-scoped requests too. Empty means
+    /// cluster-scoped resources only.
     pub namespaces: Vec<String>,
 }
 
@@ -41,6 +42,10 @@ pub struct Request {
     pub resource: String,
     /// `None` for cluster-scoped resources and for all-namespace lists.
     pub namespace: Option<String>,
+    /// With no namespace: whether the resource is namespaced (so the request
+    /// spans every namespace), as discovery says. Unknown resources count
+    /// as namespaced, the stricter reading.
+    pub all_namespaces: bool,
 }
 
 /// Why a request is refused.
@@ -73,6 +78,7 @@ impl Capability {
             && self.covers_resource(&request.resource)
             && match &request.namespace {
                 Some(ns) => covers(&self.namespaces, ns),
+                None if request.all_namespaces => covers(&self.namespaces, "*"),
                 None => self.namespaces.is_empty() || covers(&self.namespaces, "*"),
             }
     }
@@ -125,7 +131,31 @@ mod tests {
             group: group.into(),
             resource: resource.into(),
             namespace: namespace.map(Into::into),
+            all_namespaces: false,
         }
+    }
+
+    #[test]
+    fn a_grant_without_namespaces_never_reaches_into_namespaces() {
+        let cluster_only = [cap(&["get", "list"], &[""], &["*"], &[])];
+        let everywhere = [cap(&["get", "list"], &[""], &["*"], &["*"])];
+        let nodes = req("list", "", "nodes", None);
+        let all_secrets = Request {
+            all_namespaces: true,
+            ..req("list", "", "secrets", None)
+        };
+        assert_eq!(check(&everywhere, &cluster_only, &nodes), Ok(()));
+        assert_eq!(
+            check(&everywhere, &cluster_only, &all_secrets),
+            Err(Denial::NotGranted),
+            "list_secrets with no namespace is /api/v1/secrets: every namespace"
+        );
+        assert_eq!(check(&everywhere, &everywhere, &all_secrets), Ok(()));
+        let demo = [cap(&["list"], &[""], &["*"], &["demo"])];
+        assert_eq!(
+            check(&everywhere, &demo, &all_secrets),
+            Err(Denial::NotGranted)
+        );
     }
 
     #[test]
