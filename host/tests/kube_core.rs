@@ -20,6 +20,8 @@ use kube_mcp::policy::grants::Capability;
 /// server does, with the first that many bytes.
 struct LogOf {
     size: usize,
+    /// The `limitBytes` the host sent.
+    asked: std::sync::Mutex<Option<u32>>,
 }
 
 impl Cluster for LogOf {
@@ -40,6 +42,7 @@ impl Cluster for LogOf {
         let Operation::PodLogs { options, .. } = operation else {
             return Box::pin(async { Err(Error::Unavailable("not scripted".into())) });
         };
+        *self.asked.lock().unwrap() = options.limit_bytes;
         let line = "2026-11-30T10:00:00Z a line of the log\n";
         let log = line.repeat(self.size / line.len() + 1);
         let limit = options.limit_bytes.map_or(log.len(), |l| l as usize);
@@ -49,6 +52,15 @@ impl Cluster for LogOf {
 }
 
 async fn pods_log(log_size: usize) -> String {
+    let (text, _, is_error) = pods_log_with(log_size, None).await;
+    assert!(!is_error, "{text}");
+    text
+}
+
+/// The tool's text, the `limitBytes` the cluster was asked for and whether
+/// the call failed, with the
+/// plugin's output limit set to `output` if given.
+async fn pods_log_with(log_size: usize, output: Option<u64>) -> (String, Option<u32>, bool) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         support::built_plugin("kube-core"),
@@ -67,9 +79,17 @@ async fn pods_log(log_size: usize) -> String {
         )]),
         ..PluginSettings::default()
     };
+    let mut settings = settings;
+    if let Some(output) = output {
+        settings.limits.output_bytes = output;
+    }
+    let cluster = Arc::new(LogOf {
+        size: log_size,
+        asked: Default::default(),
+    });
     let runtime = Runtime::new(settings, None)
         .unwrap()
-        .with_cluster(Arc::new(LogOf { size: log_size }));
+        .with_cluster(cluster.clone());
     let report = PluginHost::new(runtime, dir.path().into())
         .reload()
         .await
@@ -85,11 +105,25 @@ async fn pods_log(log_size: usize) -> String {
         .await
         .unwrap()
         .unwrap();
-    assert!(!result.is_error, "{result:?}");
+    let asked = *cluster.asked.lock().unwrap();
     match &result.content[..] {
-        [Content::Text(t)] => t.text.clone(),
+        [Content::Text(t)] => (t.text.clone(), asked, result.is_error),
         other => panic!("expected one text item, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn the_host_caps_a_log_read_at_the_plugins_output_limit() {
+    // kube-core asks for 512 KiB; this plugin may return 64 KiB only, so the
+    // host asks the API server for no more than that.
+    let (_, asked, _) = pods_log_with(600 * 1024, Some(64 * 1024)).await;
+    assert_eq!(asked, Some(64 * 1024));
+    let (_, asked, _) = pods_log_with(4096, None).await;
+    assert_eq!(
+        asked,
+        Some(512 * 1024),
+        "under the limit, the plugin's own ask"
+    );
 }
 
 #[tokio::test]

@@ -134,6 +134,12 @@ pub trait Source {
         request: PageRequest,
         table: bool,
     ) -> impl Future<Output = Result<ApiPage, Self::Error>> + Send;
+
+    /// Whether `error` says the answer was too big to read, so fewer items
+    /// a page may fit.
+    fn too_large(_error: &Self::Error) -> bool {
+        false
+    }
 }
 
 /// What to list and how to write it.
@@ -182,11 +188,13 @@ pub async fn list_page<S: Source>(source: &mut S, request: ListRequest) -> Resul
     let mut next = None;
     let mut remaining = None;
     let mut list_head = None;
+    // Halved each time an answer is too big to read (huge objects).
+    let mut shrunk: Option<u32> = None;
     for _ in 0..MAX_REQUESTS {
         let wanted = max_items.map(|m| m.saturating_sub(writer.items));
         let limit = cursor
             .page_limit
-            .unwrap_or_else(|| writer.api_limit(wanted));
+            .unwrap_or_else(|| writer.api_limit(wanted).min(shrunk.unwrap_or(u32::MAX)));
         let fetched = source
             .fetch(
                 PageRequest {
@@ -199,7 +207,15 @@ pub async fn list_page<S: Source>(source: &mut S, request: ListRequest) -> Resul
                 },
                 format == ListFormat::Table,
             )
-            .await?;
+            .await;
+        let fetched = match fetched {
+            // A resumed page must be read with its own limit to resume exactly.
+            Err(e) if S::too_large(&e) && cursor.page_limit.is_none() && limit > 1 => {
+                shrunk = Some(limit / 2);
+                continue;
+            }
+            other => other?,
+        };
         let (count, meta) = match fetched {
             ApiPage::Table(response) => {
                 let rows = Rows::from_response(response, wide, across_namespaces);

@@ -12,6 +12,8 @@ struct Api {
     requests: Vec<PageRequest>,
     /// Bytes of padding in each object (to make YAML/JSON items big).
     padding: usize,
+    /// Pages of more items than this are "too large to read".
+    readable: Option<u32>,
 }
 
 impl Api {
@@ -21,6 +23,7 @@ impl Api {
             namespace: None,
             requests: Vec::new(),
             padding: 0,
+            readable: None,
         }
     }
 
@@ -48,6 +51,10 @@ impl Source for Api {
         request: PageRequest,
         table: bool,
     ) -> impl Future<Output = Result<ApiPage, String>> + Send {
+        if self.readable.is_some_and(|r| request.limit > r) {
+            self.requests.push(request);
+            return std::future::ready(Err("too large".to_owned()));
+        }
         let (start, end, meta) = self.window(&request);
         self.requests.push(request);
         let names = &self.names[start..end];
@@ -88,6 +95,36 @@ impl Source for Api {
         };
         std::future::ready(Ok(page))
     }
+
+    fn too_large(error: &String) -> bool {
+        error == "too large"
+    }
+}
+
+#[tokio::test]
+async fn an_answer_too_big_to_read_is_asked_again_for_fewer_items() {
+    let mut api = Api::new(100);
+    api.readable = Some(5);
+    let page = list_page(&mut api, request(ListFormat::Json, 32 * 1024, None))
+        .await
+        .unwrap();
+    assert!(page.items >= 5, "{} items", page.items);
+    let limits: Vec<u32> = api.requests.iter().map(|r| r.limit).collect();
+    assert!(
+        limits.windows(2).take(3).all(|w| w[1] <= w[0]),
+        "{limits:?}"
+    );
+    assert!(limits.iter().any(|&l| l <= 5), "{limits:?}");
+    // The token resumes where the page ended.
+    let next = page.continue_token.unwrap();
+    let again = list_page(&mut api, request(ListFormat::Json, 32 * 1024, Some(&next)))
+        .await
+        .unwrap();
+    assert!(
+        again.structured.contains(&format!("pod-{:04}", page.items)),
+        "{}",
+        again.structured
+    );
 }
 
 fn request(format: ListFormat, budget: u32, token: Option<&str>) -> ListRequest {

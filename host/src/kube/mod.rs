@@ -28,6 +28,13 @@ use crate::plugins::kubernetes::{
 /// The most items one list returns; longer lists carry a continue token.
 pub const MAX_LIST_LIMIT: u32 = 500;
 
+/// The most bytes read of one API answer. A page of 500 large objects stays
+/// under it; a bigger answer is an error that says to ask for less, rather
+/// than memory the server cannot bound.
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+/// The most bytes read of an error answer (a `Status` is well under 1 KiB).
+const MAX_ERROR_BYTES: usize = 64 << 10;
+
 /// A cluster reached with kube-rs.
 pub struct KubeCluster {
     client: kube::Client,
@@ -114,6 +121,61 @@ impl KubeCluster {
         Ok(())
     }
 
+    /// Sends `request` and reads at most `cap` bytes of the answer: beyond
+    /// it, text (`cut_text`) is cut at a character boundary and anything
+    /// else is an error. API errors keep their own code and reason.
+    async fn read(
+        &self,
+        request: Request<Vec<u8>>,
+        cap: usize,
+        cut_text: bool,
+    ) -> Result<String, Error> {
+        let response = self
+            .client
+            .send(request.map(kube::client::Body::from))
+            .await
+            .map_err(api_error)?;
+        let status = response.status();
+        if status.is_client_error() || status.is_server_error() {
+            let (body, _) = read_capped(response.into_body(), MAX_ERROR_BYTES).await?;
+            let text = String::from_utf8_lossy(&body);
+            let error =
+                serde_json::from_str::<kube::core::ErrorResponse>(&text).unwrap_or_else(|_| {
+                    kube::core::ErrorResponse {
+                        status: status.to_string(),
+                        code: status.as_u16(),
+                        message: text.chars().take(512).collect(),
+                        reason: status.canonical_reason().unwrap_or("Unknown").to_owned(),
+                    }
+                });
+            return Err(api_error(kube::Error::Api(error)));
+        }
+        let (mut body, cut) = read_capped(response.into_body(), cap).await?;
+        if cut && !cut_text {
+            return Err(Error::Other(ApiStatus {
+                code: 413,
+                reason: "RequestEntityTooLarge".into(),
+                message: format!(
+                    "the API server's answer is larger than {} MiB; ask for fewer items (a \
+                     smaller limit) or narrow it with a namespace or selector",
+                    cap >> 20
+                ),
+            }));
+        }
+        // A cut can split a character; keep the whole ones.
+        let text = match String::from_utf8(std::mem::take(&mut body)) {
+            Ok(text) => text,
+            Err(e) if cut => {
+                let valid = e.utf8_error().valid_up_to();
+                let mut bytes = e.into_bytes();
+                bytes.truncate(valid);
+                String::from_utf8(bytes).expect("valid up to here")
+            }
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        Ok(text)
+    }
+
     async fn send_request(
         &self,
         mut request: Request<Vec<u8>>,
@@ -121,7 +183,13 @@ impl KubeCluster {
         answer: Answer,
     ) -> Result<Reply, Error> {
         self.identify(&mut request, as_user)?;
-        let text = self.client.request_text(request).await.map_err(api_error)?;
+        let cap = match answer {
+            Answer::Text { limit } => limit.min(MAX_ANSWER_BYTES),
+            _ => MAX_ANSWER_BYTES,
+        };
+        let text = self
+            .read(request, cap, matches!(answer, Answer::Text { .. }))
+            .await?;
         let not_json = |e: serde_json::Error| {
             Error::Other(ApiStatus {
                 code: 500,
@@ -130,7 +198,7 @@ impl KubeCluster {
             })
         };
         match answer {
-            Answer::Text => Ok(Reply::Text(text)),
+            Answer::Text { .. } => Ok(Reply::Text(text)),
             Answer::Table => serde_json::from_str::<TableResponse>(&text)
                 .map(Reply::Table)
                 .map_err(not_json),
@@ -148,8 +216,8 @@ impl KubeCluster {
 enum Answer {
     /// JSON, shaped.
     Json,
-    /// Text, as it is (logs).
-    Text,
+    /// Text, as it is (logs), cut at `limit` bytes.
+    Text { limit: usize },
     /// A `meta.k8s.io/v1` Table (or a List's identities).
     Table,
 }
@@ -201,6 +269,27 @@ fn request(
         builder = builder.header("Content-Type", content_type);
     }
     builder.body(body).expect("a request of valid parts")
+}
+
+/// At most `cap` bytes of `body`, and whether there was more (the rest is
+/// never read).
+async fn read_capped(mut body: kube::client::Body, cap: usize) -> Result<(Vec<u8>, bool), Error> {
+    use http_body_util::BodyExt as _;
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| Error::Unavailable(format!("reading the API server's answer: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > cap {
+            let room = cap - bytes.len();
+            bytes.extend_from_slice(&data[..room]);
+            return Ok((bytes, true));
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok((bytes, false))
 }
 
 /// An API error, with the API's own code, reason and message.
@@ -337,7 +426,9 @@ impl Cluster for KubeCluster {
                             ("previous", options.previous.then(|| "true".to_owned())),
                             ("limitBytes", options.limit_bytes.map(|n| n.to_string())),
                         ]);
-                    self.send_request(get(uri), as_user, Answer::Text).await
+                    let limit = options.limit_bytes.map_or(MAX_ANSWER_BYTES, |l| l as usize);
+                    self.send_request(get(uri), as_user, Answer::Text { limit })
+                        .await
                 }
                 Operation::Events { namespace, about } => {
                     let selector = about.map(|a| {
@@ -457,5 +548,19 @@ impl Cluster for KubeCluster {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn answers_are_read_up_to_their_cap_and_no_further() {
+        let body = || kube::client::Body::from(vec![b'x'; 10_000]);
+        let (bytes, cut) = read_capped(body(), 4096).await.unwrap();
+        assert_eq!((bytes.len(), cut), (4096, true));
+        let (bytes, cut) = read_capped(body(), 10_000).await.unwrap();
+        assert_eq!((bytes.len(), cut), (10_000, false));
     }
 }

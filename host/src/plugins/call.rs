@@ -48,6 +48,8 @@ pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
     memory_bytes: usize,
+    /// The most a call may return; also the most of a pod's log it reads.
+    pub output_bytes: u64,
     pub limit_hit: Option<LimitHit>,
     /// Who is calling, and the client to talk back to.
     pub context: CallContext,
@@ -150,6 +152,7 @@ impl CallState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             memory_bytes: usize::try_from(sandbox.limits.memory_bytes).unwrap_or(usize::MAX),
+            output_bytes: sandbox.limits.output_bytes,
             limit_hit: None,
             context,
             kube: sandbox.kube.clone(),

@@ -91,6 +91,49 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Checks every segment the request's path is built from (group,
+    /// version, resource, namespace, name, pod, container): whatever path
+    /// reached this operation, none of them can add, drop or escape a
+    /// segment (`/`, `.`, `..`, percent-encoding).
+    pub fn check_path(&self) -> Result<(), Error> {
+        let namespace = |ns: &Option<String>| match ns {
+            Some(ns) => check_name("namespace", ns),
+            None => Ok(()),
+        };
+        match self {
+            Operation::Get(o)
+            | Operation::Apply { object: o, .. }
+            | Operation::Delete { object: o, .. }
+            | Operation::Scale { object: o, .. }
+            | Operation::RolloutRestart { object: o, .. } => check_object(o),
+            Operation::List { r#type, options } => {
+                check_type(r#type)?;
+                namespace(&options.namespace)
+            }
+            Operation::ListPage {
+                r#type,
+                namespace: ns,
+                ..
+            } => {
+                check_type(r#type)?;
+                namespace(ns)
+            }
+            Operation::PodLogs {
+                namespace: ns,
+                pod,
+                options,
+            } => {
+                check_name("namespace", ns)?;
+                check_name("pod", pod)?;
+                match &options.container {
+                    Some(c) => check_name("container", c),
+                    None => Ok(()),
+                }
+            }
+            Operation::Events { namespace: ns, .. } => namespace(ns),
+        }
+    }
+
     /// The request the grant must cover: verb × group × resource × namespace.
     pub fn access(&self) -> Request {
         let on =
@@ -237,6 +280,7 @@ impl KubeAccess {
         as_user: Option<&Impersonated>,
         operation: Operation,
     ) -> Result<Reply, Error> {
+        operation.check_path()?;
         let mut request = operation.access();
         if request.namespace.is_none() {
             request.all_namespaces = self.namespaced(&request).await;
@@ -322,7 +366,10 @@ fn check_type(t: &ResourceType) -> Result<(), Error> {
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
     };
-    if !t.group.is_empty() && !token(&t.group) {
+    // A group is a DNS subdomain: dot-separated labels, none empty, so no
+    // `.` or `..` segment can reach the path.
+    let subdomain = |s: &str| token(s) && s.split('.').all(|label| !label.is_empty());
+    if !t.group.is_empty() && !subdomain(&t.group) {
         return Err(Error::BadRequest(format!(
             "API group '{}' is not a valid group name",
             t.group.escape_debug()
@@ -439,6 +486,10 @@ struct GatewayPages<'a> {
 
 impl answer::Source for GatewayPages<'_> {
     type Error = Error;
+
+    fn too_large(error: &Error) -> bool {
+        matches!(error, Error::Other(status) if status.code == 413)
+    }
 
     fn fetch(
         &mut self,
@@ -574,8 +625,12 @@ impl kubernetes::Host for CallState {
         &mut self,
         namespace: String,
         pod: String,
-        options: LogOptions,
+        mut options: LogOptions,
     ) -> Result<String, Error> {
+        // The host caps every log read at the plugin's output limit (the
+        // WIT promises it): a plugin that asks for no limit gets that much.
+        let cap = u32::try_from(self.output_bytes).unwrap_or(u32::MAX);
+        options.limit_bytes = Some(options.limit_bytes.map_or(cap, |l| l.min(cap)));
         check_name("namespace", &namespace)?;
         check_name("pod", &pod)?;
         if let Some(container) = &options.container {
@@ -823,6 +878,84 @@ mod tests {
         let mut t = pods();
         t.resource = "pods/../secrets".into();
         assert!(check_type(&t).is_err());
+    }
+
+    #[test]
+    fn every_path_segment_is_checked() {
+        let with = |group: &str, version: &str, resource: &str| ResourceType {
+            group: group.into(),
+            version: version.into(),
+            resource: resource.into(),
+        };
+        // `/apis/../v1/secrets` would be `/v1/secrets` to the server.
+        for group in [
+            "..",
+            ".",
+            ".apps",
+            "apps.",
+            "apps..k8s.io",
+            "a%2e%2e",
+            "apps/v1",
+        ] {
+            assert!(
+                check_type(&with(group, "v1", "pods")).is_err(),
+                "group {group:?}"
+            );
+        }
+        for version in ["..", ".", "v1%2F", "v1/x"] {
+            assert!(
+                check_type(&with("apps", version, "pods")).is_err(),
+                "version {version:?}"
+            );
+        }
+        for resource in ["..", ".", "%2e%2e", "a/b"] {
+            assert!(
+                check_type(&with("apps", "v1", resource)).is_err(),
+                "resource {resource:?}"
+            );
+        }
+        assert!(check_type(&with("networking.k8s.io", "v1", "ingresses")).is_ok());
+        assert!(check_type(&with("", "v1", "pods")).is_ok());
+    }
+
+    #[tokio::test]
+    async fn bad_segments_never_reach_the_cluster_whatever_the_path() {
+        let recorder = Arc::new(Recorder::default());
+        let everything = cap(&["*"], &["*"], &["*"]);
+        let access = KubeAccess {
+            requested: Arc::new([everything.clone()]),
+            granted: Arc::new([everything]),
+            cluster: recorder.clone(),
+        };
+        let mut dots = pods();
+        dots.group = "..".into();
+        let operations = [
+            Operation::Get(ObjectRef {
+                type_: dots.clone(),
+                namespace: Some("demo".into()),
+                name: "web".into(),
+            }),
+            Operation::Get(pod("%2e%2e", "web")),
+            Operation::PodLogs {
+                namespace: "demo".into(),
+                pod: "web".into(),
+                options: LogOptions {
+                    container: Some("../../secrets".into()),
+                    tail_lines: None,
+                    since_seconds: None,
+                    previous: false,
+                    limit_bytes: None,
+                },
+            },
+        ];
+        for operation in operations {
+            let outcome = access.run("p", None, operation.clone()).await;
+            assert!(
+                matches!(outcome, Err(Error::BadRequest(_))),
+                "{operation:?}: {outcome:?}"
+            );
+        }
+        assert!(recorder.0.lock().unwrap().is_empty());
     }
 
     #[test]
