@@ -68,10 +68,15 @@ pub fn router(
             jsonrpc_guard,
         ));
     if let Some(auth) = auth {
-        router = router.layer(axum::middleware::from_fn_with_state(
-            auth,
-            crate::auth::require_bearer,
-        ));
+        router = router
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(super::owners::SessionOwners::default()),
+                super::owners::bind_sessions,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                auth,
+                crate::auth::require_bearer,
+            ));
     }
     router.layer(cors(allowed_origins))
 }

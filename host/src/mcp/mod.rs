@@ -14,6 +14,7 @@
 mod convert;
 mod handler;
 pub mod http;
+mod owners;
 mod peer;
 mod sessions;
 
