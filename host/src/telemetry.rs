@@ -18,13 +18,16 @@ pub fn init(config: &LoggingConfig) {
         .expect("log filter validated with the configuration");
     let registry = tracing_subscriber::registry().with(filter);
     match config.format {
-        LogFormat::Text => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
-                    .with_ansi(std::io::stderr().is_terminal()),
-            )
-            .init(),
+        LogFormat::Text => {
+            let ansi = std::io::stderr().is_terminal();
+            registry
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_writer(OneLine::new(std::io::stderr, ansi))
+                        .with_ansi(ansi),
+                )
+                .init()
+        }
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
@@ -34,5 +37,111 @@ pub fn init(config: &LoggingConfig) {
                     .with_writer(std::io::stderr),
             )
             .init(),
+    }
+}
+
+/// A writer for text logs in which one event is one line: control
+/// characters inside an event (a newline in a plugin's message or a token's
+/// claim) are written escaped (`\n`, `\x1b`), so nobody who can put text in
+/// a log line can forge the next one or drive the terminal. The formatter
+/// writes each event whole, ending in its one real newline. With `ansi`,
+/// escape sequences are the formatter's own colours and pass.
+#[derive(Clone, Copy)]
+pub struct OneLine<M> {
+    inner: M,
+    ansi: bool,
+}
+
+impl<M> OneLine<M> {
+    pub fn new(inner: M, ansi: bool) -> Self {
+        OneLine { inner, ansi }
+    }
+}
+
+impl<'a, M: tracing_subscriber::fmt::MakeWriter<'a>> tracing_subscriber::fmt::MakeWriter<'a>
+    for OneLine<M>
+{
+    type Writer = OneLineWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        OneLineWriter {
+            inner: self.inner.make_writer(),
+            ansi: self.ansi,
+        }
+    }
+}
+
+pub struct OneLineWriter<W> {
+    inner: W,
+    ansi: bool,
+}
+
+impl<W: std::io::Write> std::io::Write for OneLineWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let body = buf.strip_suffix(b"\n").unwrap_or(buf);
+        let mut out = Vec::with_capacity(buf.len() + 16);
+        for &b in body {
+            match b {
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.push(b),
+                0x1b if self.ansi => out.push(b),
+                0..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+                _ => out.push(b),
+            }
+        }
+        if body.len() < buf.len() {
+            out.push(b'\n');
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_message_cannot_forge_a_log_line_or_drive_the_terminal() {
+        let buffer = Buffer::default();
+        let sink = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(OneLine::new(move || sink.clone(), false))
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let claim = "alice\n2026-12-01T00:00:00Z  INFO kube_mcp::audit: admin logged in";
+            tracing::info!(reason = %claim, "request refused: {}", "a\r\x1b[2Jb");
+            tracing::info!("second");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].contains(r"alice\n2026-12-01"), "{}", lines[0]);
+        assert!(
+            !lines[0].contains('\x1b') && !lines[0].contains('\r'),
+            "{:?}",
+            lines[0]
+        );
+        assert!(lines[1].ends_with("second"));
     }
 }

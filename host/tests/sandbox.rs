@@ -13,6 +13,7 @@ use kube_mcp::plugins::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
 use kube_mcp::plugins::kubernetes::{ApiResource, Error, Operation, Reply, ServerVersion};
+use kube_mcp::plugins::log::Level;
 use kube_mcp::plugins::types::{CallResult, Content};
 use kube_mcp::plugins::{
     BoxFuture, CallContext, ClientPeer, Cluster, Failure, NoCluster, Plugin, PluginHost, Registry,
@@ -331,6 +332,8 @@ type Report = (f64, Option<f64>, Option<String>);
 struct TestClient {
     answer: Option<Elicitation>,
     progress: Mutex<Vec<Report>>,
+    /// Log lines forwarded to the client.
+    logs: std::sync::atomic::AtomicUsize,
 }
 
 impl ClientPeer for TestClient {
@@ -339,6 +342,10 @@ impl ClientPeer for TestClient {
             elicitation: true,
             sampling: false,
         }
+    }
+
+    fn log(&self, _level: Level, _logger: &str, _message: &str) {
+        self.logs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
@@ -374,7 +381,23 @@ fn client(answer: Option<Elicitation>) -> Arc<TestClient> {
     Arc::new(TestClient {
         answer,
         progress: Mutex::default(),
+        logs: Default::default(),
     })
+}
+
+#[tokio::test]
+async fn the_log_import_is_rate_limited_like_stdout() {
+    let (registry, _dir) = load(None).await;
+    let client = client(None);
+    let context = support::context().with_client(client.clone());
+    let result = call_from(&registry, "flood_log", context).await.unwrap();
+    assert_eq!(text(&result), "flooded");
+    let forwarded = client.logs.load(std::sync::atomic::Ordering::Relaxed);
+    // A burst of 200, plus what refills while the loop runs.
+    assert!(
+        (200..1_000).contains(&forwarded),
+        "{forwarded} of 10 000 lines got through"
+    );
 }
 
 #[tokio::test]

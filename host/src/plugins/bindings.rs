@@ -39,8 +39,20 @@ impl types::Host for CallState {}
 /// `log`: a plugin's lines go to the server's log, tagged with the plugin,
 /// and to the calling client when it asked for log messages.
 impl log::Host for CallState {
+    /// Rate-limited with the plugin's stdout and stderr (one budget), the
+    /// excess counted and dropped; long lines are cut.
     fn write(&mut self, level: Level, message: String) {
+        let Some(dropped) = self.log_budget.take() else {
+            return;
+        };
         let plugin = &*self.plugin;
+        super::guest_log::report(plugin, dropped);
+        let (message, truncated) = super::guest_log::cut(&message);
+        let message = if truncated {
+            format!("{message} (cut)")
+        } else {
+            message.to_owned()
+        };
         self.context.client.log(level, plugin, &message);
         match level {
             Level::Trace => tracing::trace!(target: "kube_mcp::plugin", plugin, "{message}"),

@@ -50,6 +50,8 @@ pub struct CallState {
     memory_bytes: usize,
     /// The most a call may return; also the most of a pod's log it reads.
     pub output_bytes: u64,
+    /// The plugin's log rate limit, shared by its calls and streams.
+    pub log_budget: Arc<super::guest_log::LogBudget>,
     pub limit_hit: Option<LimitHit>,
     /// Who is calling, and the client to talk back to.
     pub context: CallContext,
@@ -58,6 +60,13 @@ pub struct CallState {
     pub deadline: Instant,
     /// A scratch directory lives as long as the call.
     _scratch: Option<tempfile::TempDir>,
+}
+
+impl Drop for CallState {
+    /// Whatever the call's last burst dropped is reported now.
+    fn drop(&mut self) {
+        self.log_budget.report_dropped(&self.plugin);
+    }
 }
 
 impl WasiView for CallState {
@@ -153,6 +162,7 @@ impl CallState {
             table: ResourceTable::new(),
             memory_bytes: usize::try_from(sandbox.limits.memory_bytes).unwrap_or(usize::MAX),
             output_bytes: sandbox.limits.output_bytes,
+            log_budget: sandbox.log_budget.clone(),
             limit_hit: None,
             context,
             kube: sandbox.kube.clone(),

@@ -44,7 +44,7 @@ impl Default for LogBudget {
 impl LogBudget {
     /// Takes one line's token. `Some(n)` when allowed, where `n` lines were
     /// dropped since the last allowed one (to report them).
-    fn take(&self) -> Option<u64> {
+    pub fn take(&self) -> Option<u64> {
         let mut b = self.state.lock().expect("log budget lock");
         let now = Instant::now();
         let refill = now.duration_since(b.refilled).as_secs_f64() * LINES_PER_SECOND;
@@ -58,6 +58,35 @@ impl LogBudget {
             None
         }
     }
+}
+
+impl LogBudget {
+    /// Reports lines dropped and not yet reported (a burst that ended the
+    /// call would otherwise go uncounted); called when a call ends.
+    pub fn report_dropped(&self, plugin: &str) {
+        let dropped = std::mem::take(&mut self.state.lock().expect("log budget lock").dropped);
+        report(plugin, dropped);
+    }
+}
+
+/// The warning for `dropped` lines of `plugin`, if any.
+pub fn report(plugin: &str, dropped: u64) {
+    if dropped > 0 {
+        tracing::warn!(target: "kube_mcp::plugin", plugin, dropped, "plugin output over its rate limit was dropped");
+    }
+}
+
+/// A plugin's line as written to the log: cut at [`MAX_LINE`] bytes (at a
+/// character boundary), and whether it was cut.
+pub fn cut(line: &str) -> (&str, bool) {
+    if line.len() <= MAX_LINE {
+        return (line, false);
+    }
+    let mut end = MAX_LINE;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&line[..end], true)
 }
 
 /// Which stream a line came from.
@@ -89,9 +118,7 @@ impl GuestLog {
             return;
         };
         let plugin = &*self.plugin;
-        if dropped > 0 {
-            tracing::warn!(target: "kube_mcp::plugin", plugin, dropped, "plugin output over its rate limit was dropped");
-        }
+        report(plugin, dropped);
         let truncated = line.len() > MAX_LINE;
         let text = String::from_utf8_lossy(&line[..line.len().min(MAX_LINE)]);
         let text = text.trim_end_matches('\r');
@@ -177,5 +204,16 @@ mod tests {
         // After a pause the bucket refills and reports what was dropped.
         std::thread::sleep(std::time::Duration::from_millis(120));
         assert_eq!(budget.take(), Some(2));
+    }
+
+    #[test]
+    fn lines_dropped_at_the_end_of_a_burst_are_still_reported() {
+        let budget = LogBudget::default();
+        for _ in 0..BURST as usize + 5 {
+            budget.take();
+        }
+        assert_eq!(budget.state.lock().unwrap().dropped, 5);
+        budget.report_dropped("p");
+        assert_eq!(budget.state.lock().unwrap().dropped, 0);
     }
 }

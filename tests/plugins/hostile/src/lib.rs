@@ -30,6 +30,7 @@ const TOOLS: &[(&str, &str)] = &[
     ),
     ("write_data", "Writes /data/written.txt and reads it back."),
     ("flood_stdout", "Prints 10 000 lines to stdout."),
+    ("flood_log", "Writes 10 000 lines through the log import."),
     (
         "count_calls",
         "Counts its calls in a static: 1 every time if no state survives.",
@@ -124,6 +125,15 @@ impl Guest for Hostile {
                 let mut out = std::io::stdout().lock();
                 for i in 0..10_000 {
                     let _ = writeln!(out, "flood line {i}");
+                }
+                CallResult::text("flooded")
+            }
+            "flood_log" => {
+                for i in 0..10_000 {
+                    kube_mcp_plugin::log::write(
+                        kube_mcp_plugin::log::Level::Info,
+                        &format!("log line {i}"),
+                    );
                 }
                 CallResult::text("flooded")
             }
