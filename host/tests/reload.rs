@@ -241,3 +241,28 @@ async fn an_extra_directory_is_loaded_and_watched_too() {
         "the main directory's plugins stay"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_does_not_trigger_the_next_one() {
+    // Each reload opens and reads the `.wasm` files; those reads must not
+    // look like changes, or the server rescans forever (and logs a broken
+    // plugin's error on every pass).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        support::built_plugin("conformance"),
+        dir.path().join("conformance.wasm"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken.wasm"), b"not a component").unwrap();
+    let host = host(dir.path());
+    host.reload().await.unwrap();
+    let _watching = host.watch().unwrap();
+    // One real change: one reload.
+    std::fs::write(dir.path().join("broken.wasm"), b"still not a component").unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after_change = host.stats().reloads.load(Ordering::Relaxed);
+    assert!(after_change >= 2, "the change was seen ({after_change} reloads)");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let later = host.stats().reloads.load(Ordering::Relaxed);
+    assert_eq!(later, after_change, "reloads went on with nothing changing");
+}

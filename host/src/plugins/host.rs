@@ -236,7 +236,7 @@ impl PluginHost {
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 // Which file changed does not matter: a reload compares digests.
-                if event.is_ok() {
+                if event.as_ref().is_ok_and(changes_content) {
                     let _ = tx.send(());
                 }
             })?;
@@ -260,6 +260,22 @@ impl PluginHost {
             _watcher: Mutex::new(watcher),
             task,
         })
+    }
+}
+
+/// Whether `event` can change what a directory's plugins are: files made,
+/// removed, renamed or written. Opening and reading them (which every
+/// reload does) and metadata changes (access times) cannot.
+fn changes_content(event: &notify::Event) -> bool {
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode, ModifyKind};
+    match event.kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        EventKind::Any | EventKind::Other => true,
     }
 }
 
