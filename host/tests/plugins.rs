@@ -63,26 +63,91 @@ async fn broken_files_are_reported_and_the_rest_load() {
 }
 
 #[tokio::test]
-async fn the_same_plugin_twice_is_a_collision_not_a_silent_win() {
+async fn a_plugin_is_named_by_its_file_not_by_itself() {
+    // Grants bind to the name: a file that calls itself `conformance` (or
+    // `kube-core`) gets nothing of that plugin's unless it is that file.
     let dir = tempfile::tempdir().unwrap();
     copy_conformance(dir.path(), "conformance.wasm");
     copy_conformance(dir.path(), "conformance-copy.wasm");
+    std::fs::copy(
+        support::built_plugin("kube-core"),
+        dir.path().join("innocent.wasm"),
+    )
+    .unwrap();
     let runtime = Runtime::new(PluginSettings::default(), None).unwrap();
     let report = PluginHost::new(runtime, dir.path().into())
         .reload()
         .await
         .unwrap();
-    // File-name order: the copy sorts first and wins; the second is refused.
-    assert_eq!(report.registry.plugins().len(), 1);
+    let names: Vec<&str> = report.registry.plugins().iter().map(|p| p.name()).collect();
+    assert_eq!(names, ["conformance"]);
+    let mut messages: Vec<String> = report
+        .failures
+        .iter()
+        .map(|f| f.error.to_string())
+        .collect();
+    messages.sort();
+    assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(
-        report.registry.plugins()[0]
-            .path
-            .ends_with("conformance-copy.wasm")
+        messages[0]
+            .contains("it calls itself 'conformance', and its file names it 'conformance-copy'"),
+        "{messages:?}"
     );
-    assert_eq!(report.failures.len(), 1);
-    let message = report.failures[0].error.to_string();
     assert!(
-        message.contains("plugin name 'conformance' is already used by"),
+        messages[1].contains("it calls itself 'kube-core', and its file names it 'innocent'"),
+        "{messages:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_extra_directory_never_shadows_a_name_of_the_main_one() {
+    let (main, extra) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    copy_conformance(extra.path(), "conformance.wasm");
+    let runtime = Runtime::new(PluginSettings::default(), None).unwrap();
+    let host = PluginHost::with_extra_dirs(runtime, main.path().into(), vec![extra.path().into()]);
+    let first = host.reload().await.unwrap();
+    assert!(first.registry.plugins()[0].path.starts_with(extra.path()));
+    // The operator's main directory gains the same name: it wins, even
+    // though the extra one is serving.
+    copy_conformance(main.path(), "conformance.wasm");
+    let second = host.reload().await.unwrap();
+    assert_eq!(second.registry.plugins().len(), 1);
+    assert!(second.registry.plugins()[0].path.starts_with(main.path()));
+    assert_eq!(second.failures.len(), 1);
+    assert!(second.failures[0].path.starts_with(extra.path()));
+    assert!(
+        second.failures[0]
+            .error
+            .to_string()
+            .contains("plugin name 'conformance' is already used by"),
+        "{}",
+        second.failures[0].error
+    );
+}
+
+#[tokio::test]
+async fn a_pinned_plugin_loads_only_with_its_digest() {
+    use sha2::Digest as _;
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    let bytes = std::fs::read(dir.path().join("conformance.wasm")).unwrap();
+    let digest: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    let load = |pin: [u8; 32]| {
+        let settings = PluginSettings {
+            pins: std::collections::BTreeMap::from([("conformance".to_owned(), pin)]),
+            ..PluginSettings::default()
+        };
+        let runtime = Runtime::new(settings, None).unwrap();
+        let host = PluginHost::new(runtime, dir.path().into());
+        async move { host.reload().await.unwrap() }
+    };
+    let pinned = load(digest).await;
+    assert_eq!(pinned.registry.plugins().len(), 1);
+    let swapped = load([7; 32]).await;
+    assert!(swapped.registry.plugins().is_empty());
+    let message = swapped.failures[0].error.to_string();
+    assert!(
+        message.contains("is not the one plugins.pins.conformance names (sha256:0707"),
         "{message}"
     );
 }

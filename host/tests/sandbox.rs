@@ -66,6 +66,7 @@ async fn load_with(
                 namespaces: vec!["demo".into()],
             }],
         )]),
+        pins: BTreeMap::new(),
     };
     let runtime = Runtime::new(settings, None).unwrap().with_cluster(cluster);
     let report = PluginHost::new(runtime, dir.path().into())

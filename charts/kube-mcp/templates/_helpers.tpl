@@ -120,6 +120,7 @@ plugins:
   overrides: {{ toJson . }}
   {{- end }}
   grants: {{ toJson .Values.plugins.grants }}
+  pins: {{ toJson .Values.plugins.pins }}
 kubernetes:
   identity: {{ .Values.mcp.identity }}
   {{- if eq .Values.mcp.identity "impersonate" }}

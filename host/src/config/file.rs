@@ -158,6 +158,9 @@ struct PluginsSection {
     /// Plugin name → the Kubernetes capabilities the operator grants it.
     #[serde(default)]
     grants: std::collections::BTreeMap<String, Vec<CapabilitySection>>,
+    /// Plugin name → `sha256:<hex>` its file must have.
+    #[serde(default)]
+    pins: std::collections::BTreeMap<String, Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -265,7 +268,7 @@ fn is_only_comments(text: &str) -> bool {
 }
 
 impl FileSettings {
-    fn into_layer(self, path: Arc<PathBuf>) -> Layer {
+    fn into_layer(mut self, path: Arc<PathBuf>) -> Layer {
         let at = |key: &str| Origin::File {
             key: key.to_owned(),
             path: path.clone(),
@@ -373,8 +376,16 @@ impl FileSettings {
             })
             .collect();
         let access = RawAccess { issuers, rules };
+        let pins = std::mem::take(&mut self.plugins.pins)
+            .into_iter()
+            .map(|(name, Scalar(pin))| {
+                let origin = at(&format!("plugins.pins.{name}"));
+                (name, Sourced::new(pin, origin))
+            })
+            .collect();
         let plugin_settings = RawPluginSettings {
             grants,
+            pins,
             limits: limits(self.plugins.limits, "plugins.limits"),
             overrides: self
                 .plugins

@@ -118,6 +118,8 @@ pub struct RawCapability {
 #[derive(Debug, Default)]
 pub struct RawPluginSettings {
     pub grants: std::collections::BTreeMap<String, Vec<RawCapability>>,
+    /// Plugin name → the digest its file must have.
+    pub pins: std::collections::BTreeMap<String, Sourced<String>>,
     pub limits: RawLimits,
     pub overrides: std::collections::BTreeMap<String, RawOverride>,
 }

@@ -765,6 +765,24 @@ mod tests {
     }
 
     #[test]
+    fn pins_are_sha256_digests() {
+        let resolve = |yaml: &str| {
+            let file = file::parse(yaml, Path::new("c.yaml")).unwrap();
+            Config::resolve(with_plugins_dir(file)).map(|c| c.plugins.settings.pins)
+        };
+        let hex = "ab".repeat(32);
+        let pins = resolve(&format!("plugins:\n  pins:\n    kube-core: sha256:{hex}\n")).unwrap();
+        assert_eq!(pins["kube-core"], [0xab; 32]);
+        let error = resolve("plugins:\n  pins:\n    kube-core: md5:abc\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("plugins.pins.kube-core") && error.contains("sha256:<64 hex"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn resource_audience_mode_refuses_an_audience_list() {
         let file = file::parse(
             "oidc:\n  issuerUrl: https://idp.example.com\n  audienceMode: resource\n  \

@@ -58,6 +58,8 @@ pub struct PluginOverride {
 pub struct PluginSettings {
     pub limits: PluginLimits,
     pub overrides: BTreeMap<String, PluginOverride>,
+    /// Plugin name → the SHA-256 its file must have (`plugins.pins`).
+    pub pins: BTreeMap<String, [u8; 32]>,
     /// Plugin name → Kubernetes capabilities granted. No entry, no access.
     pub grants: BTreeMap<String, Vec<Capability>>,
 }
@@ -99,15 +101,35 @@ impl PluginSettings {
                 Ok((name, resolved))
             })
             .collect::<Result<_, ConfigError>>()?;
+        let pins = raw
+            .pins
+            .into_iter()
+            .map(|(name, pin)| Ok((name, pin.try_map(|p| parse_pin(&p))?.value)))
+            .collect::<Result<_, ConfigError>>()?;
         Ok(PluginSettings {
             limits,
             overrides,
             grants,
+            pins,
         })
     }
 }
 
 /// Values left out inherit from `base` (the defaults, or `plugins.limits`).
+/// `sha256:` and 64 hex digits, as `sha256sum` and OCI write digests.
+fn parse_pin(text: &str) -> Result<[u8; 32], String> {
+    let bad = || format!("'{text}' is not a digest like sha256:<64 hex digits>");
+    let hex = text.trim().strip_prefix("sha256:").ok_or_else(bad)?;
+    if hex.len() != 64 || !hex.is_ascii() {
+        return Err(bad());
+    }
+    let mut digest = [0u8; 32];
+    for (i, byte) in digest.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(digest)
+}
+
 fn resolve_limits(raw: RawLimits, base: PluginLimits) -> Result<PluginLimits, ConfigError> {
     let parse = |v: Option<Sourced<String>>, f: fn(&str) -> Result<u64, String>| {
         v.map(|v| v.try_map(|t| f(&t))).transpose()

@@ -140,6 +140,22 @@ impl PluginHost {
             };
             let digest: [u8; 32] = Sha256::digest(&bytes).into();
             let previous = loaded.remove(&path);
+            let name = plugin_name(&path);
+            if let Some(pin) = self.runtime.settings().pins.get(&name)
+                && *pin != digest
+            {
+                let error = LoadError::Invalid(format!(
+                    "its digest sha256:{} is not the one plugins.pins.{name} names (sha256:{})",
+                    hex(&digest),
+                    hex(pin)
+                ));
+                tracing::error!(path = %path.display(), "cannot load plugin: {error}");
+                if let Some(previous) = previous {
+                    next.insert(path.clone(), previous);
+                }
+                failures.push(LoadFailure { path, error });
+                continue;
+            }
             if let Some(previous) = previous.as_ref().filter(|p| p.digest == digest) {
                 next.insert(
                     path,
@@ -150,7 +166,26 @@ impl PluginHost {
                 );
                 continue;
             }
-            match self.runtime.load_bytes(&path, bytes).await {
+            let loaded_plugin = self
+                .runtime
+                .load_bytes(&path, bytes)
+                .await
+                .and_then(|plugin| {
+                    // Grants, limits and directories bind to the name, so the
+                    // name is the operator's: the file's.
+                    if plugin.name() == name {
+                        Ok(plugin)
+                    } else {
+                        Err(LoadError::Invalid(format!(
+                            "it calls itself '{}', and its file names it '{name}': a plugin's name \
+                         (which grants bind to) is its file name; rename the file to {}.wasm \
+                         if that is the plugin you mean to install",
+                            plugin.name(),
+                            plugin.name()
+                        )))
+                    }
+                });
+            match loaded_plugin {
                 Ok(plugin) => {
                     self.stats.loaded.fetch_add(1, Ordering::Relaxed);
                     next.insert(
@@ -214,8 +249,16 @@ impl PluginHost {
         // By file, not by name: a newcomer has the same name as the plugin
         // it collides with, and an upgraded file keeps its place.
         let serving = |p: &Plugin| before.plugins().iter().any(|b| b.path == p.path);
+        // Directories in order: an extra directory (a ConfigMap, an image)
+        // never shadows a name of the main one, whatever is serving now.
+        let dirs: Vec<&PathBuf> = self.dirs().collect();
+        let dir_rank = |path: &Path| {
+            dirs.iter()
+                .position(|d| path.parent() == Some(d.as_path()))
+                .unwrap_or(usize::MAX)
+        };
         let mut order: Vec<(&PathBuf, &Loaded)> = files.iter().collect();
-        order.sort_by_key(|(path, l)| (!serving(&l.plugin), (*path).clone()));
+        order.sort_by_key(|(path, l)| (dir_rank(path), !serving(&l.plugin), (*path).clone()));
         let mut registry = Registry::default();
         for (path, l) in order {
             if let Err(message) = registry.add(l.plugin.clone()) {
@@ -277,6 +320,17 @@ fn changes_content(event: &notify::Event) -> bool {
         EventKind::Access(_) => false,
         EventKind::Any | EventKind::Other => true,
     }
+}
+
+/// The name a plugin file gives its plugin: the file name without `.wasm`.
+fn plugin_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Stops watching when dropped.

@@ -185,6 +185,11 @@ impl Runtime {
         ))
     }
 
+    /// The per-plugin settings (limits, grants, pins).
+    pub fn settings(&self) -> &PluginSettings {
+        &self.settings
+    }
+
     /// Components compiled, and components loaded from the cache, so far.
     pub fn compilations(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;
