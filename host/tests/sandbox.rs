@@ -55,6 +55,7 @@ async fn load_with(
             PluginOverride {
                 limits: Some(HOSTILE_LIMITS),
                 directory,
+                settings: BTreeMap::new(),
             },
         )]),
         grants: BTreeMap::from([(

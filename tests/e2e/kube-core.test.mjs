@@ -200,6 +200,9 @@ describe('identities', () => {
         '--oidc-issuer-url', required('OIDC_ISSUER_URL'), '--config', configFile(`${grants()}
     kube-ops:
       - {verbs: [get, list, delete], apiGroups: [""], resources: [pods], namespaces: [demo]}
+  overrides:
+    kube-ops:
+      settings: {confirmation: notRequired}
 `)],
     });
     await server.waitForLog((e) => e.message === "fetched the issuer's signing keys");

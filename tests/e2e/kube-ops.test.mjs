@@ -44,7 +44,13 @@ describe('kube-ops without a grant', () => {
   let server;
   let client;
   before(async () => {
-    server = await startServer({ plugins: pluginsDir(builtPlugin('kube-ops')), args: ['--no-auth', '--kubeconfig', admin()] });
+    // Confirmation off, so that what refuses each write is the missing grant.
+    server = await startServer({ plugins: pluginsDir(builtPlugin('kube-ops')), args: ['--no-auth', '--kubeconfig', admin(), '--config', configFile(`
+plugins:
+  overrides:
+    kube-ops:
+      settings: {confirmation: notRequired}
+`)] });
     client = new Client({ name: 'e2e', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   });
@@ -74,18 +80,28 @@ describe('kube-ops without a grant', () => {
   });
 });
 
-describe('kube-ops granted writes in one namespace', () => {
-  let server;
-  before(async () => {
-    server = await startServer({
-      plugins: pluginsDir(builtPlugin('kube-ops')),
-      args: ['--no-auth', '--kubeconfig', admin(), '--config', configFile(`
+/** A server with kube-ops granted writes in demo; `settings` are its plugin settings. */
+function opsServer({ verbs = 'get, list, create, patch, delete', settings = '' } = {}) {
+  return startServer({
+    plugins: pluginsDir(builtPlugin('kube-ops')),
+    args: ['--no-auth', '--kubeconfig', admin(), '--config', configFile(`
 plugins:
   grants:
     kube-ops:
-      - {verbs: [get, list, patch, delete], apiGroups: ["", apps], resources: [configmaps, deployments, deployments/scale], namespaces: [demo]}
-`)],
-    });
+      - {verbs: [${verbs}], apiGroups: ["", apps], resources: [configmaps, deployments, deployments/scale], namespaces: [demo]}
+${settings}`)],
+  });
+}
+
+describe('kube-ops granted writes in one namespace, confirmation not required', () => {
+  let server;
+  before(async () => {
+    // The operator's explicit choice: clients that cannot be asked may write.
+    server = await opsServer({ settings: `
+  overrides:
+    kube-ops:
+      settings: {confirmation: notRequired}
+` });
   });
   after(() => server?.stop());
 
@@ -121,6 +137,94 @@ plugins:
       assert.notEqual((await kubectl(admin(), 'get', 'configmap', name, '-n', 'demo')).code, 0, 'deleted');
     } finally {
       await client.close();
+      await kubectl(admin(), 'delete', 'configmap', name, '-n', 'demo', '--ignore-not-found');
+    }
+  });
+
+});
+
+describe('kube-ops confirmation (the default: required)', () => {
+  let server;
+  before(async () => { server = await opsServer(); });
+  after(() => server?.stop());
+
+  test('a client that cannot be asked changes nothing: every write is refused', async () => {
+    const name = `ops-${crypto.randomBytes(4).toString('hex')}`;
+    assert.equal((await kubectl(admin(), 'create', 'configmap', name, '-n', 'demo')).code, 0);
+    const client = new Client({ name: 'e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    try {
+      const before = JSON.parse((await kubectl(admin(), 'get', 'deployment', 'web', '-n', 'demo', '-o', 'json')).stdout);
+      const writes = [
+        ['resources_apply', { manifest: configMap(`${name}-new`, 'demo') }],
+        ['resources_apply', { manifest: configMap(name, 'demo') }],
+        ['resources_delete', { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'demo', name }],
+        ['resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: before.spec.replicas + 1 }],
+        ['rollout_restart', { kind: 'Deployment', namespace: 'demo', name: 'web' }],
+      ];
+      for (const [tool, args] of writes) {
+        const result = await call(client, tool, args);
+        assert.equal(result.isError, true, `${tool} went ahead unconfirmed: ${result.text}`);
+        assert.match(result.text, /needs the user's confirmation, and this client cannot be asked.*confirmation: notRequired/, tool);
+      }
+      assert.notEqual((await kubectl(admin(), 'get', 'configmap', `${name}-new`, '-n', 'demo')).code, 0, 'nothing created');
+      assert.equal((await kubectl(admin(), 'get', 'configmap', name, '-n', 'demo')).code, 0, 'nothing deleted');
+      const after = JSON.parse((await kubectl(admin(), 'get', 'deployment', 'web', '-n', 'demo', '-o', 'json')).stdout);
+      assert.equal(after.spec.replicas, before.spec.replicas);
+      assert.equal(after.metadata.generation, before.metadata.generation, 'not scaled, not restarted');
+      // A dry run needs no one's confirmation.
+      const dry = await call(client, 'resources_apply', { manifest: configMap(`${name}-new`, 'demo'), dryRun: true });
+      assert.equal(dry.isError, false, dry.text);
+    } finally {
+      await client.close();
+      await kubectl(admin(), 'delete', 'configmap', name, '-n', 'demo', '--ignore-not-found');
+    }
+  });
+
+  test('apply and restart ask too, naming what they change', async () => {
+    const name = `ops-${crypto.randomBytes(4).toString('hex')}`;
+    const asked = [];
+    const client = new Client({ name: 'e2e', version: '1' }, { capabilities: { elicitation: {} } });
+    let answer = { action: 'decline' };
+    client.setRequestHandler(ElicitRequestSchema, (request) => { asked.push(request.params.message); return answer; });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    try {
+      const declined = await call(client, 'resources_apply', { manifest: configMap(name, 'demo') });
+      assert.equal(declined.isError, true);
+      assert.deepEqual(asked, [`Apply ConfigMap demo/${name} (create or update)?`]);
+      assert.notEqual((await kubectl(admin(), 'get', 'configmap', name, '-n', 'demo')).code, 0, 'not created after a no');
+      answer = { action: 'accept', content: { confirm: true } };
+      const applied = await call(client, 'resources_apply', { manifest: configMap(name, 'demo') });
+      assert.equal(applied.isError, false, applied.text);
+      answer = { action: 'decline' };
+      const restart = await call(client, 'rollout_restart', { kind: 'Deployment', namespace: 'demo', name: 'web' });
+      assert.equal(restart.isError, true);
+      assert.equal(asked.at(-1), 'Restart the pods of Deployment demo/web?');
+    } finally {
+      await client.close();
+      await kubectl(admin(), 'delete', 'configmap', name, '-n', 'demo', '--ignore-not-found');
+    }
+  });
+
+  test('apply that would create needs the create verb in the grant', async () => {
+    const patchOnly = await opsServer({ verbs: 'get, list, patch, delete', settings: `
+  overrides:
+    kube-ops:
+      settings: {confirmation: notRequired}
+` });
+    const client = new Client({ name: 'e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(patchOnly.url)));
+    const name = `ops-${crypto.randomBytes(4).toString('hex')}`;
+    try {
+      const created = await call(client, 'resources_apply', { manifest: configMap(name, 'demo'), dryRun: true });
+      assert.equal(created.isError, true, created.text);
+      assert.match(created.text, new RegExp(`applying would create configmaps '${name}'`));
+      assert.equal((await kubectl(admin(), 'create', 'configmap', name, '-n', 'demo')).code, 0);
+      const updated = await call(client, 'resources_apply', { manifest: configMap(name, 'demo') });
+      assert.equal(updated.isError, false, `patch is enough for what exists: ${updated.text}`);
+    } finally {
+      await client.close();
+      await patchOnly.stop();
       await kubectl(admin(), 'delete', 'configmap', name, '-n', 'demo', '--ignore-not-found');
     }
   });

@@ -185,6 +185,9 @@ struct LimitsSection {
 struct OverrideSection {
     limits: Option<LimitsSection>,
     directory: Option<DirectorySection>,
+    /// Settings the plugin reads through the `config` import.
+    #[serde(default)]
+    settings: std::collections::BTreeMap<String, Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -402,6 +405,11 @@ impl FileSettings {
                         at: at(&prefix),
                         limits: limits(section.limits, &format!("{prefix}.limits")),
                         directory,
+                        settings: section
+                            .settings
+                            .into_iter()
+                            .map(|(k, Scalar(v))| (k, v))
+                            .collect(),
                     };
                     (name, raw)
                 })

@@ -53,6 +53,7 @@ pub struct RawOverride {
     pub at: Origin,
     pub limits: RawLimits,
     pub directory: Option<RawDirectory>,
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug)]

@@ -51,6 +51,8 @@ pub enum DirectoryGrant {
 pub struct PluginOverride {
     pub limits: Option<PluginLimits>,
     pub directory: Option<DirectoryGrant>,
+    /// What the plugin reads through the `config` import.
+    pub settings: BTreeMap<String, String>,
 }
 
 /// Resolved `plugins.limits`, `plugins.overrides` and `plugins.grants`.
@@ -71,6 +73,14 @@ impl PluginSettings {
             .get(plugin)
             .and_then(|o| o.limits)
             .unwrap_or(self.limits)
+    }
+
+    /// The settings `plugin` reads through the `config` import.
+    pub fn settings_for(&self, plugin: &str) -> BTreeMap<String, String> {
+        self.overrides
+            .get(plugin)
+            .map(|o| o.settings.clone())
+            .unwrap_or_default()
     }
 
     /// The directory lent to `plugin`, if any.
@@ -264,7 +274,11 @@ fn resolve_override(
             }
         }
     };
-    Ok(PluginOverride { limits, directory })
+    Ok(PluginOverride {
+        limits,
+        directory,
+        settings: raw.settings,
+    })
 }
 
 #[cfg(test)]

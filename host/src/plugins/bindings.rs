@@ -64,6 +64,13 @@ impl log::Host for CallState {
     }
 }
 
+/// `config`: the operator's settings for this plugin.
+impl self::kube_mcp::plugin::config::Host for CallState {
+    fn get(&mut self, key: String) -> Option<String> {
+        self.settings.get(&key).cloned()
+    }
+}
+
 /// `progress`: reports go to the client that made the call.
 impl progress::Host for CallState {
     fn report(&mut self, progress: f64, total: Option<f64>, message: Option<String>) {

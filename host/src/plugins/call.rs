@@ -31,6 +31,8 @@ pub struct Sandbox {
     pub log_budget: Arc<LogBudget>,
     /// What the plugin may do in the cluster.
     pub kube: KubeAccess,
+    /// What it reads through the `config` import.
+    pub settings: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 /// Which limit stopped a call, recorded when it is hit so the error can say
@@ -52,6 +54,8 @@ pub struct CallState {
     pub output_bytes: u64,
     /// The plugin's log rate limit, shared by its calls and streams.
     pub log_budget: Arc<super::guest_log::LogBudget>,
+    /// The operator's settings for the plugin (`config` import).
+    pub settings: Arc<std::collections::BTreeMap<String, String>>,
     pub limit_hit: Option<LimitHit>,
     /// Who is calling, and the client to talk back to.
     pub context: CallContext,
@@ -163,6 +167,7 @@ impl CallState {
             memory_bytes: usize::try_from(sandbox.limits.memory_bytes).unwrap_or(usize::MAX),
             output_bytes: sandbox.limits.output_bytes,
             log_budget: sandbox.log_budget.clone(),
+            settings: sandbox.settings.clone(),
             limit_hit: None,
             context,
             kube: sandbox.kube.clone(),

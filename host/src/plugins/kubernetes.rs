@@ -285,31 +285,60 @@ impl KubeAccess {
         if request.namespace.is_none() {
             request.all_namespaces = self.namespaced(&request).await;
         }
-        if let Err(denial) = grants::check(&self.requested, &self.granted, &request) {
+        let denied = |request: Request, reason: String| {
             tracing::info!(
                 plugin,
                 verb = %request.verb,
                 group = %request.group,
                 resource = %request.resource,
                 namespace = request.namespace.as_deref().unwrap_or(""),
-                reason = %denial,
+                reason = %reason,
                 "Kubernetes request denied by grant"
             );
-            return Err(Error::DeniedByGrant(GrantDenial {
+            Error::DeniedByGrant(GrantDenial {
                 verb: request.verb,
                 group: request.group,
-                resource: request.resource.clone(),
+                resource: request.resource,
                 namespace: request.namespace,
-                reason: if request.all_namespaces {
-                    format!(
-                        "{denial} (with no namespace, {} spans every namespace: the grant \
-                         needs namespaces: [\"*\"])",
-                        request.resource
-                    )
-                } else {
-                    denial.to_string()
-                },
-            }));
+                reason,
+            })
+        };
+        if let Err(denial) = grants::check(&self.requested, &self.granted, &request) {
+            let reason = if request.all_namespaces {
+                format!(
+                    "{denial} (with no namespace, {} spans every namespace: the grant \
+                     needs namespaces: [\"*\"])",
+                    request.resource
+                )
+            } else {
+                denial.to_string()
+            };
+            return Err(denied(request, reason));
+        }
+        // Server-side apply creates what does not exist: that needs `create`
+        // as well as `patch`, as it does in RBAC.
+        if let Operation::Apply { object, .. } = &operation {
+            let exists = match self
+                .cluster
+                .send(plugin, as_user, Operation::Get(object.clone()))
+                .await
+            {
+                Ok(_) => true,
+                Err(Error::NotFound(_)) => false,
+                Err(other) => return Err(other),
+            };
+            let creating = Request {
+                verb: "create".into(),
+                ..request
+            };
+            if !exists && let Err(denial) = grants::check(&self.requested, &self.granted, &creating)
+            {
+                let reason = format!(
+                    "applying would create {} '{}', and {denial} (create)",
+                    creating.resource, object.name
+                );
+                return Err(denied(creating, reason));
+            }
         }
         self.cluster.send(plugin, as_user, operation).await
     }
@@ -916,6 +945,87 @@ mod tests {
         }
         assert!(check_type(&with("networking.k8s.io", "v1", "ingresses")).is_ok());
         assert!(check_type(&with("", "v1", "pods")).is_ok());
+    }
+
+    /// A cluster where only `web` exists; it records what is sent.
+    #[derive(Default)]
+    struct OnlyWeb(std::sync::Mutex<Vec<Operation>>);
+
+    impl Cluster for OnlyWeb {
+        fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+            Box::pin(async { Err(Error::Unavailable("no".into())) })
+        }
+        fn send<'a>(
+            &'a self,
+            _: &'a str,
+            _: Option<&'a Impersonated>,
+            operation: Operation,
+        ) -> BoxFuture<'a, Result<Reply, Error>> {
+            let missing = matches!(&operation, Operation::Get(o) if o.name != "web");
+            self.0.lock().unwrap().push(operation);
+            Box::pin(async move {
+                if missing {
+                    Err(Error::NotFound(ApiStatus {
+                        code: 404,
+                        reason: "NotFound".into(),
+                        message: "not found".into(),
+                    }))
+                } else {
+                    Ok(Reply::Json(serde_json::json!({})))
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn applying_a_new_object_needs_create_as_well_as_patch() {
+        let apply = |name: &str| Operation::Apply {
+            object: pod("demo", name),
+            manifest: serde_json::json!({}),
+            options: ApplyOptions {
+                dry_run: false,
+                force: false,
+            },
+        };
+        let everything = cap(&["*"], &["*"], &["*"]);
+        let patch_only = cap(&["get", "patch"], &["pods"], &["demo"]);
+        let cluster = Arc::new(OnlyWeb::default());
+        let access = |granted: Capability| KubeAccess {
+            requested: Arc::new([everything.clone()]),
+            granted: Arc::new([granted]),
+            cluster: cluster.clone(),
+        };
+        // Updating what exists: patch is enough.
+        access(patch_only.clone())
+            .run("p", None, apply("web"))
+            .await
+            .unwrap();
+        // Creating: refused without create, and nothing is applied.
+        let before = cluster.0.lock().unwrap().len();
+        match access(patch_only).run("p", None, apply("new")).await {
+            Err(Error::DeniedByGrant(d)) => {
+                assert_eq!(d.verb, "create");
+                assert!(
+                    d.reason.contains("applying would create pods 'new'"),
+                    "{}",
+                    d.reason
+                );
+            }
+            other => panic!("expected a denial, got {other:?}"),
+        }
+        let sent = cluster.0.lock().unwrap()[before..].to_vec();
+        assert!(
+            sent.iter().all(|o| matches!(o, Operation::Get(_))),
+            "{sent:?}"
+        );
+        let with_create = cap(&["get", "patch", "create"], &["pods"], &["demo"]);
+        access(with_create)
+            .run("p", None, apply("new"))
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -211,6 +211,7 @@ impl Runtime {
             plugin: name.into(),
             limits: self.settings.limits_for(name),
             directory: self.settings.directory_for(name).cloned(),
+            settings: Arc::new(self.settings.settings_for(name)),
             log_budget,
             kube: KubeAccess {
                 requested: requested.iter().map(requested_capability).collect(),

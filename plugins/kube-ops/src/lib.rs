@@ -3,11 +3,15 @@
 //! `resources_apply` (server-side apply, with dry run), `resources_delete`,
 //! `resources_scale` and `rollout_restart`. The plugin requests write
 //! capabilities; what it may really do is what the operator grants (none by
-//! default: every call then answers denied-by-grant). Before a destructive
-//! call it asks the user to confirm through elicitation when the client
-//! supports it (a dry run needs no confirmation; the model cannot opt out).
+//! default: every call then answers denied-by-grant). Before any change
+//! (apply, delete, scale, restart) it asks the user to confirm through
+//! elicitation; a dry run needs no confirmation, and the model cannot opt
+//! out. A client that cannot be asked (no elicitation, or a stateless
+//! server) gets a refusal, unless the operator set
+//! `plugins.overrides.kube-ops.settings.confirmation: notRequired`.
 
 use kube_mcp_plugin::client::{self, Elicitation};
+use kube_mcp_plugin::config;
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 use kube_mcp_plugin::kubernetes::{
     self, ApplyOptions, DeleteOptions, Error, ObjectRef, Propagation, ResourceType,
@@ -97,7 +101,9 @@ impl Guest for KubeOps {
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Kubernetes write tools: apply, delete, scale, rollout restart.".into(),
             capabilities: vec![Capability {
-                verbs: vec!["get".into(), "list".into(), "patch".into(), "delete".into()],
+                verbs: ["get", "list", "create", "patch", "delete"]
+                    .map(String::from)
+                    .to_vec(),
                 api_groups: vec!["*".into()],
                 resources: vec!["*".into()],
                 namespaces: vec!["*".into()],
@@ -111,10 +117,10 @@ impl Guest for KubeOps {
             t
         };
         vec![
-            with(tool::<ApplyArgs>("resources_apply", "Create or update one object by server-side apply (YAML or JSON manifest). Use dryRun to see the result first.").build(), annotations(false, true)),
-            with(tool::<DeleteArgs>("resources_delete", "Delete one object by apiVersion, kind, namespace and name. Asks the user to confirm when the client supports it.").build(), annotations(true, true)),
-            with(tool::<ScaleArgs>("resources_scale", "Set the replicas of a Deployment, StatefulSet or ReplicaSet. Asks the user to confirm when the client supports it.").build(), annotations(true, true)),
-            with(tool::<RestartArgs>("rollout_restart", "Restart the pods of a Deployment, StatefulSet or DaemonSet, as kubectl rollout restart does.").build(), annotations(true, false)),
+            with(tool::<ApplyArgs>("resources_apply", "Create or update one object by server-side apply (YAML or JSON manifest). Asks the user to confirm; use dryRun to see the result first.").build(), annotations(true, true)),
+            with(tool::<DeleteArgs>("resources_delete", "Delete one object by apiVersion, kind, namespace and name. Asks the user to confirm.").build(), annotations(true, true)),
+            with(tool::<ScaleArgs>("resources_scale", "Set the replicas of a Deployment, StatefulSet or ReplicaSet. Asks the user to confirm.").build(), annotations(true, true)),
+            with(tool::<RestartArgs>("rollout_restart", "Restart the pods of a Deployment, StatefulSet or DaemonSet, as kubectl rollout restart does. Asks the user to confirm.").build(), annotations(true, false)),
         ]
     }
 
@@ -126,6 +132,26 @@ impl Guest for KubeOps {
         Ok(match name.as_str() {
             "resources_apply" => {
                 let args: ApplyArgs = parse_args(&arguments)?;
+                if !args.dry_run {
+                    // A dry run names what the manifest creates or replaces,
+                    // so the question can; it changes nothing.
+                    let preview = kubernetes::apply(
+                        &args.manifest,
+                        ApplyOptions {
+                            dry_run: true,
+                            force: args.force,
+                        },
+                    );
+                    let target = match preview {
+                        Ok(object) => describe_object(&object),
+                        Err(e) => return Ok(answer(Err(e))),
+                    };
+                    if let Some(refused) =
+                        confirm(false, &format!("Apply {target} (create or update)?"))
+                    {
+                        return Ok(refused);
+                    }
+                }
                 answer(kubernetes::apply(
                     &args.manifest,
                     ApplyOptions {
@@ -197,6 +223,13 @@ impl Guest for KubeOps {
                         )));
                     }
                 };
+                let question = format!(
+                    "Restart the pods of {} {}/{}?",
+                    args.kind, args.namespace, args.name
+                );
+                if let Some(refused) = confirm(args.dry_run, &question) {
+                    return Ok(refused);
+                }
                 answer(kubernetes::rollout_restart(
                     &ObjectRef {
                         type_: ResourceType::new("apps/v1", resource),
@@ -218,12 +251,40 @@ fn ns_prefix(namespace: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// Asks the user to confirm when the client can; `Some` is the answer to
-/// give instead of going on. Not an argument: the model must not be able
-/// to skip the person.
+/// `Kind namespace/name` of an object's JSON, for a question.
+fn describe_object(json: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("?").to_owned();
+    let kind = text(&value["kind"]);
+    let name = text(&value["metadata"]["name"]);
+    match value["metadata"]["namespace"].as_str() {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+/// Asks the user to confirm; `Some` is the answer to give instead of going
+/// on. Not an argument: the model must not be able to skip the person. A
+/// client that cannot be asked is refused (fail closed) unless the operator
+/// said confirmation is not required.
 fn confirm(dry_run: bool, question: &str) -> Option<CallResult> {
-    if dry_run || !client::capabilities().elicitation {
+    if dry_run {
         return None;
+    }
+    if !client::capabilities().elicitation {
+        return match config::get("confirmation").as_deref() {
+            Some("notRequired") => None,
+            None | Some("required") => Some(CallResult::error(
+                "this change needs the user's confirmation, and this client cannot be asked \
+                 (it does not support elicitation, or the server is stateless); nothing was \
+                 changed. Use dryRun to preview it; an operator can allow unconfirmed changes \
+                 with plugins.overrides.kube-ops.settings.confirmation: notRequired",
+            )),
+            Some(other) => Some(CallResult::error(format!(
+                "plugins.overrides.kube-ops.settings.confirmation is '{other}': use required \
+                 or notRequired; nothing was changed"
+            ))),
+        };
     }
     let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean","title":"Go ahead","default":false}},"required":["confirm"]}"#;
     match client::elicit(question, schema) {

@@ -63,6 +63,9 @@ pub use kube_mcp::plugin::types;
 /// Log lines to the server's log, tagged with the plugin and the call.
 pub use kube_mcp::plugin::log;
 
+/// The operator's settings for this plugin (`plugins.overrides.<plugin>.settings`).
+pub use kube_mcp::plugin::config;
+
 /// The cluster, within the plugin's grant.
 pub use kube_mcp::plugin::kubernetes;
 
