@@ -156,6 +156,12 @@ async fn each_misbehaviour_fails_alone_while_a_good_plugin_keeps_serving() {
         panic!("a panic is a trap")
     };
     assert!(reason.contains("unreachable"), "{reason}");
+    // One clear line for the caller: the trap, not the guest's backtrace.
+    assert!(
+        !reason.contains("wasm function") && !reason.contains("backtrace"),
+        "{reason}"
+    );
+    assert!(reason.len() < 160, "{} bytes: {reason}", reason.len());
     assert!(matches!(
         huge.unwrap_err(),
         Failure::OutputTooLarge { size, limit } if size == 5 << 20 && limit == 1 << 20

@@ -301,12 +301,34 @@ impl Plugin {
             // A guest whose memory cannot grow aborts (an `unreachable`
             // trap); the limiter recorded why.
             (_, Some(LimitHit::Memory)) => Failure::Memory(limits.memory_bytes),
-            _ => Failure::Trap(
-                format!("{error:#}")
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+            (trap, _) => {
+                // The operator gets the whole story (backtrace included);
+                // the caller one line naming the trap.
+                let detail = format!("{error:#}");
+                tracing::warn!(
+                    target: "kube_mcp::plugin",
+                    plugin = self.name(),
+                    detail = %detail.split_whitespace().collect::<Vec<_>>().join(" "),
+                    "plugin call trapped"
+                );
+                Failure::Trap(match trap {
+                    // A guest whose shadow stack runs over (large frames)
+                    // writes outside its memory; say that it may be that.
+                    Some(Trap::MemoryOutOfBounds) => "wasm trap: out of bounds memory access \
+                        (a bug, or recursion too deep for its stack)"
+                        .to_owned(),
+                    Some(trap) => format!("wasm trap: {trap}"),
+                    None => error
+                        .root_cause()
+                        .to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or("unknown error")
+                        .chars()
+                        .take(200)
+                        .collect(),
+                })
+            }
         }
     }
 }
