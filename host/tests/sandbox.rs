@@ -462,3 +462,55 @@ async fn a_plugin_reaches_its_own_client_and_no_further_than_its_deadline() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_caller_cannot_hold_every_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        support::built_test_plugin("hostile"),
+        dir.path().join("hostile.wasm"),
+    )
+    .unwrap();
+    let settings = PluginSettings {
+        overrides: BTreeMap::from([(
+            "hostile".to_owned(),
+            PluginOverride {
+                limits: Some(HOSTILE_LIMITS),
+                directory: None,
+                settings: BTreeMap::new(),
+            },
+        )]),
+        ..PluginSettings::default()
+    };
+    let runtime = Runtime::new(settings, None).unwrap().with_concurrency(3, 2);
+    let report = PluginHost::new(runtime, dir.path().into())
+        .reload()
+        .await
+        .unwrap();
+    let registry = report.registry;
+    let as_caller = |subject: &str| {
+        let mut caller = support::caller();
+        caller.subject = subject.into();
+        CallContext::new(caller)
+    };
+    // alice holds two slots with calls that spin until their deadline.
+    let (r1, r2, r3, bob) = tokio::join!(
+        call_from(&registry, "spin", as_caller("alice")),
+        call_from(&registry, "spin", as_caller("alice")),
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            call_from(&registry, "spin", as_caller("alice")).await
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            call_from(&registry, "count_calls", as_caller("bob")).await
+        },
+    );
+    assert!(matches!(r1, Err(Failure::Timeout(_))), "{r1:?}");
+    assert!(matches!(r2, Err(Failure::Timeout(_))), "{r2:?}");
+    match r3 {
+        Err(Failure::Busy(why)) => assert!(why.contains("2 calls of yours are running"), "{why}"),
+        other => panic!("a third call of alice's went ahead: {other:?}"),
+    }
+    assert!(bob.is_ok(), "bob was held up by alice: {bob:?}");
+}

@@ -33,6 +33,8 @@ pub struct Sandbox {
     pub kube: KubeAccess,
     /// What it reads through the `config` import.
     pub settings: Arc<std::collections::BTreeMap<String, String>>,
+    /// How many of its calls may run at once, per plugin and per caller.
+    pub slots: super::busy::Slots,
 }
 
 /// Which limit stopped a call, recorded when it is hit so the error can say
@@ -50,6 +52,10 @@ pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
     memory_bytes: usize,
+    /// Bytes of linear memory the instance holds, all memories together.
+    memory_used: usize,
+    /// Slots this call holds (see [`super::busy`]); freed with the store.
+    pub slots: Vec<tokio::sync::OwnedSemaphorePermit>,
     /// The most a call may return; also the most of a pod's log it reads.
     pub output_bytes: u64,
     /// The plugin's log rate limit, shared by its calls and streams.
@@ -83,16 +89,21 @@ impl WasiView for CallState {
 }
 
 impl ResourceLimiter for CallState {
+    /// The limit holds for the instance as a whole: a component may have
+    /// several linear memories (one per core module), and each one's growth
+    /// counts against the same budget. Creating a memory is a growth from 0.
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_bytes {
+        let total = self.memory_used - current.min(self.memory_used) + desired;
+        if total > self.memory_bytes {
             self.limit_hit = Some(LimitHit::Memory);
             return Ok(false);
         }
+        self.memory_used = total;
         Ok(true)
     }
 
@@ -165,6 +176,8 @@ impl CallState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             memory_bytes: usize::try_from(sandbox.limits.memory_bytes).unwrap_or(usize::MAX),
+            memory_used: 0,
+            slots: Vec::new(),
             output_bytes: sandbox.limits.output_bytes,
             log_budget: sandbox.log_budget.clone(),
             settings: sandbox.settings.clone(),
@@ -188,5 +201,54 @@ impl CallState {
             })
         });
         Ok(store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_limit_holds_for_all_memories_together() {
+        let engine = wasmtime::Engine::default();
+        let sandbox = Sandbox {
+            plugin: "p".into(),
+            limits: PluginLimits {
+                memory_bytes: 64 << 20,
+                ..PluginLimits::default()
+            },
+            directory: None,
+            log_budget: Default::default(),
+            kube: Default::default(),
+            settings: Default::default(),
+            slots: super::super::busy::Slots::new(
+                1,
+                Arc::new(super::super::busy::CallerSlots::new(1)),
+            ),
+        };
+        let nobody = CallContext::new(super::super::bindings::types::Caller {
+            subject: String::new(),
+            username: None,
+            groups: Vec::new(),
+            scopes: Vec::new(),
+        });
+        let mut store = CallState::new_store(&engine, &sandbox, nobody).unwrap();
+        let state = store.data_mut();
+        const MIB: usize = 1 << 20;
+        assert!(state.memory_growing(0, 40 * MIB, None).unwrap(), "memory A");
+        assert!(
+            !state.memory_growing(0, 40 * MIB, None).unwrap(),
+            "memory B would make 80 MiB of a 64 MiB limit"
+        );
+        assert_eq!(state.limit_hit, Some(LimitHit::Memory));
+        assert!(
+            state.memory_growing(0, 20 * MIB, None).unwrap(),
+            "B smaller"
+        );
+        assert!(
+            state.memory_growing(40 * MIB, 44 * MIB, None).unwrap(),
+            "A to 44: 64 in all"
+        );
+        assert!(!state.memory_growing(44 * MIB, 45 * MIB, None).unwrap());
     }
 }

@@ -54,6 +54,10 @@ pub struct Runtime {
     log_budgets: Mutex<HashMap<String, Arc<LogBudget>>>,
     /// Where plugins' allowed Kubernetes requests go.
     cluster: Arc<dyn Cluster>,
+    /// Calls of one plugin at once.
+    calls_per_plugin: usize,
+    /// Calls of one caller at once, shared by every plugin.
+    callers: Arc<super::busy::CallerSlots>,
 }
 
 impl Runtime {
@@ -88,7 +92,18 @@ impl Runtime {
             cache,
             log_budgets: Mutex::default(),
             cluster: Arc::new(NoCluster),
+            calls_per_plugin: super::busy::MAX_CALLS_PER_PLUGIN,
+            callers: Arc::new(super::busy::CallerSlots::new(
+                super::busy::MAX_CALLS_PER_CALLER,
+            )),
         })
+    }
+
+    /// The same runtime with other concurrency limits (tests).
+    pub fn with_concurrency(mut self, per_plugin: usize, per_caller: usize) -> Runtime {
+        self.calls_per_plugin = per_plugin;
+        self.callers = Arc::new(super::busy::CallerSlots::new(per_caller));
+        self
     }
 
     /// Sends plugins' Kubernetes requests (those their grants allow) to
@@ -212,6 +227,7 @@ impl Runtime {
             limits: self.settings.limits_for(name),
             directory: self.settings.directory_for(name).cloned(),
             settings: Arc::new(self.settings.settings_for(name)),
+            slots: super::busy::Slots::new(self.calls_per_plugin, self.callers.clone()),
             log_budget,
             kube: KubeAccess {
                 requested: requested.iter().map(requested_capability).collect(),

@@ -8,6 +8,7 @@
 //! instance with the limits of the configuration's `plugins` settings.
 
 mod bindings;
+mod busy;
 mod cache;
 mod call;
 mod context;

@@ -94,6 +94,9 @@ pub enum Failure {
     Trap(String),
     #[error("could not start: {0}")]
     Instantiate(String),
+    /// Too many calls at once, of the plugin or of the caller.
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// A failed call: which plugin, and why.
@@ -267,8 +270,14 @@ impl Plugin {
         &self,
         context: &CallContext,
     ) -> Result<(Store<CallState>, Instance), CallFailure> {
+        let slots = self
+            .sandbox
+            .slots
+            .take(&context.caller.subject)
+            .map_err(|busy| self.fail(Failure::Busy(busy.to_string())))?;
         let mut store = CallState::new_store(&self.engine, &self.sandbox, context.clone())
             .map_err(|e| self.fail(Failure::Instantiate(format!("{e:#}"))))?;
+        store.data_mut().slots = slots.into();
         match self.pre.instantiate_async(&mut store).await {
             Ok(instance) => Ok((store, instance)),
             Err(e) => Err(self.fail(self.classify(&e, store.data().limit_hit))),
