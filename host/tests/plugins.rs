@@ -265,3 +265,57 @@ async fn a_warm_cache_means_no_compilation() {
     assert_eq!(again.reload().await.unwrap().registry.plugins().len(), 2);
     assert_eq!(again.runtime().compilations(), (1, 1));
 }
+
+/// Loads conformance.wasm from `dir` with the cache at `cache`; the
+/// compilations and cache hits of that load.
+async fn load_cached(dir: &Path, cache: &Path) -> (u64, u64) {
+    let runtime = Runtime::new(PluginSettings::default(), Some(cache.into())).unwrap();
+    let host = PluginHost::new(runtime, dir.into());
+    host.reload().await.unwrap();
+    host.runtime().compilations()
+}
+
+#[tokio::test]
+async fn a_cache_directory_others_may_write_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert_eq!(load_cached(dir.path(), cache.path()).await, (1, 0));
+    assert_eq!(
+        std::fs::read_dir(cache.path()).unwrap().count(),
+        0,
+        "nothing is written to a world-writable cache"
+    );
+    assert_eq!(load_cached(dir.path(), cache.path()).await, (1, 0));
+    // A symlink to a private directory is not used either.
+    let private = tempfile::tempdir().unwrap();
+    let link = cache.path().join("link");
+    std::os::unix::fs::symlink(private.path(), &link).unwrap();
+    assert_eq!(load_cached(dir.path(), &link).await, (1, 0));
+    assert_eq!(load_cached(dir.path(), &link).await, (1, 0));
+}
+
+#[tokio::test]
+async fn a_cache_entry_that_is_a_symlink_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    let cache = tempfile::tempdir().unwrap();
+    assert_eq!(load_cached(dir.path(), cache.path()).await, (1, 0));
+    let entry = std::fs::read_dir(cache.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let moved = elsewhere.path().join("code.cwasm");
+    std::fs::rename(&entry, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &entry).unwrap();
+    assert_eq!(
+        load_cached(dir.path(), cache.path()).await,
+        (1, 0),
+        "the symlinked entry was run"
+    );
+}

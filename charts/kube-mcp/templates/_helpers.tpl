@@ -114,7 +114,9 @@ plugins:
   {{- with $extra }}
   extraDirs: {{ toJson . }}
   {{- end }}
-  cacheDir: /var/cache/kube-mcp
+  # A directory the server makes itself (0700, its own) inside the
+  # emptyDir, which Kubernetes creates writable by everyone.
+  cacheDir: /var/cache/kube-mcp/compiled
   limits: {{ toJson .Values.plugins.limits }}
   {{- with .Values.plugins.overrides }}
   overrides: {{ toJson . }}

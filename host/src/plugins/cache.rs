@@ -4,7 +4,9 @@
 //! An entry is named by the SHA-256 of the wasm and a hash of the engine's
 //! settings and version, so a changed plugin or engine never reuses stale
 //! code. Entries are native code this process will run: the directory is
-//! created private (0700) and must not be writable by anyone else.
+//! created private (0700), and one that is a symlink, belongs to another
+//! user or is writable by others is not used; entries are opened without
+//! following symlinks and must be regular files of this user.
 
 use std::hash::{Hash, Hasher};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -39,7 +41,13 @@ impl CodeCache {
                 .mode(0o700)
                 .create(&dir)
             {
-                Ok(()) => Some(dir),
+                Ok(()) => match check_private(&dir, true) {
+                    Ok(()) => Some(dir),
+                    Err(why) => {
+                        tracing::warn!(dir = %dir.display(), "compiled-code cache disabled: {why}");
+                        None
+                    }
+                },
                 Err(e) => {
                     tracing::warn!(dir = %dir.display(), "compiled-code cache disabled: {e}");
                     None
@@ -61,16 +69,16 @@ impl CodeCache {
     /// The component for `bytes`: from the cache, or compiled (and stored).
     pub fn component(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
         let entry = self.dir.as_ref().map(|dir| self.entry(dir, bytes));
-        if let Some(entry) = entry.as_ref().filter(|e| e.is_file()) {
+        if let Some(entry) = entry.as_ref().filter(|e| e.symlink_metadata().is_ok()) {
             // Read into memory rather than `deserialize_file`, which maps the
             // file and runs code from the mapping: anyone truncating the file
             // in place would then crash the server with SIGBUS.
-            let loaded = match std::fs::read(entry) {
+            let loaded = match read_private(entry) {
                 // SAFETY: entries are written only by `store` below, into a
                 // directory private to this user, named by the wasm's digest
                 // and the engine's settings; wasmtime checks the header too.
                 Ok(code) => unsafe { Component::deserialize(engine, &code) },
-                Err(e) => Err(e.into()),
+                Err(e) => Err(wasmtime::Error::msg(e)),
             };
             match loaded {
                 Ok(component) => {
@@ -97,6 +105,65 @@ impl CodeCache {
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         dir.join(format!("{hex}-{}.cwasm", self.engine_key))
     }
+}
+
+/// Why `path` may not hold code this process runs: not a real directory
+/// (or file), another user's, or writable by group or others.
+fn check_private(path: &Path, directory: bool) -> Result<(), String> {
+    let meta = path
+        .symlink_metadata()
+        .map_err(|e| format!("cannot inspect it: {e}"))?;
+    check_meta(&meta, directory)
+}
+
+fn check_meta(meta: &std::fs::Metadata, directory: bool) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        return Err("it is a symlink".into());
+    }
+    if directory && !kind.is_dir() || !directory && !kind.is_file() {
+        return Err(format!(
+            "it is not a {}",
+            if directory {
+                "directory"
+            } else {
+                "regular file"
+            }
+        ));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(format!(
+            "it belongs to uid {}, not to this server's uid {me}",
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "it is writable by group or others (mode {:o})",
+            meta.mode() & 0o777
+        ));
+    }
+    Ok(())
+}
+
+/// An entry's bytes, opened without following a symlink, and only if it is
+/// this user's regular file that nobody else may write.
+fn read_private(entry: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(entry)
+        .map_err(|e| format!("cannot open it (a symlink is never followed): {e}"))?;
+    // The open file itself, not the path, so nothing can swap it in between.
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    check_meta(&meta, false).map_err(|why| format!("not used: {why}"))?;
+    let mut code = Vec::new();
+    file.read_to_end(&mut code).map_err(|e| e.to_string())?;
+    Ok(code)
 }
 
 /// Writes atomically: a reader never sees half an entry.
