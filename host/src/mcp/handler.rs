@@ -27,7 +27,7 @@ use crate::metrics::Metrics;
 use crate::plugins::kubernetes::Impersonated;
 use crate::plugins::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 use crate::plugins::{CallContext, CallFailure, PluginHost};
-use crate::policy::tools::ToolPolicy;
+use crate::policy::tools::{Export, ToolPolicy};
 
 /// The `_meta` key with which a 2026-07-28 request asks for log messages.
 const LOG_LEVEL_META: &str = "io.modelcontextprotocol/logLevel";
@@ -87,6 +87,25 @@ impl McpHandler {
                 groups: Vec::new(),
                 scopes: Vec::new(),
             })
+    }
+
+    /// Whether the caller may see and use `export`; a refusal at use is
+    /// audited (`what` names the request), and answers like a missing one.
+    fn permits(&self, context: &RequestContext<RoleServer>, export: &Export, what: &str) -> bool {
+        let principal = Self::principal(context);
+        let decision = self.shared.policy.decide_export(principal, export);
+        if !decision.allowed && !what.is_empty() {
+            tracing::info!(
+                target: "kube_mcp::audit",
+                subject = principal.map_or("", |p| p.subject.as_str()),
+                export = export.name,
+                plugin = export.plugin,
+                decision = "deny",
+                reason = %decision.reason,
+                "{what}"
+            );
+        }
+        decision.allowed
     }
 
     /// A call context whose client is this request's peer; close the
@@ -217,7 +236,12 @@ impl ServerHandler for McpHandler {
         let principal = Self::principal(&context);
         let tools = registry
             .tools()
-            .filter(|(_, t)| self.shared.policy.decide(principal, &t.name).allowed)
+            .filter(|(p, t)| {
+                self.shared
+                    .policy
+                    .decide_export(principal, &Export::tool(&t.name, p.name()))
+                    .allowed
+            })
             .map(|(_, t)| Ok((t.name.clone(), convert::tool(t)?)))
             .collect::<Result<Vec<_>, ErrorData>>()?;
         let (tools, next_cursor) = page(tools, request)?;
@@ -235,8 +259,11 @@ impl ServerHandler for McpHandler {
         let name = request.name.to_string();
         let principal = Self::principal(&context);
         let subject = principal.map_or("", |p| p.subject.as_str()).to_owned();
-        let decision = self.shared.policy.decide(principal, &name);
         let found = registry.tool(&name);
+        let decision = self.shared.policy.decide_export(
+            principal,
+            &Export::tool(&name, found.map_or("", |(p, _)| p.name())),
+        );
         if !decision.allowed || found.is_none() {
             tracing::info!(
                 target: "kube_mcp::audit",
@@ -308,11 +335,12 @@ impl ServerHandler for McpHandler {
     async fn list_prompts(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
         let registry = self.shared.plugins.registry();
         let prompts = registry
             .prompts()
+            .filter(|(p, x)| self.permits(&context, &Export::prompt(&x.name, p.name()), ""))
             .map(|(_, p)| Ok((p.name.clone(), convert::prompt(p)?)))
             .collect::<Result<Vec<_>, ErrorData>>()?;
         let (prompts, next_cursor) = page(prompts, request)?;
@@ -328,7 +356,10 @@ impl ServerHandler for McpHandler {
     ) -> Result<GetPromptResponse, ErrorData> {
         let registry = self.shared.plugins.registry();
         let name = request.name.clone();
-        let Some((plugin, _)) = registry.prompt(&name) else {
+        let found = registry.prompt(&name).filter(|(p, _)| {
+            self.permits(&context, &Export::prompt(&name, p.name()), "prompt get")
+        });
+        let Some((plugin, _)) = found else {
             return Err(ErrorData::invalid_params(
                 format!("unknown prompt '{name}'"),
                 None,
@@ -369,11 +400,12 @@ impl ServerHandler for McpHandler {
     async fn list_resources(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let registry = self.shared.plugins.registry();
         let resources = registry
             .resources()
+            .filter(|(p, r)| self.permits(&context, &Export::resource(&r.uri, p.name()), ""))
             .map(|(_, r)| Ok((r.uri.clone(), convert::resource(r)?)))
             .collect::<Result<Vec<_>, ErrorData>>()?;
         let (resources, next_cursor) = page(resources, request)?;
@@ -385,11 +417,14 @@ impl ServerHandler for McpHandler {
     async fn list_resource_templates(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         let registry = self.shared.plugins.registry();
         let templates = registry
             .templates()
+            .filter(|(p, t)| {
+                self.permits(&context, &Export::resource(&t.uri_template, p.name()), "")
+            })
             .map(|(_, t)| Ok((t.uri_template.clone(), convert::resource_template(t)?)))
             .collect::<Result<Vec<_>, ErrorData>>()?;
         let (templates, next_cursor) = page(templates, request)?;
@@ -411,7 +446,10 @@ impl ServerHandler for McpHandler {
                 Some(serde_json::json!({ "uri": uri })),
             )
         };
-        let Some(plugin) = registry.resource_owner(&uri) else {
+        let found = registry
+            .resource_owner(&uri)
+            .filter(|p| self.permits(&context, &Export::resource(&uri, p.name()), "resource read"));
+        let Some(plugin) = found else {
             return Err(not_found(&uri));
         };
         let plugin = plugin.clone();
@@ -434,10 +472,17 @@ impl ServerHandler for McpHandler {
     async fn subscribe(
         &self,
         request: SubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
         let registry = self.shared.plugins.registry();
-        if registry.resource_owner(&request.uri).is_none() {
+        let owner = registry.resource_owner(&request.uri).filter(|p| {
+            self.permits(
+                &context,
+                &Export::resource(&request.uri, p.name()),
+                "resource subscribe",
+            )
+        });
+        if owner.is_none() {
             return Err(ErrorData::resource_not_found(
                 format!("no resource '{}'", request.uri),
                 None,
@@ -479,12 +524,16 @@ impl ServerHandler for McpHandler {
         let (reference, plugin) = match field("type").as_deref() {
             Some("ref/prompt") => {
                 let name = field("name").unwrap_or_default();
-                let plugin = registry.prompt(&name).map(|(p, _)| p.clone());
+                let plugin = registry.prompt(&name).map(|(p, _)| p.clone()).filter(|p| {
+                    self.permits(&context, &Export::prompt(&name, p.name()), "completion")
+                });
                 (CompletionReference::Prompt(name), plugin)
             }
             Some("ref/resource") => {
                 let uri = field("uri").unwrap_or_default();
-                let plugin = registry.template_owner(&uri).cloned();
+                let plugin = registry.template_owner(&uri).cloned().filter(|p| {
+                    self.permits(&context, &Export::resource(&uri, p.name()), "completion")
+                });
                 (CompletionReference::ResourceTemplate(uri), plugin)
             }
             other => {

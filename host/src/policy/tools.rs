@@ -1,9 +1,17 @@
-//! Which tools a caller may see and call.
+//! Which tools, prompts and resources a caller may see and use.
+//!
+//! Every kind of plugin export is an [`Export`]: a tool, a prompt, or a
+//! resource (by URI or URI template; reading, subscribing to and completing
+//! it). A pattern names tools by name (`pods_*`, or `tool:pods_*`), prompts
+//! (`prompt:*`), resources (`resource:k8s://*`) or every export of a plugin
+//! (`plugin:kube-ops`).
 //!
 //! Evaluation, in order:
 //!
-//! 1. The global list (`--allowed-tools` or `--disallowed-tools`): a tool
-//!    outside it exists for nobody.
+//! 1. The global list (`--allowed-tools` or `--disallowed-tools`): an
+//!    export outside it exists for nobody. An allowed list restricts tools,
+//!    and prompts or resources only once it names that kind (or their
+//!    plugin): the flag names tools, as in the Go server.
 //! 2. `deny` rules: a tool matched by a deny rule whose condition the caller
 //!    meets is refused. Deny wins over any allow.
 //! 3. `allow` rules: when there is at least one, a tool must be matched by
@@ -41,6 +49,81 @@ pub struct ToolRule {
     pub when: Condition,
 }
 
+/// What kind of thing a plugin exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Tool,
+    Prompt,
+    Resource,
+}
+
+/// One export a caller wants to see or use.
+#[derive(Debug, Clone, Copy)]
+pub struct Export<'a> {
+    pub kind: Kind,
+    /// The tool or prompt name, or the resource URI (template).
+    pub name: &'a str,
+    pub plugin: &'a str,
+}
+
+impl<'a> Export<'a> {
+    pub fn tool(name: &'a str, plugin: &'a str) -> Self {
+        Export {
+            kind: Kind::Tool,
+            name,
+            plugin,
+        }
+    }
+    pub fn prompt(name: &'a str, plugin: &'a str) -> Self {
+        Export {
+            kind: Kind::Prompt,
+            name,
+            plugin,
+        }
+    }
+    pub fn resource(uri: &'a str, plugin: &'a str) -> Self {
+        Export {
+            kind: Kind::Resource,
+            name: uri,
+            plugin,
+        }
+    }
+}
+
+/// What a pattern names: a plugin's every export, or exports of one kind.
+enum Target<'p> {
+    Plugin(&'p str),
+    Named(Kind, &'p str),
+}
+
+fn target(pattern: &str) -> Target<'_> {
+    if let Some(p) = pattern.strip_prefix("plugin:") {
+        Target::Plugin(p)
+    } else if let Some(n) = pattern.strip_prefix("prompt:") {
+        Target::Named(Kind::Prompt, n)
+    } else if let Some(n) = pattern.strip_prefix("resource:") {
+        Target::Named(Kind::Resource, n)
+    } else {
+        Target::Named(Kind::Tool, pattern.strip_prefix("tool:").unwrap_or(pattern))
+    }
+}
+
+/// Whether `pattern` matches `export`.
+pub fn covers(pattern: &str, export: &Export) -> bool {
+    match target(pattern) {
+        Target::Plugin(p) => matches(p, export.plugin),
+        Target::Named(kind, n) => kind == export.kind && matches(n, export.name),
+    }
+}
+
+/// Whether `pattern` speaks about exports of `export`'s kind at all.
+fn names_kind(pattern: &str, export: &Export) -> bool {
+    match target(pattern) {
+        Target::Plugin(_) => true,
+        Target::Named(kind, _) => kind == export.kind,
+    }
+}
+
 /// A decision, and why, for the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -59,12 +142,20 @@ impl ToolPolicy {
     /// Whether `principal` may see and call `tool`. `None` is the anonymous
     /// caller of stdio and `--no-auth`: only the global list applies.
     pub fn decide(&self, principal: Option<&Principal>, tool: &str) -> Decision {
+        self.decide_export(principal, &Export::tool(tool, ""))
+    }
+
+    /// Whether `principal` may see and use `export`.
+    pub fn decide_export(&self, principal: Option<&Principal>, export: &Export) -> Decision {
         let decision = |allowed: bool, reason: String| Decision { allowed, reason };
         match &self.filter {
-            ToolFilter::Allowed(list) if !list.iter().any(|p| matches(p, tool)) => {
+            ToolFilter::Allowed(list)
+                if (export.kind == Kind::Tool || list.iter().any(|p| names_kind(p, export)))
+                    && !list.iter().any(|p| covers(p, export)) =>
+            {
                 return decision(false, "not in allowed-tools".into());
             }
-            ToolFilter::Disallowed(list) if list.iter().any(|p| matches(p, tool)) => {
+            ToolFilter::Disallowed(list) if list.iter().any(|p| covers(p, export)) => {
                 return decision(false, "in disallowed-tools".into());
             }
             _ => {}
@@ -73,7 +164,7 @@ impl ToolPolicy {
             return decision(true, "no authentication".into());
         };
         let applies = |rule: &&ToolRule| {
-            rule.patterns.iter().any(|p| matches(p, tool)) && holds(&rule.when, principal)
+            rule.patterns.iter().any(|p| covers(p, export)) && holds(&rule.when, principal)
         };
         if let Some((i, _)) = self
             .rules
@@ -171,6 +262,69 @@ mod tests {
         assert!(!matches("a*b*c", "a-c-b"));
         assert!(!matches("pods_*", "nodes_list"));
         assert!(matches("exact", "exact") && !matches("exact", "exactly"));
+    }
+
+    #[test]
+    fn prompts_and_resources_are_under_the_same_policy() {
+        let viewer = principal(&["mcp"], &["viewers"]);
+        let policy = ToolPolicy {
+            filter: ToolFilter::All,
+            rules: vec![
+                rule(Effect::Deny, &["plugin:kube-ops"], Condition::default()),
+                rule(
+                    Effect::Deny,
+                    &["prompt:admin_*", "resource:k8s://secrets/*"],
+                    Condition::default(),
+                ),
+                rule(Effect::Allow, &["*", "prompt:*"], Condition::default()),
+            ],
+        };
+        let decide = |e: Export| policy.decide_export(Some(&viewer), &e).allowed;
+        assert!(decide(Export::tool("pods_list", "kube-core")));
+        assert!(!decide(Export::tool("resources_delete", "kube-ops")));
+        assert!(
+            !decide(Export::prompt("ops_help", "kube-ops")),
+            "plugin: covers prompts"
+        );
+        assert!(decide(Export::prompt("explain", "kube-core")));
+        assert!(!decide(Export::prompt("admin_reset", "kube-core")));
+        assert!(!decide(Export::resource("k8s://secrets/demo", "kube-core")));
+        // With allow rules, a resource no allow rule names is refused: a
+        // bare pattern names tools only.
+        assert!(!decide(Export::resource("k8s://pods/demo", "kube-core")));
+        // The global allowed list restricts prompts once it names them.
+        let listed = ToolPolicy {
+            filter: ToolFilter::Allowed(vec!["pods_*".into()]),
+            rules: Vec::new(),
+        };
+        assert!(
+            listed
+                .decide_export(None, &Export::prompt("explain", "p"))
+                .allowed
+        );
+        let listed = ToolPolicy {
+            filter: ToolFilter::Allowed(vec!["pods_*".into(), "prompt:explain".into()]),
+            rules: Vec::new(),
+        };
+        assert!(
+            listed
+                .decide_export(None, &Export::prompt("explain", "p"))
+                .allowed
+        );
+        assert!(
+            !listed
+                .decide_export(None, &Export::prompt("other", "p"))
+                .allowed
+        );
+        let hidden = ToolPolicy {
+            filter: ToolFilter::Disallowed(vec!["plugin:kube-ops".into()]),
+            rules: Vec::new(),
+        };
+        assert!(
+            !hidden
+                .decide_export(None, &Export::resource("ops://x", "kube-ops"))
+                .allowed
+        );
     }
 
     #[test]
