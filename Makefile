@@ -22,7 +22,7 @@ EXAMPLES_OUT := target/examples
 TEST_ONLY_PLUGINS := conformance
 
 .DEFAULT_GOAL := help
-.PHONY: help build host plugins toolchain run test test-rust test-e2e env-up env-down bench lint fmt clean
+.PHONY: help build host plugins toolchain test-tools run test test-rust test-e2e env-up env-down bench lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,7 +55,10 @@ plugins: toolchain ## Build every plugin to target/plugins/<name>.wasm (test plu
 run: build ## Run the server with the first-party plugins (see README)
 	@PLUGINS_OUT=$(PLUGINS_OUT) TEST_ONLY_PLUGINS="$(TEST_ONLY_PLUGINS)" scripts/run
 
-test: build lint test-rust test-e2e ## Run every test (what CI runs)
+test-tools: ## Install the system tools the tests need if missing (buildah, umoci, maven, ...)
+	@scripts/test-tools
+
+test: test-tools toolchain build lint test-rust test-e2e ## Run every test (what CI runs); installs what it needs
 
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
