@@ -62,6 +62,7 @@ test: test-tools toolchain build lint test-rust test-e2e ## Run every test (what
 
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
+	$(CARGO) test --locked -p kube-mcp-plugin --lib
 	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) KUBE_MCP_TEST_EXAMPLES=$(CURDIR)/$(EXAMPLES_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
 
 test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)

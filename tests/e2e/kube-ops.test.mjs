@@ -159,6 +159,8 @@ describe('kube-ops confirmation (the default: required)', () => {
         ['resources_apply', { manifest: configMap(`${name}-new`, 'demo') }],
         ['resources_apply', { manifest: configMap(name, 'demo') }],
         ['resources_delete', { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'demo', name }],
+        // The plural resolves too, as in kube-core (one resolver, in the SDK).
+        ['resources_delete', { apiVersion: 'v1', kind: 'configmaps', namespace: 'demo', name }],
         ['resources_scale', { kind: 'Deployment', namespace: 'demo', name: 'web', replicas: before.spec.replicas + 1 }],
         ['rollout_restart', { kind: 'Deployment', namespace: 'demo', name: 'web' }],
       ];

@@ -452,22 +452,7 @@ impl Guest for KubeCore {
 
 /// The resource type of `kind` in `api_version`, through discovery.
 fn resolve(api_version: &str, kind: &str) -> Result<ResourceType, CallResult> {
-    let wanted = ResourceType::new(api_version, "");
-    let resources = kubernetes::api_resources().map_err(|e| CallResult::error(e.message()))?;
-    resources
-        .into_iter()
-        .find(|r| {
-            r.type_.group == wanted.group
-                && r.type_.version == wanted.version
-                && !r.type_.resource.contains('/')
-                && (r.kind == kind || r.type_.resource == kind.to_lowercase())
-        })
-        .map(|r| r.type_)
-        .ok_or_else(|| {
-            CallResult::error(format!(
-                "the cluster has no kind '{kind}' in apiVersion '{api_version}' (api_resources_list shows what it has)"
-            ))
-        })
+    ResourceType::of_kind(api_version, kind).map_err(CallResult::error)
 }
 
 fn list(t: ResourceType, namespace: Option<String>, paging: Paging) -> CallResult {

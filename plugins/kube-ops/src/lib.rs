@@ -307,22 +307,7 @@ fn confirm(dry_run: bool, question: &str) -> Option<CallResult> {
 
 /// The resource type of `kind` in `api_version`, through discovery.
 fn resolve(api_version: &str, kind: &str) -> Result<ResourceType, CallResult> {
-    let wanted = ResourceType::new(api_version, "");
-    let resources = kubernetes::api_resources().map_err(|e| CallResult::error(e.message()))?;
-    resources
-        .into_iter()
-        .find(|r| {
-            r.type_.group == wanted.group
-                && r.type_.version == wanted.version
-                && !r.type_.resource.contains('/')
-                && r.kind == kind
-        })
-        .map(|r| r.type_)
-        .ok_or_else(|| {
-            CallResult::error(format!(
-                "the cluster has no kind '{kind}' in apiVersion '{api_version}'"
-            ))
-        })
+    ResourceType::of_kind(api_version, kind).map_err(CallResult::error)
 }
 
 fn answer(result: Result<String, Error>) -> CallResult {

@@ -1,6 +1,8 @@
 //! Conveniences over the generated `kubernetes` types.
 
-use crate::kubernetes::{ApiStatus, Error, ListFormat, ObjectFormat, Page, ResourceType};
+use crate::kubernetes::{
+    self, ApiResource, ApiStatus, Error, ListFormat, ObjectFormat, Page, ResourceType,
+};
 use crate::types::{CallResult, Content};
 
 impl ResourceType {
@@ -14,6 +16,19 @@ impl ResourceType {
         }
     }
 
+    /// The type of `kind` in `api_version`, as the cluster's discovery says:
+    /// `Deployment` (or its plural, `deployments`) in `apps/v1`. The error
+    /// is a message for the model.
+    pub fn of_kind(api_version: &str, kind: &str) -> Result<ResourceType, String> {
+        let resources = kubernetes::api_resources().map_err(|e| e.message())?;
+        find_kind(&resources, api_version, kind).ok_or_else(|| {
+            format!(
+                "the cluster has no kind '{kind}' in apiVersion '{api_version}' \
+                 (api_resources_list shows what it has)"
+            )
+        })
+    }
+
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
@@ -22,6 +37,21 @@ impl ResourceType {
             format!("{}/{}", self.group, self.version)
         }
     }
+}
+
+/// The type of `kind` (or its plural resource name) in `api_version`
+/// among `resources`; subresources never match.
+pub fn find_kind(resources: &[ApiResource], api_version: &str, kind: &str) -> Option<ResourceType> {
+    let wanted = ResourceType::new(api_version, "");
+    resources
+        .iter()
+        .find(|r| {
+            r.type_.group == wanted.group
+                && r.type_.version == wanted.version
+                && !r.type_.resource.contains('/')
+                && (r.kind == kind || r.type_.resource == kind.to_lowercase())
+        })
+        .map(|r| r.type_.clone())
 }
 
 impl Error {
@@ -121,5 +151,44 @@ impl CallResult {
             structured_content: Some(page.structured),
             is_error: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(api_version: &str, plural: &str, kind: &str) -> ApiResource {
+        ApiResource {
+            type_: ResourceType::new(api_version, plural),
+            kind: kind.into(),
+            namespaced: true,
+            verbs: Vec::new(),
+            short_names: Vec::new(),
+            categories: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_kind_or_its_plural_names_one_type_never_a_subresource() {
+        let resources = [
+            resource("apps/v1", "deployments/scale", "Scale"),
+            resource("apps/v1", "deployments", "Deployment"),
+            resource("v1", "configmaps", "ConfigMap"),
+        ];
+        let found = |v: &str, k: &str| {
+            find_kind(&resources, v, k).map(|t| format!("{} {}", t.api_version(), t.resource))
+        };
+        assert_eq!(
+            found("apps/v1", "Deployment").as_deref(),
+            Some("apps/v1 deployments")
+        );
+        assert_eq!(
+            found("apps/v1", "deployments").as_deref(),
+            Some("apps/v1 deployments")
+        );
+        assert_eq!(found("apps/v1", "Scale"), None);
+        assert_eq!(found("v1", "Deployment"), None);
+        assert_eq!(found("v1", "ConfigMap").as_deref(), Some("v1 configmaps"));
     }
 }

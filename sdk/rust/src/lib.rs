@@ -77,7 +77,7 @@ pub use kube_mcp::plugin::client;
 
 mod kube;
 
-pub use kube::{GetOutput, LIST_PAGE_SCHEMA, ListOutput};
+pub use kube::{GetOutput, LIST_PAGE_SCHEMA, ListOutput, find_kind};
 
 impl types::CallResult {
     /// A successful result holding one text item.
