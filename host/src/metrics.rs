@@ -19,7 +19,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::mcp::Sessions;
 use crate::plugins::PluginHost;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -149,7 +148,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the counters read from their owners now.
-    pub fn encode(&self, plugins: &PluginHost, sessions: &Sessions) -> String {
+    pub fn encode(&self, plugins: &PluginHost, open_sessions: usize) -> String {
         let stats = plugins.stats();
         // Counters only move forward: add what happened since the last scrape.
         let catch_up = |counter: &Counter, total: u64| {
@@ -164,7 +163,7 @@ impl Metrics {
         catch_up(&self.compilations, plugins.runtime().compilations().0);
         self.plugins_loaded
             .set(plugins.registry().plugins().len() as i64);
-        self.sessions.set(sessions.count() as i64);
+        self.sessions.set(open_sessions as i64);
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
@@ -223,7 +222,9 @@ pub fn method_label(method: &axum::http::Method) -> &'static str {
 pub struct Exporter {
     pub metrics: Arc<Metrics>,
     pub plugins: Arc<PluginHost>,
-    pub sessions: Arc<Sessions>,
+    /// How many MCP sessions are open (the protocol layer counts them;
+    /// metrics only read the count, so they need not know the layer).
+    pub open_sessions: Arc<dyn Fn() -> usize + Send + Sync>,
 }
 
 /// `GET /metrics` on the metrics listener.
@@ -236,7 +237,7 @@ pub fn router(exporter: Exporter) -> axum::Router {
 async fn scrape(State(exporter): State<Exporter>) -> impl IntoResponse {
     let text = exporter
         .metrics
-        .encode(&exporter.plugins, &exporter.sessions);
+        .encode(&exporter.plugins, (exporter.open_sessions)());
     (
         [(
             header::CONTENT_TYPE,

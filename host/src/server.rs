@@ -244,7 +244,10 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
                 metrics::Exporter {
                     metrics: metrics.clone(),
                     plugins: state.plugins.clone(),
-                    sessions: sessions.clone(),
+                    open_sessions: {
+                        let sessions = sessions.clone();
+                        Arc::new(move || sessions.count())
+                    },
                 },
             )
             .await?,

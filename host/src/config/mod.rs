@@ -31,6 +31,7 @@ use self::values::{
     parse_http_url, parse_port, parse_signing_methods, parse_size,
 };
 use crate::cli::ServerArgs;
+pub use crate::policy::tools::ToolFilter;
 use crate::policy::tools::{Condition, Effect, ToolRule};
 
 /// Where first-party plugins are installed in the image.
@@ -178,14 +179,6 @@ impl std::fmt::Debug for Secret {
 pub const DEFAULT_USERNAME_CLAIM: &str = "preferred_username";
 pub const DEFAULT_GROUPS_CLAIM: &str = "groups";
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
-
-/// Which tools exist at all, before any per-caller policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToolFilter {
-    All,
-    Allowed(Vec<String>),
-    Disallowed(Vec<String>),
-}
 
 #[derive(Debug, Clone)]
 pub struct PluginsConfig {

@@ -23,7 +23,15 @@
 //! empty condition holds for everyone.
 
 use crate::auth::Principal;
-use crate::config::ToolFilter;
+
+/// Which tools exist at all, before any per-caller policy
+/// (`tools.allowed` / `tools.disallowed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolFilter {
+    All,
+    Allowed(Vec<String>),
+    Disallowed(Vec<String>),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
