@@ -12,8 +12,8 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::types::Caller;
 use kube_mcp::plugins::{CallContext, Plugin, PluginHost, Runtime};
+use kube_mcp::wit::types::Caller;
 
 fn greeter() -> PathBuf {
     let dir = std::env::var_os("KUBE_MCP_TEST_ONLY_PLUGINS")

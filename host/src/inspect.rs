@@ -7,8 +7,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::config::PluginSettings;
-use crate::plugins::types::{Capability, Tool, ToolAnnotations};
 use crate::plugins::{Plugin, Runtime};
+use crate::wit::types::{Capability, Tool, ToolAnnotations};
 
 /// Loads `file` as the server would (compile, link, describe, check).
 pub fn load(file: &Path) -> Result<Plugin, String> {

@@ -18,3 +18,8 @@ pub mod policy;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod wit;
+
+/// A boxed future, so that traits with async methods (a cluster, a client
+/// peer) can be used as trait objects.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;

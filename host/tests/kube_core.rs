@@ -8,13 +8,13 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use kube_mcp::BoxFuture;
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::kubernetes::{
-    ApiResource, Error, Impersonated, Operation, Reply, ServerVersion,
-};
-use kube_mcp::plugins::types::Content;
-use kube_mcp::plugins::{BoxFuture, Cluster, PluginHost, Runtime};
-use kube_mcp::policy::grants::Capability;
+use kube_mcp::kube::grants::Capability;
+use kube_mcp::kube::{Cluster, Impersonated, Operation, Reply};
+use kube_mcp::plugins::{PluginHost, Runtime};
+use kube_mcp::wit::kubernetes::{ApiResource, Error, ServerVersion};
+use kube_mcp::wit::types::Content;
 
 /// A pod whose log is `size` bytes; it answers `limitBytes` as the API
 /// server does, with the first that many bytes.

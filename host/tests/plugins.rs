@@ -5,8 +5,8 @@ mod support;
 use std::path::Path;
 
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::types::{CallError, Content, ResourceContents};
 use kube_mcp::plugins::{LoadError, PluginHost, Runtime};
+use kube_mcp::wit::types::{CallError, Content, ResourceContents};
 
 fn copy_conformance(dir: &Path, as_name: &str) {
     std::fs::copy(support::built_plugin("conformance"), dir.join(as_name)).unwrap();

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::types::{CallResult, Content};
 use kube_mcp::plugins::{LoadError, PluginHost, Registry, Runtime};
+use kube_mcp::wit::types::{CallResult, Content};
 
 /// Generous: watching and compiling on a small shared machine.
 const CHANGE_LIMIT: Duration = Duration::from_secs(30);

@@ -8,18 +8,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kube_mcp::BoxFuture;
 use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSettings};
-use kube_mcp::plugins::client::{
+use kube_mcp::kube::grants::Capability;
+use kube_mcp::kube::{Cluster, NoCluster, Operation, Reply};
+use kube_mcp::plugins::{CallContext, ClientPeer, Failure, Plugin, PluginHost, Registry, Runtime};
+use kube_mcp::wit::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
-use kube_mcp::plugins::kubernetes::{ApiResource, Error, Operation, Reply, ServerVersion};
-use kube_mcp::plugins::log::Level;
-use kube_mcp::plugins::types::{CallResult, Content};
-use kube_mcp::plugins::{
-    BoxFuture, CallContext, ClientPeer, Cluster, Failure, NoCluster, Plugin, PluginHost, Registry,
-    Runtime,
-};
-use kube_mcp::policy::grants::Capability;
+use kube_mcp::wit::kubernetes::{ApiResource, Error, ServerVersion};
+use kube_mcp::wit::log::Level;
+use kube_mcp::wit::types::{CallResult, Content};
 
 const HOSTILE_LIMITS: PluginLimits = PluginLimits {
     timeout: Duration::from_secs(1),
@@ -278,7 +277,7 @@ impl Cluster for RecordingCluster {
     fn send<'a>(
         &'a self,
         _plugin: &'a str,
-        _as_user: Option<&'a kube_mcp::plugins::kubernetes::Impersonated>,
+        _as_user: Option<&'a kube_mcp::kube::Impersonated>,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         self.0.lock().unwrap().push(operation);

@@ -4,8 +4,8 @@
 mod support;
 
 use kube_mcp::config::PluginSettings;
-use kube_mcp::plugins::types::{CallError, CallResult, Caller, Content};
 use kube_mcp::plugins::{PluginHost, Registry, Runtime};
+use kube_mcp::wit::types::{CallError, CallResult, Caller, Content};
 
 async fn hello() -> (std::sync::Arc<Registry>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

@@ -37,8 +37,8 @@ pub struct KeySource {
     pub allow_http: bool,
 }
 
-impl From<&crate::config::IssuerConfig> for KeySource {
-    fn from(config: &crate::config::IssuerConfig) -> KeySource {
+impl From<&super::issuer::IssuerConfig> for KeySource {
+    fn from(config: &super::issuer::IssuerConfig) -> KeySource {
         KeySource {
             url: config.issuer_url.clone(),
             issuer: config.issuer.clone(),
@@ -305,7 +305,7 @@ impl IssuerKeys {
             .map_err(|e| format!("jwks_uri '{}' is not a URL: {e}", discovery.jwks_uri))?;
         let plain = jwks_uri.scheme() == "http"
             && !self.source.allow_http
-            && !crate::config::is_loopback(&jwks_uri);
+            && !super::issuer::is_loopback(&jwks_uri);
         if plain || !matches!(jwks_uri.scheme(), "http" | "https") {
             return Err(format!(
                 "jwks_uri '{jwks_uri}' is not https: keys fetched over plain HTTP can be replaced \

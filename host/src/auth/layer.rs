@@ -127,7 +127,7 @@ fn bearer(request: &Request) -> Result<&str, AuthError> {
 }
 
 /// Lets a request through with its [`Principal`](super::Principal) (and the
-/// plugins' [`Caller`](crate::plugins::types::Caller)) attached, or answers
+/// plugins' [`Caller`](crate::wit::types::Caller)) attached, or answers
 /// 401/403 with the challenge. Tokens never reach the log.
 pub async fn require_bearer(
     State(auth): State<Arc<Auth>>,

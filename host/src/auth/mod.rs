@@ -8,14 +8,15 @@
 //!   `WWW-Authenticate` challenge MCP clients follow), and the Protected
 //!   Resource Metadata documents that tell clients where to get a token.
 
+pub mod issuer;
 pub mod keys;
 pub mod layer;
 pub mod validate;
 
 use serde_json::{Map, Value};
 
-use crate::plugins::kubernetes::Impersonated;
-use crate::plugins::types::Caller;
+use crate::kube::Impersonated;
+use crate::wit::types::Caller;
 
 pub use self::layer::{Auth, protected_resource_metadata, require_bearer};
 pub use self::validate::{AuthError, Validator};

@@ -10,9 +10,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
 use super::Principal;
+use super::issuer::{IssuerConfig, KubeNaming, SigningAlgorithm};
 use super::keys::{IssuerKeys, KeyError};
-use crate::config::{IssuerConfig, KubeNaming, SigningAlgorithm};
-use crate::plugins::kubernetes::Impersonated;
+use crate::kube::Impersonated;
 
 /// Why a request is not authenticated (401) or not authorized (403).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -465,7 +465,7 @@ fn impersonated(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::auth::issuer::Secret;
     use jsonwebtoken::{EncodingKey, Header, encode};
     use serde_json::json;
 

@@ -8,6 +8,7 @@
 
 use super::layer::RawImpersonation;
 use super::{ConfigError, Origin, non_empty};
+pub use crate::auth::issuer::KubeNaming;
 
 /// The claim that names the Kubernetes user unless configured.
 pub const DEFAULT_USER_CLAIM: &str = "sub";
@@ -15,23 +16,7 @@ pub const DEFAULT_USER_CLAIM: &str = "sub";
 /// A prefix that means "no prefix" (the apiserver's spelling).
 const NO_PREFIX: &str = "-";
 
-/// How one issuer's callers are named in `Impersonate-User` and
-/// `Impersonate-Group`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KubeNaming {
-    /// The claim whose value, behind `user_prefix`, is the user.
-    pub user_claim: String,
-    pub user_prefix: String,
-    /// Put before each group of the issuer's groups claim.
-    pub group_prefix: String,
-}
-
 impl KubeNaming {
-    /// Whether the user claim is `email`, which must then be verified.
-    pub fn by_email(&self) -> bool {
-        self.user_claim == "email"
-    }
-
     /// The naming of `issuer` from what is written for it; `inherited_claim`
     /// is `kubernetes.impersonation.usernameClaim` (prefixes are never
     /// inherited: another issuer's prefix would merge their users).

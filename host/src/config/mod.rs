@@ -19,18 +19,18 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use self::impersonation::KubeNaming;
 pub use self::layer::Layer;
 pub use self::origin::{Origin, Sourced};
 pub use self::plugins::{
     DirectoryGrant, MAX_MEMORY as PLUGIN_MAX_MEMORY, PluginLimits, PluginOverride, PluginSettings,
 };
-pub use self::values::SigningAlgorithm;
 use self::values::{
     LogFilter, LogFormat, parse_answer_budget, parse_bool, parse_duration, parse_host,
     parse_http_url, parse_port, parse_signing_methods, parse_size,
 };
+pub use crate::auth::issuer::{IssuerConfig, KubeNaming, Secret, SigningAlgorithm, is_loopback};
 use crate::cli::ServerArgs;
+pub use crate::kube::{KubeIdentity, KubernetesConfig};
 pub use crate::policy::tools::ToolFilter;
 use crate::policy::tools::{Condition, Effect, ToolRule};
 
@@ -142,39 +142,6 @@ impl std::str::FromStr for AudienceMode {
     }
 }
 
-/// One trusted token issuer.
-#[derive(Debug, Clone)]
-pub struct IssuerConfig {
-    /// The issuer as configured, which a token's `iss` must equal exactly
-    /// (the URL form below may have gained a trailing slash).
-    pub issuer: String,
-    pub issuer_url: Url,
-    /// Accepted `aud` values; empty means the defaults (the MCP resource
-    /// URL, the base URL and the client ID).
-    pub audiences: Vec<String>,
-    pub required_scopes: Vec<String>,
-    pub algorithms: Vec<SigningAlgorithm>,
-    /// The HS256 key, from a file; never from a JWKS.
-    pub hs256_secret: Option<Secret>,
-    pub username_claim: String,
-    pub groups_claim: String,
-    /// Who its callers become in Kubernetes (impersonate mode).
-    pub naming: KubeNaming,
-    /// Whether discovery and keys may come over plain HTTP from a host
-    /// that is not loopback (the operator's explicit, logged choice).
-    pub allow_http: bool,
-}
-
-/// Key material that must never be printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub Vec<u8>);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secret({} bytes)", self.0.len())
-    }
-}
-
 /// Claims read when a token does not name others.
 pub const DEFAULT_USERNAME_CLAIM: &str = "preferred_username";
 pub const DEFAULT_GROUPS_CLAIM: &str = "groups";
@@ -189,27 +156,6 @@ pub struct PluginsConfig {
     pub cache_dir: Option<PathBuf>,
     /// Limits and directory grants, by plugin.
     pub settings: PluginSettings,
-}
-
-#[derive(Debug, Clone)]
-pub struct KubernetesConfig {
-    pub kubeconfig: Option<PathBuf>,
-    pub out_of_cluster: bool,
-    pub identity: KubeIdentity,
-    /// Return Secret values instead of redacting them.
-    pub reveal_secrets: bool,
-    /// How lists are written by default, and how big an answer may be.
-    pub answers: crate::answer::Defaults,
-}
-
-/// Whose identity the server's Kubernetes requests carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KubeIdentity {
-    /// The server's own credentials.
-    ServiceAccount,
-    /// The caller's, named by their issuer's [`KubeNaming`]:
-    /// `Impersonate-User` and one `Impersonate-Group` per group.
-    Impersonate,
 }
 
 #[derive(Debug, Clone)]
@@ -567,16 +513,6 @@ fn issuer_https(s: &str, allow_http: bool) -> Result<Url, String> {
         ));
     }
     Ok(url)
-}
-
-/// Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// One entry of `tools.rules`: exactly one of `allow` and `deny`.

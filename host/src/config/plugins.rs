@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::layer::{RawCapability, RawLimits, RawOverride, RawPluginSettings};
 use super::values::{parse_duration, parse_size};
 use super::{ConfigError, Sourced};
-use crate::policy::grants::{Capability, VERBS};
+use crate::kube::grants::{Capability, VERBS};
 
 /// Limits of one plugin call. Defaults are deliberately tight: a tool that
 /// needs more gets it by name, in `plugins.overrides`.

@@ -4,7 +4,6 @@
 //! or a file) and returns either the typed value or a message saying what is
 //! wrong with it. The caller attaches the [`Origin`](super::Origin).
 
-use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,63 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-/// JWS algorithms a token signature may use. `none` is deliberately absent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SigningAlgorithm {
-    RS256,
-    HS256,
-    ES256,
-    PS256,
-    EdDSA,
-}
-
-impl SigningAlgorithm {
-    pub const ALL: [SigningAlgorithm; 5] = [
-        SigningAlgorithm::RS256,
-        SigningAlgorithm::HS256,
-        SigningAlgorithm::ES256,
-        SigningAlgorithm::PS256,
-        SigningAlgorithm::EdDSA,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlgorithm::RS256 => "RS256",
-            SigningAlgorithm::HS256 => "HS256",
-            SigningAlgorithm::ES256 => "ES256",
-            SigningAlgorithm::PS256 => "PS256",
-            SigningAlgorithm::EdDSA => "EdDSA",
-        }
-    }
-}
-
-impl fmt::Display for SigningAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SigningAlgorithm {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        // JWS algorithm names are case-sensitive (RFC 7518), but operators
-        // type `rs256` often enough that refusing it helps nobody.
-        if let Some(alg) = Self::ALL
-            .iter()
-            .find(|a| a.as_str().eq_ignore_ascii_case(s))
-        {
-            return Ok(*alg);
-        }
-        if s.eq_ignore_ascii_case("none") {
-            return Err("'none' (unsigned tokens) is never accepted".into());
-        }
-        Err(format!(
-            "unknown signing method '{s}' (expected one of: {})",
-            join(Self::ALL.iter().map(|a| a.as_str()))
-        ))
-    }
-}
+pub use crate::auth::issuer::SigningAlgorithm;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -302,10 +245,6 @@ pub fn parse_signing_methods(items: &[String]) -> Result<Vec<SigningAlgorithm>, 
         }
     }
     Ok(methods)
-}
-
-fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items.collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use axum::http::Request;
 use serde_json::Value;
 
-use super::api_error;
-use crate::plugins::kubernetes::{ApiResource, ApiStatus, Error, ResourceType};
+use super::errors::api_error;
+use crate::wit::kubernetes::{ApiResource, ApiStatus, Error, ResourceType};
 
 /// How long discovery is reused: CRDs added meanwhile appear after this.
 const TTL: Duration = Duration::from_secs(60);

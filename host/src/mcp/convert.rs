@@ -9,10 +9,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rmcp::model;
 use serde_json::{Map, Value, json};
 
-use crate::plugins::client::{
+use crate::wit::client::{
     ClientError, Elicitation, SamplingContent, SamplingRequest, SamplingResponse,
 };
-use crate::plugins::types::{
+use crate::wit::types::{
     CallResult, Completion, Content, EmbeddedResource, Prompt, PromptResult, ResourceContents,
     ResourceInfo, ResourceTemplate, Role, Tool,
 };
@@ -310,11 +310,11 @@ pub fn sampling_response(
             .to_owned()
     };
     let content = match block.get("type").and_then(Value::as_str) {
-        Some("image") => SamplingContent::Image(crate::plugins::types::BinaryContent {
+        Some("image") => SamplingContent::Image(crate::wit::types::BinaryContent {
             data: decode(&block),
             mime_type: mime(&block),
         }),
-        Some("audio") => SamplingContent::Audio(crate::plugins::types::BinaryContent {
+        Some("audio") => SamplingContent::Audio(crate::wit::types::BinaryContent {
             data: decode(&block),
             mime_type: mime(&block),
         }),

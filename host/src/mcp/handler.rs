@@ -23,11 +23,11 @@ use super::convert;
 use super::peer::{SessionClient, severity};
 use super::sessions::{Changes, Sessions};
 use crate::auth::Principal;
+use crate::kube::Impersonated;
 use crate::metrics::Metrics;
-use crate::plugins::kubernetes::Impersonated;
-use crate::plugins::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 use crate::plugins::{CallContext, CallFailure, PluginHost};
 use crate::policy::tools::{Export, ToolPolicy};
+use crate::wit::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 
 /// The `_meta` key with which a 2026-07-28 request asks for log messages.
 const LOG_LEVEL_META: &str = "io.modelcontextprotocol/logLevel";

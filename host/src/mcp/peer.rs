@@ -12,11 +12,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::convert;
-use crate::plugins::client::{
+use crate::BoxFuture;
+use crate::plugins::ClientPeer;
+use crate::wit::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
-use crate::plugins::log::Level;
-use crate::plugins::{BoxFuture, ClientPeer};
+use crate::wit::log::Level;
 
 /// At most this many notifications are forwarded per call; the rest are
 /// dropped, so a plugin cannot flood its client.

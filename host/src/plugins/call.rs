@@ -10,8 +10,8 @@ use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 use super::context::CallContext;
 use super::engine::MAX_TABLE_ELEMENTS;
 use super::guest_log::{GuestLog, LogBudget, Stream};
-use super::kubernetes::KubeAccess;
 use crate::config::{DirectoryGrant, PluginLimits};
+use crate::kube::{KubeAccess, KubeView};
 
 /// Caps on wasm structures; generous for any real guest, bounded for a
 /// hostile one.
@@ -70,6 +70,18 @@ pub struct CallState {
     pub deadline: Instant,
     /// A scratch directory lives as long as the call.
     _scratch: Option<tempfile::TempDir>,
+}
+
+impl CallState {
+    /// What the `kubernetes` interface sees of this call.
+    pub fn kube_view(&mut self) -> KubeView<'_> {
+        KubeView {
+            access: &self.kube,
+            plugin: &self.plugin,
+            as_user: self.context.impersonated.as_ref(),
+            output_bytes: self.output_bytes,
+        }
+    }
 }
 
 impl Drop for CallState {
@@ -226,7 +238,7 @@ mod tests {
                 Arc::new(super::super::busy::CallerSlots::new(1)),
             ),
         };
-        let nobody = CallContext::new(super::super::bindings::types::Caller {
+        let nobody = CallContext::new(crate::wit::types::Caller {
             subject: String::new(),
             username: None,
             groups: Vec::new(),

@@ -1,19 +1,15 @@
 //! What a call carries from the request into the sandbox: who is calling,
 //! and the client that made the call (for progress, elicitation, sampling).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use super::bindings::client::{
+use crate::BoxFuture;
+use crate::kube::Impersonated;
+use crate::wit::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
-use super::bindings::log::Level;
-use super::bindings::types::Caller;
-
-/// A boxed future, so that [`ClientPeer`] and [`super::Cluster`] can be used
-/// as trait objects.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::wit::log::Level;
+use crate::wit::types::Caller;
 
 /// The MCP client a call came from, as a plugin may use it.
 ///
@@ -81,7 +77,7 @@ pub struct CallContext {
     /// Who is calling, as the host authenticated them.
     pub caller: Caller,
     /// Who the caller is in Kubernetes, when the server impersonates.
-    pub impersonated: Option<super::kubernetes::Impersonated>,
+    pub impersonated: Option<Impersonated>,
     /// The client that made the call.
     pub client: Arc<dyn ClientPeer>,
 }
@@ -97,10 +93,7 @@ impl CallContext {
     }
 
     /// The same call, acting as `impersonated` in Kubernetes.
-    pub fn impersonating(
-        mut self,
-        impersonated: Option<super::kubernetes::Impersonated>,
-    ) -> CallContext {
+    pub fn impersonating(mut self, impersonated: Option<Impersonated>) -> CallContext {
         self.impersonated = impersonated;
         self
     }

@@ -10,15 +10,16 @@ use std::sync::{Arc, Mutex};
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
-use super::bindings::types::{PluginInfo, Tool};
 use super::cache::CodeCache;
 use super::call::{CallState, Sandbox};
 use super::context::CallContext;
 use super::engine::{engine_config, new_engine};
 use super::guest_log::LogBudget;
-use super::kubernetes::{Cluster, KubeAccess, NoCluster, requested_capability};
 use super::plugin::{Description, Exports, Plugin};
 use crate::config::PluginSettings;
+use crate::kube::{Cluster, KubeAccess, NoCluster, requested_capability};
+use crate::wit;
+use crate::wit::types::{PluginInfo, Tool};
 
 /// Why one plugin file could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +82,18 @@ impl Runtime {
         // A std guest imports WASI; it gets the interfaces backed by an
         // empty context (see `CallState::new_store`).
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        super::bindings::Plugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+        // Each interface works on what it needs: `kubernetes` on a
+        // [`KubeView`](crate::kube::KubeView), the small ones on the state.
+        use wasmtime::component::HasSelf;
+        type State = HasSelf<CallState>;
+        wit::types::add_to_linker::<_, State>(&mut linker, |state| state)?;
+        wit::log::add_to_linker::<_, State>(&mut linker, |state| state)?;
+        wit::config::add_to_linker::<_, State>(&mut linker, |state| state)?;
+        wit::progress::add_to_linker::<_, State>(&mut linker, |state| state)?;
+        wit::client::add_to_linker::<_, State>(&mut linker, |state| state)?;
+        wit::kubernetes::add_to_linker::<_, crate::kube::KubeHost>(
             &mut linker,
-            |state| state,
+            CallState::kube_view,
         )?;
         Ok(Runtime {
             engine,
@@ -137,7 +147,7 @@ impl Runtime {
         // Described under the default limits, with no Kubernetes access,
         // before its name is known.
         let describing = self.sandbox(&file_name, &[]);
-        let nobody = CallContext::new(super::bindings::types::Caller {
+        let nobody = CallContext::new(crate::wit::types::Caller {
             subject: String::new(),
             username: None,
             groups: Vec::new(),
@@ -214,7 +224,7 @@ impl Runtime {
 
     /// The limits, directory, log budget and Kubernetes access of plugin
     /// `name`, which requested `requested`.
-    fn sandbox(&self, name: &str, requested: &[super::bindings::types::Capability]) -> Sandbox {
+    fn sandbox(&self, name: &str, requested: &[crate::wit::types::Capability]) -> Sandbox {
         let log_budget = self
             .log_budgets
             .lock()
@@ -339,7 +349,7 @@ fn check_schema(schema: &str, must_be_object_type: bool) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugins::bindings::types::ToolAnnotations;
+    use crate::wit::types::ToolAnnotations;
 
     fn info(name: &str) -> PluginInfo {
         PluginInfo {

@@ -7,7 +7,6 @@
 //! it when the directory changes. Every call then runs in a fresh
 //! instance with the limits of the configuration's `plugins` settings.
 
-mod bindings;
 mod busy;
 mod cache;
 mod call;
@@ -15,17 +14,15 @@ mod context;
 pub(crate) mod engine;
 mod guest_log;
 mod host;
-pub mod kubernetes;
+mod imports;
 mod loader;
 mod plugin;
 mod registry;
 
-pub use self::bindings::{client, log, types};
 pub use self::call::GUEST_DIRECTORY;
-pub use self::context::{BoxFuture, CallContext, ClientPeer, NoClient};
+pub use self::context::{CallContext, ClientPeer, NoClient};
 pub use self::engine::engine_config;
 pub use self::host::{DEBOUNCE, LoadStats, PluginHost, Reload, WatchHandle};
-pub use self::kubernetes::{Cluster, KubeAccess, NoCluster};
 pub use self::loader::{LoadError, LoadFailure, Runtime};
 pub use self::plugin::{CallFailure, Failure, Plugin};
 pub use self::registry::Registry;

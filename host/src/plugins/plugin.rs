@@ -6,14 +6,14 @@ use std::time::Duration;
 use wasmtime::component::{Instance, InstancePre};
 use wasmtime::{Engine, Store, Trap};
 
-use super::bindings::types::{
+use super::call::{CallState, LimitHit, Sandbox};
+use super::context::CallContext;
+use crate::wit::types::{
     CallError, CallResult, Completion, CompletionReference, Content, EmbeddedResource, PluginInfo,
     Prompt, PromptError, PromptResult, ResourceContents, ResourceError, ResourceInfo,
     ResourceTemplate, Tool,
 };
-use super::bindings::{completion_provider, prompt_provider, resource_provider, tool_provider};
-use super::call::{CallState, LimitHit, Sandbox};
-use super::context::CallContext;
+use crate::wit::{completion_provider, prompt_provider, resource_provider, tool_provider};
 
 /// Where a component's exports are, looked up once at load. Only the
 /// tool provider is required.

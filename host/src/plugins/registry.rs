@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::bindings::types::{Prompt, ResourceInfo, ResourceTemplate, Tool};
 use super::plugin::Plugin;
+use crate::wit::types::{Prompt, ResourceInfo, ResourceTemplate, Tool};
 
 /// Loaded plugins. Plugin names, tool names, prompt names, resource URIs and
 /// resource templates are unique across it: a plugin that would collide is

@@ -1,8 +1,9 @@
 //! Access decisions as pure functions over data: easy to test, easy to read.
 //!
-//! - [`grants`]: what a plugin may do in Kubernetes — what it requested
-//!   intersected with what the operator granted.
-//! - [`tools`]: which tools a caller may see and call.
+//! - [`tools`]: which tools (and prompts, resources) a caller may see and
+//!   call.
+//!
+//! What a plugin may do in Kubernetes is decided by the gateway
+//! ([`crate::kube::grants`]).
 
-pub mod grants;
 pub mod tools;

@@ -252,8 +252,8 @@ fn built(variable: &str, default: &str, name: &str) -> std::path::PathBuf {
 }
 
 /// The caller identity tests pass to plugin calls.
-pub fn caller() -> kube_mcp::plugins::types::Caller {
-    kube_mcp::plugins::types::Caller {
+pub fn caller() -> kube_mcp::wit::types::Caller {
+    kube_mcp::wit::types::Caller {
         subject: "tester".into(),
         username: None,
         groups: Vec::new(),

@@ -1,38 +1,15 @@
-//! Host bindings of the `kube-mcp:plugin` WIT package, and the host side of
-//! the small interfaces plugins import.
-//!
-//! The generated types live here; each imported interface's `Host` impl is a
-//! thin adapter over plain Rust: `log` and `progress` below, `client` over
-//! the call's [`ClientPeer`](super::context::ClientPeer), `kubernetes` in
-//! [`super::kubernetes`].
+//! The host side of the small interfaces plugins import: `log`, `config`,
+//! `progress` and `client`, thin adapters over the call's state and its
+//! [`ClientPeer`](super::context::ClientPeer). (`kubernetes` is in
+//! [`crate::kube`].)
 
 use super::call::CallState;
+use crate::wit::{client, config, log, progress, types};
 
-wasmtime::component::bindgen!({
-    path: "../wit",
-    // The richer world: its imports are those of `tool-plugin`, and the
-    // host looks its exports up one interface at a time, so a component of
-    // either world loads.
-    world: "plugin",
-    imports: {
-        // Both wait on the network (the cluster, the client).
-        "kube-mcp:plugin/kubernetes": async,
-        "kube-mcp:plugin/client": async,
-    },
-    exports: { default: async },
-    additional_derives: [PartialEq],
-});
-
-pub use self::exports::kube_mcp::plugin::{
-    completion_provider, prompt_provider, resource_provider, tool_provider,
-};
-pub use self::kube_mcp::plugin::{client, kubernetes, log, types};
-
-use self::client::{
+use crate::wit::client::{
     ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
 };
-use self::kube_mcp::plugin::progress;
-use self::log::Level;
+use crate::wit::log::Level;
 
 impl types::Host for CallState {}
 
@@ -65,7 +42,7 @@ impl log::Host for CallState {
 }
 
 /// `config`: the operator's settings for this plugin.
-impl self::kube_mcp::plugin::config::Host for CallState {
+impl config::Host for CallState {
     fn get(&mut self, key: String) -> Option<String> {
         self.settings.get(&key).cloned()
     }

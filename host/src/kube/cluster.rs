@@ -1,0 +1,94 @@
+//! What the gateway sends requests to: a [`Cluster`], and what it answers.
+
+use crate::BoxFuture;
+use crate::answer::{self, table::TableResponse};
+use crate::wit::kubernetes::{ApiResource, Error, ServerVersion};
+
+use super::operation::Operation;
+
+/// What the cluster answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// An object or a List, shaped (see [`Cluster`]).
+    Json(serde_json::Value),
+    /// Text (a log).
+    Text(String),
+    /// The API server's table of a list (or the List's identities, for an
+    /// API that renders no tables).
+    Table(TableResponse),
+}
+
+impl Reply {
+    /// The answer as text, for the functions that return it as it is.
+    pub fn into_text(self) -> String {
+        match self {
+            Reply::Json(value) => value.to_string(),
+            Reply::Text(text) => text,
+            Reply::Table(_) => unreachable!("tables are only asked for by list-page"),
+        }
+    }
+}
+
+/// A Kubernetes cluster the host talks to on plugins' behalf.
+///
+/// Implementations choose the identity (the server's service account, or
+/// the caller impersonated), shape what comes back, and map API errors onto
+/// [`Error`] keeping the API's reason and message. They never see a request
+/// the plugin's grant does not cover.
+pub trait Cluster: Send + Sync {
+    /// Every resource type the API server offers (cached).
+    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>>;
+
+    /// The API server's version.
+    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>>;
+
+    /// Sends one operation for `plugin`, as `as_user` when the server
+    /// impersonates callers. Returns the
+    /// API server's answer: shaped JSON, text for logs, a table for
+    /// [`Operation::ListPage`] with `table` set.
+    fn send<'a>(
+        &'a self,
+        plugin: &'a str,
+        as_user: Option<&'a Impersonated>,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<Reply, Error>>;
+
+    /// How answers are written and how big they may be.
+    fn answers(&self) -> answer::Defaults {
+        answer::Defaults::default()
+    }
+}
+
+/// Who a request acts as in Kubernetes when the server impersonates
+/// callers: `Impersonate-User` and one `Impersonate-Group` per group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Impersonated {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
+/// The cluster of a server that has none configured: every call is
+/// `unavailable`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCluster;
+
+const NO_CLUSTER: &str = "this server has no Kubernetes cluster configured";
+
+impl Cluster for NoCluster {
+    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+    }
+
+    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+    }
+
+    fn send<'a>(
+        &'a self,
+        _: &'a str,
+        _: Option<&'a Impersonated>,
+        _: Operation,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
+        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+    }
+}

@@ -1,0 +1,515 @@
+//! [`KubeAccess`]: the gateway's check. Every request a plugin makes is an
+//! [`Operation`] whose path segments are checked and which the plugin's
+//! effective grant must cover before a [`Cluster`] sees it.
+//!
+//! A request outside what the plugin requested and the operator granted is
+//! refused with `denied-by-grant` and never sent.
+
+use std::sync::Arc;
+
+use super::cluster::{Cluster, Impersonated, NoCluster, Reply};
+use super::grants::{self, Capability, Request};
+use super::operation::Operation;
+use crate::wit::kubernetes::{Error, GrantDenial};
+
+/// What one plugin may do in the cluster: the capabilities it requested,
+/// those the operator granted, and the cluster to send allowed requests to.
+#[derive(Clone)]
+pub struct KubeAccess {
+    pub requested: Arc<[Capability]>,
+    pub granted: Arc<[Capability]>,
+    pub cluster: Arc<dyn Cluster>,
+}
+
+impl std::fmt::Debug for KubeAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeAccess")
+            .field("requested", &self.requested)
+            .field("granted", &self.granted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for KubeAccess {
+    /// Nothing requested, nothing granted, no cluster.
+    fn default() -> Self {
+        KubeAccess {
+            requested: Arc::new([]),
+            granted: Arc::new([]),
+            cluster: Arc::new(NoCluster),
+        }
+    }
+}
+
+impl KubeAccess {
+    /// Checks `operation` against the grant and, if it is covered, sends it.
+    pub async fn run(
+        &self,
+        plugin: &str,
+        as_user: Option<&Impersonated>,
+        operation: Operation,
+    ) -> Result<Reply, Error> {
+        operation.check_path()?;
+        let mut request = operation.access();
+        if request.namespace.is_none() {
+            request.all_namespaces = self.namespaced(&request).await;
+        }
+        let denied = |request: Request, reason: String| {
+            tracing::info!(
+                plugin,
+                verb = %request.verb,
+                group = %request.group,
+                resource = %request.resource,
+                namespace = request.namespace.as_deref().unwrap_or(""),
+                reason = %reason,
+                "Kubernetes request denied by grant"
+            );
+            Error::DeniedByGrant(GrantDenial {
+                verb: request.verb,
+                group: request.group,
+                resource: request.resource,
+                namespace: request.namespace,
+                reason,
+            })
+        };
+        if let Err(denial) = grants::check(&self.requested, &self.granted, &request) {
+            let reason = if request.all_namespaces {
+                format!(
+                    "{denial} (with no namespace, {} spans every namespace: the grant \
+                     needs namespaces: [\"*\"])",
+                    request.resource
+                )
+            } else {
+                denial.to_string()
+            };
+            return Err(denied(request, reason));
+        }
+        // Server-side apply creates what does not exist: that needs `create`
+        // as well as `patch`, as it does in RBAC.
+        if let Operation::Apply { object, .. } = &operation {
+            let exists = match self
+                .cluster
+                .send(plugin, as_user, Operation::Get(object.clone()))
+                .await
+            {
+                Ok(_) => true,
+                Err(Error::NotFound(_)) => false,
+                Err(other) => return Err(other),
+            };
+            let creating = Request {
+                verb: "create".into(),
+                ..request
+            };
+            if !exists && let Err(denial) = grants::check(&self.requested, &self.granted, &creating)
+            {
+                let reason = format!(
+                    "applying would create {} '{}', and {denial} (create)",
+                    creating.resource, object.name
+                );
+                return Err(denied(creating, reason));
+            }
+        }
+        self.cluster.send(plugin, as_user, operation).await
+    }
+}
+
+impl KubeAccess {
+    /// Whether `request`'s resource is namespaced, by discovery; a resource
+    /// discovery does not know (or cannot tell now) counts as namespaced.
+    async fn namespaced(&self, request: &Request) -> bool {
+        let base = request.resource.split('/').next().unwrap_or_default();
+        match self.cluster.api_resources().await {
+            Ok(resources) => resources
+                .iter()
+                .find(|r| r.type_.group == request.group && r.type_.resource == base)
+                .is_none_or(|r| r.namespaced),
+            Err(_) => true,
+        }
+    }
+}
+
+/// Converts a capability a plugin declared into the policy's type.
+pub fn requested_capability(c: &crate::wit::types::Capability) -> Capability {
+    Capability {
+        verbs: c.verbs.clone(),
+        api_groups: c.api_groups.clone(),
+        resources: c.resources.clone(),
+        namespaces: c.namespaces.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BoxFuture;
+    use crate::kube::operation::*;
+    use crate::wit::kubernetes::*;
+    use std::sync::Mutex;
+
+    fn pods() -> ResourceType {
+        ResourceType {
+            group: String::new(),
+            version: "v1".into(),
+            resource: "pods".into(),
+        }
+    }
+
+    fn pod(namespace: &str, name: &str) -> ObjectRef {
+        ObjectRef {
+            type_: pods(),
+            namespace: Some(namespace.into()),
+            name: name.into(),
+        }
+    }
+
+    fn cap(verbs: &[&str], resources: &[&str], namespaces: &[&str]) -> Capability {
+        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        Capability {
+            verbs: v(verbs),
+            api_groups: vec![String::new(), "apps".into()],
+            resources: v(resources),
+            namespaces: v(namespaces),
+        }
+    }
+
+    /// Records what reaches it; answers `{}`.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Operation>>);
+
+    impl Cluster for Recorder {
+        fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+            Box::pin(async { Err(Error::Unavailable("n/a".into())) })
+        }
+        fn send<'a>(
+            &'a self,
+            _: &'a str,
+            _: Option<&'a Impersonated>,
+            operation: Operation,
+        ) -> BoxFuture<'a, Result<Reply, Error>> {
+            self.0.lock().unwrap().push(operation);
+            Box::pin(async { Ok(Reply::Json(serde_json::json!({}))) })
+        }
+    }
+
+    #[tokio::test]
+    async fn denied_requests_never_reach_the_cluster() {
+        let recorder = Arc::new(Recorder::default());
+        let access = KubeAccess {
+            requested: Arc::new([cap(&["get", "list"], &["pods", "pods/log"], &["*"])]),
+            granted: Arc::new([cap(&["get"], &["pods"], &["demo"])]),
+            cluster: recorder.clone(),
+        };
+        let allowed = access
+            .run("p", None, Operation::Get(pod("demo", "web")))
+            .await;
+        assert_eq!(allowed, Ok(Reply::Json(serde_json::json!({}))));
+
+        let denied = |op| async {
+            match access.run("p", None, op).await {
+                Err(Error::DeniedByGrant(d)) => d,
+                other => panic!("expected a denial, got {other:?}"),
+            }
+        };
+        let d = denied(Operation::Get(pod("prod", "web"))).await;
+        assert_eq!(d.namespace.as_deref(), Some("prod"));
+        assert!(d.reason.contains("operator did not grant"), "{}", d.reason);
+        let d = denied(Operation::Delete {
+            object: pod("demo", "web"),
+            options: DeleteOptions {
+                dry_run: false,
+                propagation: None,
+                grace_period_seconds: None,
+            },
+        })
+        .await;
+        assert_eq!(
+            (d.verb.as_str(), d.reason.contains("did not request")),
+            ("delete", true)
+        );
+        let d = denied(Operation::PodLogs {
+            namespace: "demo".into(),
+            pod: "web".into(),
+            options: LogOptions {
+                container: None,
+                tail_lines: None,
+                since_seconds: None,
+                previous: false,
+                limit_bytes: None,
+            },
+        })
+        .await;
+        assert_eq!(d.resource, "pods/log", "requested but not granted");
+
+        assert_eq!(
+            recorder.0.lock().unwrap().as_slice(),
+            &[Operation::Get(pod("demo", "web"))],
+            "only the allowed request was sent"
+        );
+    }
+
+    #[test]
+    fn each_operation_needs_its_verb_and_resource() {
+        let deploy = ObjectRef {
+            type_: ResourceType {
+                group: "apps".into(),
+                version: "v1".into(),
+                resource: "deployments".into(),
+            },
+            namespace: Some("demo".into()),
+            name: "web".into(),
+        };
+        let scale = Operation::Scale {
+            object: deploy.clone(),
+            replicas: 3,
+            dry_run: false,
+        }
+        .access();
+        assert_eq!(
+            (
+                scale.verb.as_str(),
+                scale.group.as_str(),
+                scale.resource.as_str()
+            ),
+            ("patch", "apps", "deployments/scale")
+        );
+        let restart = Operation::RolloutRestart {
+            object: deploy,
+            dry_run: true,
+        }
+        .access();
+        assert_eq!(
+            (restart.verb.as_str(), restart.resource.as_str()),
+            ("patch", "deployments")
+        );
+        let events = Operation::Events {
+            namespace: None,
+            about: None,
+        }
+        .access();
+        assert_eq!(
+            (
+                events.verb.as_str(),
+                events.resource.as_str(),
+                events.namespace
+            ),
+            ("list", "events", None)
+        );
+    }
+
+    #[test]
+    fn names_that_would_change_the_path_are_refused() {
+        for name in ["", "..", "a/b", "a%2Fb", "a b", "x?watch=1"] {
+            assert!(
+                matches!(check_object(&pod("demo", name)), Err(Error::BadRequest(_))),
+                "{name:?}"
+            );
+        }
+        assert!(check_object(&pod("demo", "web-7d4b9c.abc")).is_ok());
+        assert!(check_object(&pod("../kube-system", "web")).is_err());
+        let mut t = pods();
+        t.resource = "pods/../secrets".into();
+        assert!(check_type(&t).is_err());
+    }
+
+    #[test]
+    fn every_path_segment_is_checked() {
+        let with = |group: &str, version: &str, resource: &str| ResourceType {
+            group: group.into(),
+            version: version.into(),
+            resource: resource.into(),
+        };
+        // `/apis/../v1/secrets` would be `/v1/secrets` to the server.
+        for group in [
+            "..",
+            ".",
+            ".apps",
+            "apps.",
+            "apps..k8s.io",
+            "a%2e%2e",
+            "apps/v1",
+        ] {
+            assert!(
+                check_type(&with(group, "v1", "pods")).is_err(),
+                "group {group:?}"
+            );
+        }
+        for version in ["..", ".", "v1%2F", "v1/x"] {
+            assert!(
+                check_type(&with("apps", version, "pods")).is_err(),
+                "version {version:?}"
+            );
+        }
+        for resource in ["..", ".", "%2e%2e", "a/b"] {
+            assert!(
+                check_type(&with("apps", "v1", resource)).is_err(),
+                "resource {resource:?}"
+            );
+        }
+        assert!(check_type(&with("networking.k8s.io", "v1", "ingresses")).is_ok());
+        assert!(check_type(&with("", "v1", "pods")).is_ok());
+    }
+
+    /// A cluster where only `web` exists; it records what is sent.
+    #[derive(Default)]
+    struct OnlyWeb(std::sync::Mutex<Vec<Operation>>);
+
+    impl Cluster for OnlyWeb {
+        fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
+            Box::pin(async { Err(Error::Unavailable("no".into())) })
+        }
+        fn send<'a>(
+            &'a self,
+            _: &'a str,
+            _: Option<&'a Impersonated>,
+            operation: Operation,
+        ) -> BoxFuture<'a, Result<Reply, Error>> {
+            let missing = matches!(&operation, Operation::Get(o) if o.name != "web");
+            self.0.lock().unwrap().push(operation);
+            Box::pin(async move {
+                if missing {
+                    Err(Error::NotFound(ApiStatus {
+                        code: 404,
+                        reason: "NotFound".into(),
+                        message: "not found".into(),
+                    }))
+                } else {
+                    Ok(Reply::Json(serde_json::json!({})))
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn applying_a_new_object_needs_create_as_well_as_patch() {
+        let apply = |name: &str| Operation::Apply {
+            object: pod("demo", name),
+            manifest: serde_json::json!({}),
+            options: ApplyOptions {
+                dry_run: false,
+                force: false,
+            },
+        };
+        let everything = cap(&["*"], &["*"], &["*"]);
+        let patch_only = cap(&["get", "patch"], &["pods"], &["demo"]);
+        let cluster = Arc::new(OnlyWeb::default());
+        let access = |granted: Capability| KubeAccess {
+            requested: Arc::new([everything.clone()]),
+            granted: Arc::new([granted]),
+            cluster: cluster.clone(),
+        };
+        // Updating what exists: patch is enough.
+        access(patch_only.clone())
+            .run("p", None, apply("web"))
+            .await
+            .unwrap();
+        // Creating: refused without create, and nothing is applied.
+        let before = cluster.0.lock().unwrap().len();
+        match access(patch_only).run("p", None, apply("new")).await {
+            Err(Error::DeniedByGrant(d)) => {
+                assert_eq!(d.verb, "create");
+                assert!(
+                    d.reason.contains("applying would create pods 'new'"),
+                    "{}",
+                    d.reason
+                );
+            }
+            other => panic!("expected a denial, got {other:?}"),
+        }
+        let sent = cluster.0.lock().unwrap()[before..].to_vec();
+        assert!(
+            sent.iter().all(|o| matches!(o, Operation::Get(_))),
+            "{sent:?}"
+        );
+        let with_create = cap(&["get", "patch", "create"], &["pods"], &["demo"]);
+        access(with_create)
+            .run("p", None, apply("new"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn bad_segments_never_reach_the_cluster_whatever_the_path() {
+        let recorder = Arc::new(Recorder::default());
+        let everything = cap(&["*"], &["*"], &["*"]);
+        let access = KubeAccess {
+            requested: Arc::new([everything.clone()]),
+            granted: Arc::new([everything]),
+            cluster: recorder.clone(),
+        };
+        let mut dots = pods();
+        dots.group = "..".into();
+        let operations = [
+            Operation::Get(ObjectRef {
+                type_: dots.clone(),
+                namespace: Some("demo".into()),
+                name: "web".into(),
+            }),
+            Operation::Get(pod("%2e%2e", "web")),
+            Operation::PodLogs {
+                namespace: "demo".into(),
+                pod: "web".into(),
+                options: LogOptions {
+                    container: Some("../../secrets".into()),
+                    tail_lines: None,
+                    since_seconds: None,
+                    previous: false,
+                    limit_bytes: None,
+                },
+            },
+        ];
+        for operation in operations {
+            let outcome = access.run("p", None, operation.clone()).await;
+            assert!(
+                matches!(outcome, Err(Error::BadRequest(_))),
+                "{operation:?}: {outcome:?}"
+            );
+        }
+        assert!(recorder.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn manifests_resolve_through_discovery() {
+        let resources = vec![ApiResource {
+            type_: ResourceType {
+                group: "apps".into(),
+                version: "v1".into(),
+                resource: "deployments".into(),
+            },
+            kind: "Deployment".into(),
+            namespaced: true,
+            verbs: vec![],
+            short_names: vec![],
+            categories: vec![],
+        }];
+        let manifest: serde_json::Value = serde_yaml_ng::from_str(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\n",
+        )
+        .unwrap();
+        let target = manifest_target(&manifest, &resources).unwrap();
+        assert_eq!(target.type_.resource, "deployments");
+        assert_eq!(target.namespace.as_deref(), Some("demo"));
+
+        let error =
+            |yaml: &str| match manifest_target(&serde_yaml_ng::from_str(yaml).unwrap(), &resources)
+            {
+                Err(Error::BadRequest(m)) => m,
+                other => panic!("{other:?}"),
+            };
+        assert!(
+            error("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+                .contains("needs 'metadata.namespace'")
+        );
+        assert!(
+            error("apiVersion: v1\nkind: Deployment\nmetadata: {name: web, namespace: d}\n")
+                .contains("no kind 'Deployment' in apiVersion 'v1'")
+        );
+        assert!(error("kind: Deployment\n").contains("no 'apiVersion'"));
+        assert!(error("[1, 2]\n").contains("one object"));
+    }
+}

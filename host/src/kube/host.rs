@@ -1,0 +1,282 @@
+//! The host side of the `kubernetes` interface: each function validates
+//! its arguments, resolves them into an [`Operation`] and runs it through
+//! the plugin's [`KubeAccess`] (grant check, then the [`Cluster`]).
+//!
+//! The `Host` impl is on [`KubeView`], the part of a call's state this
+//! interface needs, as wasmtime-wasi implements its interfaces on views of
+//! the store: this module knows nothing of the plugin runtime.
+
+use super::cluster::{Impersonated, Reply};
+use super::gateway::KubeAccess;
+use super::operation::{
+    Operation, RESTARTABLE, check_name, check_object, check_type, manifest_target,
+};
+use crate::answer::{self, ApiPage, Cursor, PageRequest};
+use crate::wit::kubernetes::{
+    self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, ListFormat,
+    ListOptions, LogOptions, ObjectFormat, ObjectRef, Page, PageOptions, ResourceType,
+    ServerVersion,
+};
+
+#[cfg(doc)]
+use super::cluster::Cluster;
+
+/// What the `kubernetes` interface sees of one call: the plugin's access,
+/// its name, who it acts as, and the most it may return.
+pub struct KubeView<'a> {
+    pub access: &'a KubeAccess,
+    pub plugin: &'a str,
+    pub as_user: Option<&'a Impersonated>,
+    /// The plugin's output limit; also the most of a pod's log it reads.
+    pub output_bytes: u64,
+}
+
+/// Selects [`KubeView`] as the data the `kubernetes` bindings work on.
+pub struct KubeHost;
+
+impl wasmtime::component::HasData for KubeHost {
+    type Data<'a> = KubeView<'a>;
+}
+
+impl KubeView<'_> {
+    /// Runs `operation` under the call's grant and returns the answer's
+    /// text.
+    async fn run(&self, operation: Operation) -> Result<String, Error> {
+        Ok(self
+            .access
+            .run(self.plugin, self.as_user, operation)
+            .await?
+            .into_text())
+    }
+}
+
+/// The API pages of one `list-page` call, each grant-checked.
+struct GatewayPages<'a> {
+    access: &'a KubeAccess,
+    plugin: &'a str,
+    as_user: Option<&'a Impersonated>,
+    r#type: &'a ResourceType,
+    options: &'a ListOptions,
+}
+
+impl answer::Source for GatewayPages<'_> {
+    type Error = Error;
+
+    fn too_large(error: &Error) -> bool {
+        matches!(error, Error::Other(status) if status.code == 413)
+    }
+
+    fn fetch(
+        &mut self,
+        page: PageRequest,
+        table: bool,
+    ) -> impl Future<Output = Result<ApiPage, Error>> + Send {
+        let operation = Operation::ListPage {
+            r#type: self.r#type.clone(),
+            namespace: self.options.namespace.clone(),
+            label_selector: self.options.label_selector.clone(),
+            field_selector: self.options.field_selector.clone(),
+            page,
+            table,
+        };
+        let (access, plugin, as_user) = (self.access, self.plugin, self.as_user);
+        async move {
+            match access.run(plugin, as_user, operation).await? {
+                Reply::Table(table) => Ok(ApiPage::Table(table)),
+                Reply::Json(list) => Ok(ApiPage::List(list)),
+                Reply::Text(_) => Err(Error::Other(ApiStatus {
+                    code: 500,
+                    reason: "InternalError".into(),
+                    message: "the API server answered a list with text".into(),
+                })),
+            }
+        }
+    }
+}
+
+impl From<ListFormat> for answer::ListFormat {
+    fn from(format: ListFormat) -> Self {
+        match format {
+            ListFormat::Table => answer::ListFormat::Table,
+            ListFormat::Yaml => answer::ListFormat::Yaml,
+            ListFormat::Json => answer::ListFormat::Json,
+        }
+    }
+}
+
+/// `No pods found in namespace demo.`
+fn nothing_found(r#type: &ResourceType, options: &ListOptions) -> String {
+    let selected = if options.label_selector.is_some() || options.field_selector.is_some() {
+        " matching the selectors"
+    } else {
+        ""
+    };
+    match &options.namespace {
+        Some(ns) => format!("No {}{selected} found in namespace {ns}.", r#type.resource),
+        None => format!("No {}{selected} found.", r#type.resource),
+    }
+}
+
+/// `kubernetes`: validated, grant-checked, then sent by the [`Cluster`].
+impl kubernetes::Host for KubeView<'_> {
+    async fn api_resources(&mut self) -> Result<Vec<ApiResource>, Error> {
+        self.access.cluster.api_resources().await
+    }
+
+    async fn version(&mut self) -> Result<ServerVersion, Error> {
+        self.access.cluster.server_version().await
+    }
+
+    async fn get(&mut self, object: ObjectRef) -> Result<String, Error> {
+        check_object(&object)?;
+        self.run(Operation::Get(object)).await
+    }
+
+    async fn list(&mut self, r#type: ResourceType, options: ListOptions) -> Result<String, Error> {
+        check_type(&r#type)?;
+        if let Some(ns) = &options.namespace {
+            check_name("namespace", ns)?;
+        }
+        self.run(Operation::List { r#type, options }).await
+    }
+
+    async fn get_as(&mut self, object: ObjectRef, format: ObjectFormat) -> Result<String, Error> {
+        check_object(&object)?;
+        let (access, plugin, as_user) = (self.access, self.plugin, self.as_user);
+        let format = match format {
+            ObjectFormat::Yaml => answer::ObjectFormat::Yaml,
+            ObjectFormat::Json => answer::ObjectFormat::Json,
+        };
+        match access.run(plugin, as_user, Operation::Get(object)).await? {
+            Reply::Json(value) => Ok(answer::object_text(&value, format)),
+            other => Ok(other.into_text()),
+        }
+    }
+
+    async fn list_page(
+        &mut self,
+        r#type: ResourceType,
+        options: ListOptions,
+        page: PageOptions,
+    ) -> Result<Page, Error> {
+        check_type(&r#type)?;
+        if let Some(ns) = &options.namespace {
+            check_name("namespace", ns)?;
+        }
+        let defaults = self.access.cluster.answers();
+        let cursor = Cursor::decode(options.continue_token.as_deref())
+            .map_err(|e| Error::BadRequest(e.to_string()))?;
+        let request = answer::ListRequest {
+            format: page.format.map_or(defaults.list_format, Into::into),
+            wide: page.wide,
+            budget: page.budget.map_or(defaults.budget, |b| {
+                b.clamp(*answer::BUDGET_RANGE.start(), defaults.budget)
+            }),
+            max_items: options.limit.map(|l| l.max(1)),
+            cursor,
+            across_namespaces: options.namespace.is_none(),
+            empty: nothing_found(&r#type, &options),
+        };
+        let mut pages = GatewayPages {
+            access: self.access,
+            plugin: self.plugin,
+            as_user: self.as_user,
+            r#type: &r#type,
+            options: &options,
+        };
+        let page = answer::list_page(&mut pages, request).await?;
+        Ok(Page {
+            text: page.text,
+            more: page.more,
+            structured: page.structured,
+            items: page.items,
+            continue_token: page.continue_token,
+            remaining_item_count: page.remaining_item_count,
+        })
+    }
+
+    async fn pod_logs(
+        &mut self,
+        namespace: String,
+        pod: String,
+        mut options: LogOptions,
+    ) -> Result<String, Error> {
+        // The host caps every log read at the plugin's output limit (the
+        // WIT promises it): a plugin that asks for no limit gets that much.
+        let cap = u32::try_from(self.output_bytes).unwrap_or(u32::MAX);
+        options.limit_bytes = Some(options.limit_bytes.map_or(cap, |l| l.min(cap)));
+        check_name("namespace", &namespace)?;
+        check_name("pod", &pod)?;
+        if let Some(container) = &options.container {
+            check_name("container", container)?;
+        }
+        self.run(Operation::PodLogs {
+            namespace,
+            pod,
+            options,
+        })
+        .await
+    }
+
+    async fn events(
+        &mut self,
+        namespace: Option<String>,
+        about: Option<EventSubject>,
+    ) -> Result<String, Error> {
+        if let Some(ns) = &namespace {
+            check_name("namespace", ns)?;
+        }
+        if let Some(subject) = &about {
+            check_name("kind", &subject.kind)?;
+            check_name("name", &subject.name)?;
+        }
+        self.run(Operation::Events { namespace, about }).await
+    }
+
+    async fn apply(&mut self, manifest: String, options: ApplyOptions) -> Result<String, Error> {
+        // YAML is a superset of JSON: one parser takes both.
+        let manifest: serde_json::Value = serde_yaml_ng::from_str(&manifest).map_err(|e| {
+            Error::BadRequest(format!("the manifest is not valid YAML or JSON: {e}"))
+        })?;
+        let resources = self.access.cluster.api_resources().await?;
+        let object = manifest_target(&manifest, &resources)?;
+        self.run(Operation::Apply {
+            object,
+            manifest,
+            options,
+        })
+        .await
+    }
+
+    async fn delete(&mut self, object: ObjectRef, options: DeleteOptions) -> Result<String, Error> {
+        check_object(&object)?;
+        self.run(Operation::Delete { object, options }).await
+    }
+
+    async fn scale(
+        &mut self,
+        object: ObjectRef,
+        replicas: u32,
+        dry_run: bool,
+    ) -> Result<String, Error> {
+        check_object(&object)?;
+        self.run(Operation::Scale {
+            object,
+            replicas,
+            dry_run,
+        })
+        .await
+    }
+
+    async fn rollout_restart(&mut self, object: ObjectRef, dry_run: bool) -> Result<String, Error> {
+        check_object(&object)?;
+        if object.type_.group != "apps" || !RESTARTABLE.contains(&object.type_.resource.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "only apps deployments, statefulsets and daemonsets can be restarted, not {}",
+                object.type_.resource
+            )));
+        }
+        self.run(Operation::RolloutRestart { object, dry_run })
+            .await
+    }
+}

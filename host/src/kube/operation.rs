@@ -1,0 +1,268 @@
+//! [`Operation`]: one Kubernetes request a plugin made, validated (every
+//! path segment) and resolved, and the grant request it needs.
+
+use super::grants::Request;
+use crate::answer::PageRequest;
+use crate::wit::kubernetes::{
+    ApiResource, ApplyOptions, DeleteOptions, Error, EventSubject, ListOptions, LogOptions,
+    ObjectRef, ResourceType,
+};
+
+/// One Kubernetes operation a plugin asked for, validated and resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    Get(ObjectRef),
+    List {
+        r#type: ResourceType,
+        options: ListOptions,
+    },
+    /// One API page of `list-page`: a table, or the shaped List.
+    ListPage {
+        r#type: ResourceType,
+        namespace: Option<String>,
+        label_selector: Option<String>,
+        field_selector: Option<String>,
+        page: PageRequest,
+        table: bool,
+    },
+    PodLogs {
+        namespace: String,
+        pod: String,
+        options: LogOptions,
+    },
+    Events {
+        namespace: Option<String>,
+        about: Option<EventSubject>,
+    },
+    /// `manifest` is the object to apply (already parsed), `object` where it
+    /// goes.
+    Apply {
+        object: ObjectRef,
+        manifest: serde_json::Value,
+        options: ApplyOptions,
+    },
+    Delete {
+        object: ObjectRef,
+        options: DeleteOptions,
+    },
+    Scale {
+        object: ObjectRef,
+        replicas: u32,
+        dry_run: bool,
+    },
+    RolloutRestart {
+        object: ObjectRef,
+        dry_run: bool,
+    },
+}
+
+impl Operation {
+    /// Checks every segment the request's path is built from (group,
+    /// version, resource, namespace, name, pod, container): whatever path
+    /// reached this operation, none of them can add, drop or escape a
+    /// segment (`/`, `.`, `..`, percent-encoding).
+    pub fn check_path(&self) -> Result<(), Error> {
+        let namespace = |ns: &Option<String>| match ns {
+            Some(ns) => check_name("namespace", ns),
+            None => Ok(()),
+        };
+        match self {
+            Operation::Get(o)
+            | Operation::Apply { object: o, .. }
+            | Operation::Delete { object: o, .. }
+            | Operation::Scale { object: o, .. }
+            | Operation::RolloutRestart { object: o, .. } => check_object(o),
+            Operation::List { r#type, options } => {
+                check_type(r#type)?;
+                namespace(&options.namespace)
+            }
+            Operation::ListPage {
+                r#type,
+                namespace: ns,
+                ..
+            } => {
+                check_type(r#type)?;
+                namespace(ns)
+            }
+            Operation::PodLogs {
+                namespace: ns,
+                pod,
+                options,
+            } => {
+                check_name("namespace", ns)?;
+                check_name("pod", pod)?;
+                match &options.container {
+                    Some(c) => check_name("container", c),
+                    None => Ok(()),
+                }
+            }
+            Operation::Events { namespace: ns, .. } => namespace(ns),
+        }
+    }
+
+    /// The request the grant must cover: verb × group × resource × namespace.
+    pub fn access(&self) -> Request {
+        let on =
+            |verb: &str, t: &ResourceType, resource: String, namespace: &Option<String>| Request {
+                verb: verb.into(),
+                group: t.group.clone(),
+                resource,
+                namespace: namespace.clone(),
+                all_namespaces: false,
+            };
+        let core = |verb: &str, resource: &str, namespace: Option<String>| Request {
+            verb: verb.into(),
+            group: String::new(),
+            resource: resource.into(),
+            namespace,
+            all_namespaces: false,
+        };
+        match self {
+            Operation::Get(o) => on("get", &o.type_, o.type_.resource.clone(), &o.namespace),
+            Operation::List { r#type, options } => {
+                on("list", r#type, r#type.resource.clone(), &options.namespace)
+            }
+            Operation::ListPage {
+                r#type, namespace, ..
+            } => on("list", r#type, r#type.resource.clone(), namespace),
+            Operation::PodLogs { namespace, .. } => {
+                core("get", "pods/log", Some(namespace.clone()))
+            }
+            Operation::Events { namespace, .. } => core("list", "events", namespace.clone()),
+            Operation::Apply { object: o, .. } | Operation::RolloutRestart { object: o, .. } => {
+                on("patch", &o.type_, o.type_.resource.clone(), &o.namespace)
+            }
+            Operation::Delete { object: o, .. } => {
+                on("delete", &o.type_, o.type_.resource.clone(), &o.namespace)
+            }
+            Operation::Scale { object: o, .. } => on(
+                "patch",
+                &o.type_,
+                format!("{}/scale", o.type_.resource),
+                &o.namespace,
+            ),
+        }
+    }
+}
+
+/// Refuses names that could not be a Kubernetes name and could change the
+/// request's path (`/`, `%`, `..`), before the grant check looks at them.
+pub(super) fn check_name(what: &str, value: &str) -> Result<(), Error> {
+    let bad = value.is_empty()
+        || value.len() > 253
+        || value == "."
+        || value == ".."
+        || value.chars().any(|c| {
+            c == '/' || c == '%' || c == '?' || c == '#' || c.is_control() || c.is_whitespace()
+        });
+    if bad {
+        return Err(Error::BadRequest(format!(
+            "{what} '{}' is not a valid Kubernetes name",
+            value.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn check_type(t: &ResourceType) -> Result<(), Error> {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 253
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    };
+    // A group is a DNS subdomain: dot-separated labels, none empty, so no
+    // `.` or `..` segment can reach the path.
+    let subdomain = |s: &str| token(s) && s.split('.').all(|label| !label.is_empty());
+    if !t.group.is_empty() && !subdomain(&t.group) {
+        return Err(Error::BadRequest(format!(
+            "API group '{}' is not a valid group name",
+            t.group.escape_debug()
+        )));
+    }
+    if !token(&t.version) || t.version.contains('.') {
+        return Err(Error::BadRequest(format!(
+            "API version '{}' is not a valid version (like v1 or v1beta1)",
+            t.version.escape_debug()
+        )));
+    }
+    if !token(&t.resource) || t.resource.contains('.') {
+        return Err(Error::BadRequest(format!(
+            "resource '{}' is not a plural resource name (like pods or deployments)",
+            t.resource.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn check_object(o: &ObjectRef) -> Result<(), Error> {
+    check_type(&o.type_)?;
+    if let Some(ns) = &o.namespace {
+        check_name("namespace", ns)?;
+    }
+    check_name("name", &o.name)
+}
+
+/// Reads the target of a manifest to apply: its `apiVersion`, `kind`,
+/// `metadata.name` and `metadata.namespace`, resolved through discovery.
+pub(super) fn manifest_target(
+    manifest: &serde_json::Value,
+    resources: &[ApiResource],
+) -> Result<ObjectRef, Error> {
+    let bad = |m: String| Error::BadRequest(m);
+    let object = manifest
+        .as_object()
+        .ok_or_else(|| bad("the manifest must be one object (a mapping)".into()))?;
+    let field = |key: &str| -> Result<&str, Error> {
+        object
+            .get(key)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad(format!("the manifest has no '{key}' string")))
+    };
+    let (api_version, kind) = (field("apiVersion")?, field("kind")?);
+    let metadata = object.get("metadata").and_then(|m| m.as_object());
+    let meta = |key: &str| metadata.and_then(|m| m.get(key)).and_then(|v| v.as_str());
+    let name = meta("name").ok_or_else(|| bad("the manifest has no 'metadata.name'".into()))?;
+    let (group, version) = match api_version.split_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", api_version),
+    };
+    let found = resources
+        .iter()
+        .find(|r| {
+            r.kind == kind
+                && r.type_.group == group
+                && r.type_.version == version
+                && !r.type_.resource.contains('/')
+        })
+        .ok_or_else(|| {
+            bad(format!(
+                "the cluster has no kind '{kind}' in apiVersion '{api_version}'"
+            ))
+        })?;
+    let namespace = meta("namespace");
+    let namespace = match (found.namespaced, namespace) {
+        (true, Some(ns)) => Some(ns.to_owned()),
+        (true, None) => {
+            return Err(bad(format!(
+                "{kind} is namespaced: the manifest needs 'metadata.namespace'"
+            )));
+        }
+        (false, Some(_)) => {
+            return Err(bad(format!(
+                "{kind} is cluster-scoped: remove 'metadata.namespace' from the manifest"
+            )));
+        }
+        (false, None) => None,
+    };
+    let object = ObjectRef {
+        type_: found.type_.clone(),
+        namespace,
+        name: name.to_owned(),
+    };
+    check_object(&object)?;
+    Ok(object)
+}
+
+/// Workloads `kubectl rollout restart` restarts.
+pub(super) const RESTARTABLE: &[&str] = &["deployments", "statefulsets", "daemonsets"];

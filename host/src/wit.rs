@@ -1,0 +1,28 @@
+//! The `kube-mcp:plugin` WIT package (`wit/`) as Rust: the generated
+//! bindings and the types they define, and nothing else.
+//!
+//! These types are the vocabulary the host shares with plugins, so every
+//! module may use them; the host side of each imported interface lives with
+//! the logic it adapts (`kubernetes` in [`crate::kube`], the others in
+//! [`crate::plugins`]), the way wasmtime-wasi keeps its `Host` impls over
+//! narrow views of the store.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    // The richer world: its imports are those of `tool-plugin`, and the
+    // host looks its exports up one interface at a time, so a component of
+    // either world loads.
+    world: "plugin",
+    imports: {
+        // Both wait on the network (the cluster, the client).
+        "kube-mcp:plugin/kubernetes": async,
+        "kube-mcp:plugin/client": async,
+    },
+    exports: { default: async },
+    additional_derives: [PartialEq],
+});
+
+pub use self::exports::kube_mcp::plugin::{
+    completion_provider, prompt_provider, resource_provider, tool_provider,
+};
+pub use self::kube_mcp::plugin::{client, config, kubernetes, log, progress, types};
