@@ -187,23 +187,75 @@ async fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
     ))
 }
 
-/// Serves MCP on stdin/stdout until the client closes them.
-pub async fn run_stdio(config: Config) -> anyhow::Result<()> {
-    let plugins = plugin_host(&config).await?;
+/// What every MCP transport shares, from `config`: the plugins, the
+/// sessions (with the task that tells them of the plugins' changes), the
+/// tool policy and the metrics.
+pub fn shared(
+    config: &Config,
+    plugins: Arc<PluginHost>,
+    metrics: Arc<Metrics>,
+) -> (Shared, tokio::task::JoinHandle<()>) {
     let sessions = Arc::new(Sessions::default());
-    let _follow = sessions.follow(plugins.clone());
-    tokio::spawn(load_plugins(
-        plugins.clone(),
-        Readiness::default().component("plugins"),
-    ));
-    mcp::serve_stdio(Shared {
+    let follow = sessions.follow(plugins.clone());
+    let shared = Shared {
         plugins,
         sessions,
         request_timeout: config.server.mcp.request_timeout,
-        metrics: Arc::default(),
-        policy: Arc::new(tool_policy(&config)),
-    })
-    .await
+        metrics,
+        policy: Arc::new(tool_policy(config)),
+    };
+    (shared, follow)
+}
+
+/// The MCP endpoint of an HTTP app: what it serves, how, and who may call.
+pub struct Endpoint {
+    pub shared: Shared,
+    pub options: mcp::http::HttpOptions,
+    /// The token guard; `None` serves without authentication.
+    pub auth: Option<Arc<Auth>>,
+}
+
+/// The whole HTTP app: health and readiness, and when `endpoint` is given
+/// the MCP endpoint with its Protected Resource Metadata; every route
+/// counted in `metrics`. `run` serves it; tests call it in-process.
+pub fn app(state: AppState, endpoint: Option<Endpoint>, metrics: Arc<Metrics>) -> Router {
+    let mut app = router(state);
+    if let Some(Endpoint {
+        shared,
+        options,
+        auth,
+    }) = endpoint
+    {
+        let (max_request_body, origins) =
+            (options.max_request_body, options.allowed_origins.clone());
+        let service = mcp::http::service(shared, options);
+        let endpoint = mcp::http::router(service, max_request_body, &origins, auth.clone());
+        if let Some(auth) = auth {
+            let metadata = axum::routing::get(auth::protected_resource_metadata);
+            app = app.merge(
+                Router::new()
+                    .route("/.well-known/oauth-protected-resource", metadata.clone())
+                    .route("/.well-known/oauth-protected-resource/mcp", metadata)
+                    .with_state(auth),
+            );
+        }
+        app = app.merge(endpoint);
+    }
+    app.layer(axum::middleware::from_fn_with_state(
+        metrics,
+        metrics::track_http,
+    ))
+}
+
+/// Serves MCP on stdin/stdout until the client closes them.
+pub async fn run_stdio(config: Config) -> anyhow::Result<()> {
+    let plugins = plugin_host(&config).await?;
+    let (shared, _follow) = shared(&config, plugins.clone(), Arc::default());
+    tokio::spawn(load_plugins(
+        plugins,
+        Readiness::default().component("plugins"),
+    ));
+    mcp::serve_stdio(shared).await
 }
 
 /// Runs the server until SIGTERM or SIGINT, then drains in-flight requests
@@ -233,10 +285,8 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     tokio::spawn(load_plugins(state.plugins.clone(), plugins_loaded));
 
     let stop_accepting = CancellationToken::new();
-    let mut app = router(state.clone());
-    let sessions = Arc::new(Sessions::default());
-    let _follow = sessions.follow(state.plugins.clone());
     let metrics = Arc::new(Metrics::default());
+    let (shared, _follow) = shared(&config, state.plugins.clone(), metrics.clone());
     let _metrics_listener = match config.server.metrics_listen {
         Some(addr) => Some(
             serve_metrics(
@@ -245,7 +295,7 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
                     metrics: metrics.clone(),
                     plugins: state.plugins.clone(),
                     open_sessions: {
-                        let sessions = sessions.clone();
+                        let sessions = shared.sessions.clone();
                         Arc::new(move || sessions.count())
                     },
                 },
@@ -256,52 +306,32 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     };
     let public_url = base_url(&config, local_addr);
     let auth = authentication(&config, &public_url, &readiness)?;
-    if config.server.no_auth || auth.is_some() {
+    let endpoint = if config.server.no_auth || auth.is_some() {
         if config.server.no_auth {
             tracing::warn!(
                 "serving MCP WITHOUT AUTHENTICATION (--no-auth): anyone who can reach {local_addr} can call every tool"
             );
         }
-        let shared = Shared {
-            plugins: state.plugins.clone(),
-            sessions,
-            request_timeout: config.server.mcp.request_timeout,
-            metrics: metrics.clone(),
-            policy: Arc::new(tool_policy(&config)),
-        };
-        let options = mcp::http::HttpOptions {
-            stateless: config.server.mcp.stateless,
-            allowed_hosts: allowed_hosts(&config),
-            allowed_origins: allowed_origins(&config, local_addr),
-            max_request_body: usize::try_from(config.server.mcp.max_request_body)
-                .unwrap_or(usize::MAX),
-            shutdown: stop_accepting.child_token(),
-        };
-        let (max_request_body, origins) =
-            (options.max_request_body, options.allowed_origins.clone());
-        let service = mcp::http::service(shared, options);
-        let auth = auth.filter(|_| !config.server.no_auth);
-        let endpoint = mcp::http::router(service, max_request_body, &origins, auth.clone());
-        if let Some(auth) = auth {
-            let metadata = axum::routing::get(auth::protected_resource_metadata);
-            app = app.merge(
-                Router::new()
-                    .route("/.well-known/oauth-protected-resource", metadata.clone())
-                    .route("/.well-known/oauth-protected-resource/mcp", metadata)
-                    .with_state(auth),
-            );
-        }
-        app = app.merge(endpoint);
+        Some(Endpoint {
+            shared,
+            options: mcp::http::HttpOptions {
+                stateless: config.server.mcp.stateless,
+                allowed_hosts: allowed_hosts(&config),
+                allowed_origins: allowed_origins(&config, local_addr),
+                max_request_body: usize::try_from(config.server.mcp.max_request_body)
+                    .unwrap_or(usize::MAX),
+                shutdown: stop_accepting.child_token(),
+            },
+            auth: auth.filter(|_| !config.server.no_auth),
+        })
     } else {
         tracing::warn!(
             "the MCP endpoint is off: configure a token issuer (--oidc-issuer-url) or pass \
              --no-auth to serve MCP on a loopback address"
         );
-    }
-    let app = app.layer(axum::middleware::from_fn_with_state(
-        metrics,
-        metrics::track_http,
-    ));
+        None
+    };
+    let app = app(state.clone(), endpoint, metrics);
     let server =
         axum::serve(listener, app).with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let mut server = tokio::spawn(server.into_future());

@@ -319,3 +319,32 @@ async fn a_cache_entry_that_is_a_symlink_is_not_followed() {
         "the symlinked entry was run"
     );
 }
+
+/// The cache directory is checked once and then held open: replacing it by
+/// a symlink to another directory later sends no entry there.
+#[tokio::test]
+async fn a_cache_directory_swapped_for_a_symlink_later_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_conformance(dir.path(), "conformance.wasm");
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("cache");
+    let runtime = Runtime::new(PluginSettings::default(), Some(cache.clone())).unwrap();
+    // After the check: the directory moves away and a link takes its place.
+    let planted = tempfile::tempdir().unwrap();
+    std::fs::rename(&cache, root.path().join("checked")).unwrap();
+    std::os::unix::fs::symlink(planted.path(), &cache).unwrap();
+    let host = PluginHost::new(runtime, dir.path().into());
+    host.reload().await.unwrap();
+    assert_eq!(
+        std::fs::read_dir(planted.path()).unwrap().count(),
+        0,
+        "an entry was written through the planted link"
+    );
+    assert_eq!(
+        std::fs::read_dir(root.path().join("checked"))
+            .unwrap()
+            .count(),
+        1,
+        "the entry goes to the directory that was checked"
+    );
+}

@@ -272,3 +272,50 @@ async fn a_reload_does_not_trigger_the_next_one() {
     let later = host.stats().reloads.load(Ordering::Relaxed);
     assert_eq!(later, after_change, "reloads went on with nothing changing");
 }
+
+/// A plugin file is read only from inside its directory: a symlink that
+/// leads out of it (to a file anyone could write, or to a file the operator
+/// never put there) is refused and named, while the rest loads.
+#[tokio::test]
+async fn a_symlink_leading_out_of_the_plugin_directory_is_refused() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::copy(greeter("v2"), outside.path().join("greeter.wasm")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("..data")).unwrap();
+    std::fs::copy(greeter("v1"), d.join("..data/greeter.wasm")).unwrap();
+    symlink("..data/greeter.wasm", d.join("greeter.wasm")).unwrap();
+    symlink(outside.path().join("greeter.wasm"), d.join("absolute.wasm")).unwrap();
+    let relative = format!(
+        "../{}/greeter.wasm",
+        outside.path().file_name().unwrap().to_str().unwrap()
+    );
+    symlink(&relative, d.join("relative.wasm")).unwrap();
+
+    let reload = host(d).reload().await.unwrap();
+    let names: Vec<_> = reload
+        .registry
+        .plugins()
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["greeter"],
+        "only the link inside the directory loads ({:?})",
+        reload.failures
+    );
+    let mut refused: Vec<_> = reload
+        .failures
+        .iter()
+        .map(|f| {
+            let file = f.path.file_name().unwrap().to_string_lossy().into_owned();
+            let message = f.error.to_string();
+            assert!(message.contains("outside"), "{file}: {message}");
+            file
+        })
+        .collect();
+    refused.sort();
+    assert_eq!(refused, ["absolute.wasm", "relative.wasm"]);
+}

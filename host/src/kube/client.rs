@@ -156,16 +156,18 @@ impl KubeCluster {
         if status.is_client_error() || status.is_server_error() {
             let (body, _) = read_capped(response.into_body(), MAX_ERROR_BYTES).await?;
             let text = String::from_utf8_lossy(&body);
-            let error =
-                serde_json::from_str::<kube::core::ErrorResponse>(&text).unwrap_or_else(|_| {
-                    kube::core::ErrorResponse {
-                        status: status.to_string(),
-                        code: status.as_u16(),
-                        message: text.chars().take(512).collect(),
-                        reason: status.canonical_reason().unwrap_or("Unknown").to_owned(),
-                    }
+            // A `Status` when the API server wrote one; otherwise (a proxy's
+            // page, an empty body) the HTTP status and the start of the text.
+            let error = serde_json::from_str::<kube::core::Status>(&text)
+                .ok()
+                .filter(|s| s.code != 0)
+                .unwrap_or_else(|| kube::core::Status {
+                    code: status.as_u16(),
+                    message: text.chars().take(512).collect(),
+                    reason: status.canonical_reason().unwrap_or("Unknown").to_owned(),
+                    ..kube::core::Status::failure("", "")
                 });
-            return Err(api_error(kube::Error::Api(error)));
+            return Err(api_error(kube::Error::Api(error.boxed())));
         }
         let (mut body, cut) = read_capped(response.into_body(), cap).await?;
         if cut && !cut_text {

@@ -9,10 +9,12 @@
 //! following symlinks and must be regular files of this user.
 
 use std::hash::{Hash, Hasher};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -26,7 +28,8 @@ pub struct CacheStats {
 
 /// The on-disk cache (or none, when no directory is configured or usable).
 pub struct CodeCache {
-    dir: Option<PathBuf>,
+    /// The directory as configured (for messages) and held open.
+    dir: Option<(PathBuf, Dir)>,
     engine_key: String,
     pub stats: CacheStats,
 }
@@ -41,8 +44,8 @@ impl CodeCache {
                 .mode(0o700)
                 .create(&dir)
             {
-                Ok(()) => match check_private(&dir, true) {
-                    Ok(()) => Some(dir),
+                Ok(()) => match open_private(&dir) {
+                    Ok(handle) => Some((dir, handle)),
                     Err(why) => {
                         tracing::warn!(dir = %dir.display(), "compiled-code cache disabled: {why}");
                         None
@@ -68,12 +71,18 @@ impl CodeCache {
 
     /// The component for `bytes`: from the cache, or compiled (and stored).
     pub fn component(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
-        let entry = self.dir.as_ref().map(|dir| self.entry(dir, bytes));
-        if let Some(entry) = entry.as_ref().filter(|e| e.symlink_metadata().is_ok()) {
+        let entry = self.dir.as_ref().map(|(path, dir)| {
+            let name = self.entry_name(bytes);
+            (path.join(&name), dir, name)
+        });
+        if let Some((shown, dir, name)) = entry
+            .as_ref()
+            .filter(|(_, dir, name)| dir.symlink_metadata(name).is_ok())
+        {
             // Read into memory rather than `deserialize_file`, which maps the
             // file and runs code from the mapping: anyone truncating the file
             // in place would then crash the server with SIGBUS.
-            let loaded = match read_private(entry) {
+            let loaded = match read_private(dir, name) {
                 // SAFETY: entries are written only by `store` below, into a
                 // directory private to this user, named by the wasm's digest
                 // and the engine's settings; wasmtime checks the header too.
@@ -86,25 +95,39 @@ impl CodeCache {
                     return Ok(component);
                 }
                 Err(e) => {
-                    tracing::warn!(entry = %entry.display(), "ignoring an unusable cache entry: {e:#}")
+                    tracing::warn!(entry = %shown.display(), "ignoring an unusable cache entry: {e:#}")
                 }
             }
         }
         let component = Component::new(engine, bytes)?;
         self.stats.compiled.fetch_add(1, Ordering::Relaxed);
-        if let Some(entry) = entry
-            && let Err(e) = store(&entry, &component)
+        if let Some((shown, dir, name)) = entry
+            && let Err(e) = store(dir, &name, &component)
         {
-            tracing::warn!(entry = %entry.display(), "cannot write the compiled-code cache: {e:#}");
+            tracing::warn!(entry = %shown.display(), "cannot write the compiled-code cache: {e:#}");
         }
         Ok(component)
     }
 
-    fn entry(&self, dir: &Path, bytes: &[u8]) -> PathBuf {
+    fn entry_name(&self, bytes: &[u8]) -> String {
         let digest = Sha256::digest(bytes);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        dir.join(format!("{hex}-{}.cwasm", self.engine_key))
+        format!("{hex}-{}.cwasm", self.engine_key)
     }
+}
+
+/// Opens the directory at `path` if it may hold code this process runs,
+/// checking the opened handle itself so the path cannot change in between.
+fn open_private(path: &Path) -> Result<Dir, String> {
+    check_private(path, true)?;
+    let dir = Dir::open_ambient_dir(path, ambient_authority())
+        .map_err(|e| format!("cannot open it: {e}"))?;
+    let opened = dir
+        .try_clone()
+        .and_then(|d| d.into_std_file().metadata())
+        .map_err(|e| format!("cannot inspect it: {e}"))?;
+    check_meta(&opened, true)?;
+    Ok(dir)
 }
 
 /// Why `path` may not hold code this process runs: not a real directory
@@ -151,13 +174,15 @@ fn check_meta(meta: &std::fs::Metadata, directory: bool) -> Result<(), String> {
 
 /// An entry's bytes, opened without following a symlink, and only if it is
 /// this user's regular file that nobody else may write.
-fn read_private(entry: &Path) -> Result<Vec<u8>, String> {
+fn read_private(dir: &Dir, name: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(entry)
+    let file = dir
+        .open_with(
+            name,
+            OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW),
+        )
         .map_err(|e| format!("cannot open it (a symlink is never followed): {e}"))?;
+    let mut file = file.into_std();
     // The open file itself, not the path, so nothing can swap it in between.
     let meta = file.metadata().map_err(|e| e.to_string())?;
     check_meta(&meta, false).map_err(|why| format!("not used: {why}"))?;
@@ -167,18 +192,18 @@ fn read_private(entry: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// Writes atomically: a reader never sees half an entry.
-fn store(entry: &Path, component: &Component) -> anyhow::Result<()> {
+fn store(dir: &Dir, name: &str, component: &Component) -> anyhow::Result<()> {
+    use std::io::Write;
     let code = component.serialize()?;
-    let tmp = entry.with_extension(format!("tmp{}", std::process::id()));
-    {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(&code)?;
-    }
-    std::fs::rename(&tmp, entry)?;
+    let tmp = format!("{name}.tmp{}", std::process::id());
+    let mut file = dir
+        .open_with(
+            &tmp,
+            OpenOptions::new().write(true).create_new(true).mode(0o600),
+        )?
+        .into_std();
+    file.write_all(&code)?;
+    drop(file);
+    dir.rename(&tmp, dir, name)?;
     Ok(())
 }

@@ -128,7 +128,11 @@ impl PluginHost {
             paths.extend(plugin_files(dir)?);
         }
         for path in paths {
-            let bytes = match tokio::fs::read(&path).await {
+            let read = {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || super::folder::read_plugin(&path)).await
+            };
+            let bytes = match read.unwrap_or_else(|e| Err(std::io::Error::other(e))) {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     failures.push(LoadFailure {
@@ -353,21 +357,4 @@ fn same_plugins(a: &Registry, b: &Registry) -> bool {
             .all(|(x, y)| Arc::ptr_eq(x, y))
 }
 
-/// Every visible `*.wasm` file in `dir` (following symlinks), in name order.
-/// Hidden entries are skipped: a ConfigMap keeps its real files under
-/// `..data/` and links the visible names to them.
-pub(super) fn plugin_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        let is_wasm = path.extension().is_some_and(|e| e == "wasm");
-        if is_wasm && !hidden && path.is_file() {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    Ok(paths)
-}
+use super::folder::plugin_files;

@@ -12,6 +12,7 @@ mod cache;
 mod call;
 mod context;
 pub(crate) mod engine;
+mod folder;
 mod guest_log;
 mod host;
 mod imports;
