@@ -33,9 +33,46 @@ pub struct HttpLabels {
 pub struct CallLabels {
     pub tool: String,
     pub plugin: String,
-    /// `ok`, `tool_error` (a result with isError), `failed` (the plugin
-    /// trapped or hit a limit), `deadline` (the request deadline passed).
-    pub outcome: &'static str,
+    pub outcome: Outcome,
+}
+
+/// How a tool call ended: the `outcome` label, and the audit line's.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq)]
+pub enum Outcome {
+    /// A result without `isError`.
+    Ok,
+    /// A result with `isError`.
+    ToolError,
+    /// The plugin trapped or hit a limit.
+    Failed,
+    /// The request deadline passed.
+    Deadline,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::ToolError => "tool_error",
+            Outcome::Failed => "failed",
+            Outcome::Deadline => "deadline",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl prometheus_client::encoding::EncodeLabelValue for Outcome {
+    fn encode(
+        &self,
+        encoder: &mut prometheus_client::encoding::LabelValueEncoder,
+    ) -> std::fmt::Result {
+        std::fmt::Write::write_str(encoder, self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -131,7 +168,7 @@ impl Default for Metrics {
 
 impl Metrics {
     /// Records one tool call.
-    pub fn tool_call(&self, tool: &str, plugin: &str, outcome: &'static str, started: Instant) {
+    pub fn tool_call(&self, tool: &str, plugin: &str, outcome: Outcome, started: Instant) {
         self.tool_calls
             .get_or_create(&CallLabels {
                 tool: tool.to_owned(),

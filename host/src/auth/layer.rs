@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::validate::{AuthError, Validator};
+use super::validate::{AuthError, Rejection, Validator};
 
 /// What the guard and the metadata documents need.
 pub struct Auth {
@@ -46,7 +46,7 @@ impl Auth {
         let quote = |s: &str| s.replace(['"', '\\'], "'");
         let (status, code, scopes) = match error {
             AuthError::Missing => (StatusCode::UNAUTHORIZED, None, self.scopes.clone()),
-            AuthError::BadRequest(_) => (
+            AuthError::InQuery => (
                 StatusCode::UNAUTHORIZED,
                 Some("invalid_request"),
                 self.scopes.clone(),
@@ -105,17 +105,14 @@ fn bearer(request: &Request) -> Result<&str, AuthError> {
             .any(|pair| pair.split('=').next() == Some("access_token"))
     });
     if in_query {
-        return Err(AuthError::BadRequest(
-            "tokens in the query string are not accepted; send an Authorization: Bearer header"
-                .into(),
-        ));
+        return Err(AuthError::InQuery);
     }
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
         return Err(AuthError::Missing);
     };
     let value = value
         .to_str()
-        .map_err(|_| AuthError::Invalid("the Authorization header is not text".into()))?;
+        .map_err(|_| AuthError::Invalid(Rejection::HeaderNotText))?;
     match value.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>

@@ -19,7 +19,7 @@ use crate::kube::Impersonated;
 use crate::wit::types::Caller;
 
 pub use self::layer::{Auth, protected_resource_metadata, require_bearer};
-pub use self::validate::{AuthError, Validator};
+pub use self::validate::{AuthError, Refusal, Rejection, Validator};
 
 /// A verified caller.
 #[derive(Debug, Clone, PartialEq)]

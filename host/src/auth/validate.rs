@@ -21,11 +21,11 @@ pub enum AuthError {
     #[error("a bearer token is required")]
     Missing,
     /// The token came some other way than the `Authorization` header.
-    #[error("{0}")]
-    BadRequest(String),
+    #[error("tokens in the query string are not accepted; send an Authorization: Bearer header")]
+    InQuery,
     /// A token was sent and is not acceptable; says why.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Rejection),
     /// The token is fine but lacks scopes.
     #[error("the token lacks the required scope(s): {}", .missing.join(" "))]
     InsufficientScope {
@@ -35,10 +35,109 @@ pub enum AuthError {
     /// A valid token that names someone the server must never act as
     /// (a `system:` user or group); 401, and an audit line.
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     /// The issuer's keys cannot be had right now.
     #[error("the token cannot be checked now: {0}")]
     Unavailable(String),
+}
+
+/// Why a token is not acceptable: one cause each, with the words the
+/// caller sees in `error_description`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("the Authorization header is not text")]
+    HeaderNotText,
+    #[error("the token is not a JWT (header.payload.signature)")]
+    NotAJwt,
+    /// A segment (`header`, `payload`) is not base64url.
+    #[error("the token's {0} is not base64url")]
+    NotBase64(&'static str),
+    #[error("the token's {0} is not a JSON object")]
+    NotAnObject(&'static str),
+    #[error("unsigned tokens (alg none, or no alg) are never accepted")]
+    Unsigned,
+    /// The header's `crit`, as written.
+    #[error(
+        "the token's header marks parameters critical ('crit': {0}) that this server does not \
+         understand"
+    )]
+    CriticalExtension(String),
+    #[error("token type '{0}' is not an access token (at+jwt or JWT)")]
+    NotAccessTokenType(String),
+    #[error("unreadable token header: {0}")]
+    UnreadableHeader(String),
+    #[error("the token has no '{0}' claim")]
+    MissingClaim(String),
+    #[error("issuer '{0}' is not trusted")]
+    UntrustedIssuer(String),
+    /// The token's issuer and the configured one differ only by a trailing
+    /// slash.
+    #[error(
+        "issuer '{issuer}' is not trusted (the configured issuer '{configured}' differs from it \
+         only by a trailing slash: they must match exactly)"
+    )]
+    IssuerSlash { issuer: String, configured: String },
+    #[error("algorithm {algorithm} is not accepted for issuer '{issuer}' (accepted: {accepted})")]
+    AlgorithmNotAccepted {
+        algorithm: String,
+        issuer: String,
+        accepted: String,
+    },
+    #[error("HS256 is not configured")]
+    Hs256NotConfigured,
+    #[error("the token names no key id (kid) and the issuer has several keys")]
+    NoKeyId,
+    #[error("the issuer has no {algorithm} key with id '{kid}'")]
+    UnknownKey { algorithm: String, kid: String },
+    #[error("the signature does not verify")]
+    BadSignature,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet (nbf)")]
+    NotYetValid,
+    #[error("the token is issued in the future (iat)")]
+    IssuedInFuture,
+    /// The audiences this issuer's tokens may carry, joined.
+    #[error("the token's audience is not accepted here (accepted: {0})")]
+    Audience(String),
+    #[error("the key does not fit the token's algorithm")]
+    KeyAlgorithm,
+    /// What jsonwebtoken said, for the causes above do not cover it.
+    #[error("invalid token: {0}")]
+    Other(String),
+    /// An ID token, known by this claim (`at_hash`, `c_hash`).
+    #[error("this is an OpenID Connect ID token ('{0}' claim), not an access token")]
+    IdTokenClaim(&'static str),
+    /// An ID token, known by its `typ` claim.
+    #[error("this is an OpenID Connect ID token ('typ': '{0}'), not an access token")]
+    IdTokenType(String),
+    /// Accepted only for the client ID, with no mark of an access token.
+    #[error(
+        "the token's only accepted audience is the client ID '{0}', and it has no mark of an \
+         access token (typ at+jwt, or a scope, scp, roles or client_id claim): an OpenID \
+         Connect ID token is not an access token"
+    )]
+    OnlyForClient(String),
+    /// The claim that names the Kubernetes user is missing or empty.
+    #[error("the token has no '{0}' claim, which names the caller in Kubernetes")]
+    NoKubernetesName(String),
+    #[error("the token's email names the caller in Kubernetes, and email_verified is not true")]
+    EmailNotVerified,
+}
+
+/// A valid token the server refuses to act for: it names a Kubernetes
+/// `system:` user or group.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "the token would act as Kubernetes user '{0}', and system: users are never impersonated"
+    )]
+    SystemUser(String),
+    #[error(
+        "the token would act in Kubernetes group '{0}', and system: groups are never \
+         impersonated (an impersonation.groupPrefix keeps the issuer's groups apart)"
+    )]
+    SystemGroup(String),
 }
 
 /// One trusted issuer, ready to check tokens.
@@ -143,18 +242,17 @@ fn algorithm(alg: Algorithm) -> Option<SigningAlgorithm> {
 }
 
 /// The JSON of a token segment, without checking anything.
-fn segment(token: &str, index: usize, what: &str) -> Result<Map<String, Value>, AuthError> {
-    let part = token.split('.').nth(index).ok_or_else(|| {
-        AuthError::Invalid("the token is not a JWT (header.payload.signature)".into())
-    })?;
+fn segment(token: &str, index: usize, what: &'static str) -> Result<Map<String, Value>, AuthError> {
+    let part = token
+        .split('.')
+        .nth(index)
+        .ok_or(AuthError::Invalid(Rejection::NotAJwt))?;
     let bytes = URL_SAFE_NO_PAD
         .decode(part.trim_end_matches('='))
-        .map_err(|_| AuthError::Invalid(format!("the token's {what} is not base64url")))?;
+        .map_err(|_| AuthError::Invalid(Rejection::NotBase64(what)))?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(AuthError::Invalid(format!(
-            "the token's {what} is not a JSON object"
-        ))),
+        _ => Err(AuthError::Invalid(Rejection::NotAnObject(what))),
     }
 }
 
@@ -185,12 +283,11 @@ impl Validator {
             .iter()
             .find(|i| i.config.issuer.trim_end_matches('/') == iss.trim_end_matches('/'));
         Err(AuthError::Invalid(match near {
-            Some(i) => format!(
-                "issuer '{iss}' is not trusted (the configured issuer '{}' differs from it only \
-                 by a trailing slash: they must match exactly)",
-                i.config.issuer
-            ),
-            None => format!("issuer '{iss}' is not trusted"),
+            Some(i) => Rejection::IssuerSlash {
+                issuer: iss.to_owned(),
+                configured: i.config.issuer.clone(),
+            },
+            None => Rejection::UntrustedIssuer(iss.to_owned()),
         }))
     }
 
@@ -211,63 +308,59 @@ impl Validator {
     /// [`Self::validate`] without the cache of verified tokens.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         if token.split('.').count() != 3 {
-            return Err(AuthError::Invalid(
-                "the token is not a JWT (header.payload.signature)".into(),
-            ));
+            return Err(AuthError::Invalid(Rejection::NotAJwt));
         }
         let header = segment(token, 0, "header")?;
         let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("");
         if alg_name.is_empty() || alg_name.eq_ignore_ascii_case("none") {
-            return Err(AuthError::Invalid(
-                "unsigned tokens (alg none, or no alg) are never accepted".into(),
-            ));
+            return Err(AuthError::Invalid(Rejection::Unsigned));
         }
         // RFC 7515 §4.1.11: extensions marked critical must be understood
         // or the token refused. This server implements none, so any `crit`
         // (even an empty or malformed one, which the RFC forbids) is refused.
         if let Some(crit) = header.get("crit") {
-            return Err(AuthError::Invalid(format!(
-                "the token's header marks parameters critical ('crit': {crit}) that this \
-                 server does not understand"
+            return Err(AuthError::Invalid(Rejection::CriticalExtension(
+                crit.to_string(),
             )));
         }
         if let Some(typ) = header.get("typ").and_then(Value::as_str) {
             let typ = typ.to_ascii_lowercase();
             let typ = typ.strip_prefix("application/").unwrap_or(&typ);
             if typ != "at+jwt" && typ != "jwt" {
-                return Err(AuthError::Invalid(format!(
-                    "token type '{typ}' is not an access token (at+jwt or JWT)"
+                return Err(AuthError::Invalid(Rejection::NotAccessTokenType(
+                    typ.to_owned(),
                 )));
             }
         }
         let jwt_header = jsonwebtoken::decode_header(token)
-            .map_err(|e| AuthError::Invalid(format!("unreadable token header: {e}")))?;
+            .map_err(|e| AuthError::Invalid(Rejection::UnreadableHeader(e.to_string())))?;
         let payload = segment(token, 1, "payload")?;
         let iss = payload
             .get("iss")
             .and_then(Value::as_str)
-            .ok_or_else(|| AuthError::Invalid("the token has no 'iss' claim".into()))?;
+            .ok_or_else(|| AuthError::Invalid(Rejection::MissingClaim("iss".into())))?;
         let issuer = self.trusted(iss)?;
 
         let alg = jwt_header.alg;
         let accepted = algorithm(alg).is_some_and(|a| issuer.config.algorithms.contains(&a));
         if !accepted {
-            return Err(AuthError::Invalid(format!(
-                "algorithm {alg:?} is not accepted for issuer '{iss}' (accepted: {})",
-                issuer
+            return Err(AuthError::Invalid(Rejection::AlgorithmNotAccepted {
+                algorithm: format!("{alg:?}"),
+                issuer: iss.to_owned(),
+                accepted: issuer
                     .config
                     .algorithms
                     .iter()
                     .map(|a| a.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+                    .join(", "),
+            }));
         }
         let key = if alg == Algorithm::HS256 {
             issuer
                 .hs256
                 .clone()
-                .ok_or_else(|| AuthError::Invalid("HS256 is not configured".into()))?
+                .ok_or(AuthError::Invalid(Rejection::Hs256NotConfigured))?
         } else {
             issuer
                 .keys
@@ -277,12 +370,13 @@ impl Validator {
                     KeyError::Unavailable(why) => AuthError::Unavailable(format!(
                         "the signing keys of '{iss}' are not available: {why}"
                     )),
-                    KeyError::UnknownKid(kid) if kid.is_empty() => AuthError::Invalid(
-                        "the token names no key id (kid) and the issuer has several keys".into(),
-                    ),
-                    KeyError::UnknownKid(kid) => {
-                        AuthError::Invalid(format!("the issuer has no {alg:?} key with id '{kid}'"))
+                    KeyError::UnknownKid(kid) if kid.is_empty() => {
+                        AuthError::Invalid(Rejection::NoKeyId)
                     }
+                    KeyError::UnknownKid(kid) => AuthError::Invalid(Rejection::UnknownKey {
+                        algorithm: format!("{alg:?}"),
+                        kid,
+                    }),
                 })?
         };
 
@@ -295,21 +389,16 @@ impl Validator {
         let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
             .map_err(|e| {
                 AuthError::Invalid(match e.kind() {
-                    ErrorKind::InvalidSignature => "the signature does not verify".into(),
-                    ErrorKind::ExpiredSignature => "the token has expired".into(),
-                    ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)".into(),
-                    ErrorKind::InvalidAudience => format!(
-                        "the token's audience is not accepted here (accepted: {})",
-                        issuer.audiences.join(", ")
-                    ),
-                    ErrorKind::InvalidIssuer => format!("issuer '{iss}' is not trusted"),
+                    ErrorKind::InvalidSignature => Rejection::BadSignature,
+                    ErrorKind::ExpiredSignature => Rejection::Expired,
+                    ErrorKind::ImmatureSignature => Rejection::NotYetValid,
+                    ErrorKind::InvalidAudience => Rejection::Audience(issuer.audiences.join(", ")),
+                    ErrorKind::InvalidIssuer => Rejection::UntrustedIssuer(iss.to_owned()),
                     ErrorKind::MissingRequiredClaim(claim) => {
-                        format!("the token has no '{claim}' claim")
+                        Rejection::MissingClaim(claim.clone())
                     }
-                    ErrorKind::InvalidAlgorithm => {
-                        "the key does not fit the token's algorithm".into()
-                    }
-                    other => format!("invalid token: {other:?}"),
+                    ErrorKind::InvalidAlgorithm => Rejection::KeyAlgorithm,
+                    other => Rejection::Other(format!("{other:?}")),
                 })
             })?
             .claims;
@@ -320,16 +409,12 @@ impl Validator {
             .iter()
             .find(|c| claims.contains_key(**c))
         {
-            return Err(AuthError::Invalid(format!(
-                "this is an OpenID Connect ID token ('{marker}' claim), not an access token"
-            )));
+            return Err(AuthError::Invalid(Rejection::IdTokenClaim(marker)));
         }
         if let Some(typ) = claims.get("typ").and_then(Value::as_str)
             && (typ.eq_ignore_ascii_case("id") || typ.eq_ignore_ascii_case("id_token"))
         {
-            return Err(AuthError::Invalid(format!(
-                "this is an OpenID Connect ID token ('typ': '{typ}'), not an access token"
-            )));
+            return Err(AuthError::Invalid(Rejection::IdTokenType(typ.to_owned())));
         }
         if let Some(client_id) = &issuer.client_id {
             only_for_client(client_id, &issuer.audiences, &jwt_header, &claims)?;
@@ -340,9 +425,7 @@ impl Validator {
                 .unwrap_or_default()
                 .as_secs_f64();
             if iat > now + self.leeway.as_secs_f64() {
-                return Err(AuthError::Invalid(
-                    "the token is issued in the future (iat)".into(),
-                ));
+                return Err(AuthError::Invalid(Rejection::IssuedInFuture));
             }
         }
 
@@ -410,10 +493,8 @@ fn only_for_client(
     if other || typ_at || marked {
         return Ok(());
     }
-    Err(AuthError::Invalid(format!(
-        "the token's only accepted audience is the client ID '{client_id}', and it has no mark \
-         of an access token (typ at+jwt, or a scope, scp, roles or client_id claim): an \
-         OpenID Connect ID token is not an access token"
+    Err(AuthError::Invalid(Rejection::OnlyForClient(
+        client_id.to_owned(),
     )))
 }
 
@@ -433,31 +514,20 @@ fn impersonated(
         .get(user_claim)
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            AuthError::Invalid(format!(
-                "the token has no '{user_claim}' claim, which names the caller in Kubernetes"
-            ))
-        })?;
+        .ok_or_else(|| AuthError::Invalid(Rejection::NoKubernetesName(user_claim.clone())))?;
     if issuer.naming.by_email() && claims.get("email_verified") != Some(&Value::Bool(true)) {
-        return Err(AuthError::Invalid(
-            "the token's email names the caller in Kubernetes, and email_verified is not true"
-                .into(),
-        ));
+        return Err(AuthError::Invalid(Rejection::EmailNotVerified));
     }
     let user = format!("{user_prefix}{name}");
     if user.starts_with("system:") {
-        return Err(AuthError::Refused(format!(
-            "the token would act as Kubernetes user '{user}', and system: users are never impersonated"
-        )));
+        return Err(AuthError::Refused(Refusal::SystemUser(user)));
     }
     let groups: Vec<String> = strings(claims.get(&issuer.groups_claim), false)
         .into_iter()
         .map(|g| format!("{group_prefix}{g}"))
         .collect();
     if let Some(group) = groups.iter().find(|g| g.starts_with("system:")) {
-        return Err(AuthError::Refused(format!(
-            "the token would act in Kubernetes group '{group}', and system: groups are never impersonated (an impersonation.groupPrefix keeps the issuer's groups apart)"
-        )));
+        return Err(AuthError::Refused(Refusal::SystemGroup(group.clone())));
     }
     Ok(Impersonated { user, groups })
 }
@@ -523,7 +593,7 @@ mod tests {
 
     fn reason(result: Result<Principal, AuthError>) -> String {
         match result {
-            Err(AuthError::Invalid(why)) => why,
+            Err(AuthError::Invalid(why)) => why.to_string(),
             other => panic!("expected an invalid token, got {other:?}"),
         }
     }
@@ -561,7 +631,7 @@ mod tests {
     #[tokio::test]
     async fn system_users_and_groups_are_never_impersonated() {
         let refused = |result: Result<Principal, AuthError>| match result {
-            Err(AuthError::Refused(why)) => why,
+            Err(AuthError::Refused(why)) => why.to_string(),
             other => panic!("expected a refusal, got {other:?}"),
         };
         let by_name = impersonating(naming("preferred_username", "", ""));
@@ -695,7 +765,11 @@ mod tests {
             URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
             rest.rsplit_once('.').unwrap().0
         ) + ".";
-        assert!(reason(v.validate(&none).await).contains("unsigned"));
+        let rejection = |result: Result<Principal, AuthError>| match result {
+            Err(AuthError::Invalid(rejection)) => rejection,
+            other => panic!("expected a rejection, got {other:?}"),
+        };
+        assert_eq!(rejection(v.validate(&none).await), Rejection::Unsigned);
         // Another payload under the original signature.
         let parts: Vec<&str> = good.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(
@@ -703,7 +777,10 @@ mod tests {
                 .to_string(),
         );
         let tampered = format!("{}.{forged}.{}", parts[0], parts[2]);
-        assert!(reason(v.validate(&tampered).await).contains("signature"));
+        assert_eq!(
+            rejection(v.validate(&tampered).await),
+            Rejection::BadSignature
+        );
         let header = Header {
             typ: Some("id+jwt".into()),
             ..Header::default()
@@ -714,8 +791,19 @@ mod tests {
             &EncodingKey::from_secret(SECRET),
         )
         .unwrap();
-        assert!(reason(v.validate(&id_token).await).contains("not an access token"));
-        assert!(reason(v.validate("not-a-token").await).contains("not a JWT"));
+        assert_eq!(
+            rejection(v.validate(&id_token).await),
+            Rejection::NotAccessTokenType("id+jwt".into())
+        );
+        assert_eq!(
+            rejection(v.validate("not-a-token").await),
+            Rejection::NotAJwt
+        );
+        // The words the caller reads stay as they were.
+        assert_eq!(
+            Rejection::NotAccessTokenType("id+jwt".into()).to_string(),
+            "token type 'id+jwt' is not an access token (at+jwt or JWT)"
+        );
     }
 
     /// `iss` must be the configured issuer exactly (RFC 8725 §3.8, OIDC

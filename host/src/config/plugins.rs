@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::layer::{RawCapability, RawLimits, RawOverride, RawPluginSettings};
 use super::values::{parse_duration, parse_size};
 use super::{ConfigError, Sourced};
-use crate::kube::grants::{Capability, VERBS};
+use crate::kube::grants::{Capability, Verb};
 
 /// Limits of one plugin call. Defaults are deliberately tight: a tool that
 /// needs more gets it by name, in `plugins.overrides`.
@@ -190,13 +190,10 @@ fn resolve_capability(raw: RawCapability) -> Result<Capability, ConfigError> {
         }),
     };
     let verbs = required(raw.verbs, "verb")?.try_map(|verbs| {
-        match verbs
-            .iter()
-            .find(|v| *v != "*" && !VERBS.contains(&v.as_str()))
-        {
+        match verbs.iter().find(|v| *v != "*" && Verb::named(v).is_none()) {
             Some(bad) => Err(format!(
                 "unknown verb '{bad}' (expected {} or '*')",
-                VERBS.join(", ")
+                Verb::ALL.map(Verb::as_str).join(", ")
             )),
             None => Ok(verbs),
         }

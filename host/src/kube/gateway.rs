@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::cluster::{Cluster, Impersonated, NoCluster, Reply};
-use super::grants::{self, Capability, Request};
+use super::grants::{self, Capability, Request, Verb};
 use super::operation::Operation;
 use crate::wit::kubernetes::{Error, GrantDenial};
 
@@ -65,7 +65,7 @@ impl KubeAccess {
                 "Kubernetes request denied by grant"
             );
             Error::DeniedByGrant(GrantDenial {
-                verb: request.verb,
+                verb: request.verb.to_string(),
                 group: request.group,
                 resource: request.resource,
                 namespace: request.namespace,
@@ -97,7 +97,7 @@ impl KubeAccess {
                 Err(other) => return Err(other),
             };
             let creating = Request {
-                verb: "create".into(),
+                verb: Verb::Create,
                 ..request
             };
             if !exists && let Err(denial) = grants::check(&self.requested, &self.granted, &creating)

@@ -7,17 +7,57 @@
 
 use std::fmt;
 
-/// Verbs a capability may name (`*` is any).
-pub const VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
+/// A Kubernetes API verb, as RBAC names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verb {
+    Get,
+    List,
+    Watch,
+    Create,
+    Update,
+    Patch,
+    Delete,
+    DeleteCollection,
+}
+
+impl Verb {
+    /// Every verb a capability may name (`*` is any).
+    pub const ALL: [Verb; 8] = [
+        Verb::Get,
+        Verb::List,
+        Verb::Watch,
+        Verb::Create,
+        Verb::Update,
+        Verb::Patch,
+        Verb::Delete,
+        Verb::DeleteCollection,
+    ];
+
+    /// RBAC's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::List => "list",
+            Verb::Watch => "watch",
+            Verb::Create => "create",
+            Verb::Update => "update",
+            Verb::Patch => "patch",
+            Verb::Delete => "delete",
+            Verb::DeleteCollection => "deletecollection",
+        }
+    }
+
+    /// The verb RBAC spells `name`.
+    pub fn named(name: &str) -> Option<Verb> {
+        Verb::ALL.into_iter().find(|v| v.as_str() == name)
+    }
+}
+
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Verbs × API groups × resources × namespaces, each list allowing `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +77,7 @@ pub struct Capability {
 /// One Kubernetes request, as the host sees it before sending it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    pub verb: String,
+    pub verb: Verb,
     pub group: String,
     pub resource: String,
     /// `None` for cluster-scoped resources and for all-namespace lists.
@@ -73,7 +113,7 @@ fn covers(list: &[String], value: &str) -> bool {
 impl Capability {
     /// Whether this capability covers `request`.
     pub fn covers(&self, request: &Request) -> bool {
-        covers(&self.verbs, &request.verb)
+        covers(&self.verbs, request.verb.as_str())
             && covers(&self.api_groups, &request.group)
             && self.covers_resource(&request.resource)
             && match &request.namespace {
@@ -127,7 +167,7 @@ mod tests {
 
     fn req(verb: &str, group: &str, resource: &str, namespace: Option<&str>) -> Request {
         Request {
-            verb: verb.into(),
+            verb: Verb::named(verb).unwrap(),
             group: group.into(),
             resource: resource.into(),
             namespace: namespace.map(Into::into),

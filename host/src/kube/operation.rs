@@ -1,7 +1,7 @@
 //! [`Operation`]: one Kubernetes request a plugin made, validated (every
 //! path segment) and resolved, and the grant request it needs.
 
-use super::grants::Request;
+use super::grants::{Request, Verb};
 use crate::answer::PageRequest;
 use crate::wit::kubernetes::{
     ApiResource, ApplyOptions, DeleteOptions, Error, EventSubject, ListOptions, LogOptions,
@@ -103,40 +103,49 @@ impl Operation {
     /// The request the grant must cover: verb × group × resource × namespace.
     pub fn access(&self) -> Request {
         let on =
-            |verb: &str, t: &ResourceType, resource: String, namespace: &Option<String>| Request {
-                verb: verb.into(),
+            |verb: Verb, t: &ResourceType, resource: String, namespace: &Option<String>| Request {
+                verb,
                 group: t.group.clone(),
                 resource,
                 namespace: namespace.clone(),
                 all_namespaces: false,
             };
-        let core = |verb: &str, resource: &str, namespace: Option<String>| Request {
-            verb: verb.into(),
+        let core = |verb: Verb, resource: &str, namespace: Option<String>| Request {
+            verb,
             group: String::new(),
             resource: resource.into(),
             namespace,
             all_namespaces: false,
         };
         match self {
-            Operation::Get(o) => on("get", &o.type_, o.type_.resource.clone(), &o.namespace),
-            Operation::List { r#type, options } => {
-                on("list", r#type, r#type.resource.clone(), &options.namespace)
-            }
+            Operation::Get(o) => on(Verb::Get, &o.type_, o.type_.resource.clone(), &o.namespace),
+            Operation::List { r#type, options } => on(
+                Verb::List,
+                r#type,
+                r#type.resource.clone(),
+                &options.namespace,
+            ),
             Operation::ListPage {
                 r#type, namespace, ..
-            } => on("list", r#type, r#type.resource.clone(), namespace),
+            } => on(Verb::List, r#type, r#type.resource.clone(), namespace),
             Operation::PodLogs { namespace, .. } => {
-                core("get", "pods/log", Some(namespace.clone()))
+                core(Verb::Get, "pods/log", Some(namespace.clone()))
             }
-            Operation::Events { namespace, .. } => core("list", "events", namespace.clone()),
-            Operation::Apply { object: o, .. } | Operation::RolloutRestart { object: o, .. } => {
-                on("patch", &o.type_, o.type_.resource.clone(), &o.namespace)
-            }
-            Operation::Delete { object: o, .. } => {
-                on("delete", &o.type_, o.type_.resource.clone(), &o.namespace)
-            }
+            Operation::Events { namespace, .. } => core(Verb::List, "events", namespace.clone()),
+            Operation::Apply { object: o, .. } | Operation::RolloutRestart { object: o, .. } => on(
+                Verb::Patch,
+                &o.type_,
+                o.type_.resource.clone(),
+                &o.namespace,
+            ),
+            Operation::Delete { object: o, .. } => on(
+                Verb::Delete,
+                &o.type_,
+                o.type_.resource.clone(),
+                &o.namespace,
+            ),
             Operation::Scale { object: o, .. } => on(
-                "patch",
+                Verb::Patch,
                 &o.type_,
                 format!("{}/scale", o.type_.resource),
                 &o.namespace,

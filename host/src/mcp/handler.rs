@@ -25,6 +25,7 @@ use super::sessions::{Changes, Sessions};
 use crate::auth::Principal;
 use crate::kube::Impersonated;
 use crate::metrics::Metrics;
+use crate::metrics::Outcome;
 use crate::plugins::{CallContext, CallFailure, PluginHost};
 use crate::policy::tools::{Export, ToolPolicy};
 use crate::wit::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
@@ -271,7 +272,7 @@ impl ServerHandler for McpHandler {
                 tool = %name,
                 plugin = found.map_or("", |(p, _)| p.name()),
                 decision = "deny",
-                reason = if found.is_none() { "no such tool" } else { decision.reason.as_str() },
+                reason = %found.map_or("no such tool".to_owned(), |_| decision.reason.to_string()),
                 duration_ms = 0.0,
                 "tool call"
             );
@@ -286,14 +287,14 @@ impl ServerHandler for McpHandler {
         let arguments =
             serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
         let started = std::time::Instant::now();
-        let mut outcome = "deadline";
+        let mut outcome = Outcome::Deadline;
         let result = self
             .run(&context, async |call| {
                 let result = plugin.call_tool(&name, &arguments, &call).await;
                 outcome = match &result {
-                    Ok(Ok(r)) if !r.is_error => "ok",
-                    Ok(_) => "tool_error",
-                    Err(_) => "failed",
+                    Ok(Ok(r)) if !r.is_error => Outcome::Ok,
+                    Ok(_) => Outcome::ToolError,
+                    Err(_) => Outcome::Failed,
                 };
                 Ok(match result {
                     Ok(Ok(result)) => convert::call_result(result)?,
@@ -324,8 +325,8 @@ impl ServerHandler for McpHandler {
             tool = %name,
             plugin = plugin.name(),
             decision = "allow",
-            reason = decision.reason,
-            outcome,
+            reason = %decision.reason,
+            outcome = %outcome,
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             "tool call"
         );

@@ -136,7 +136,29 @@ fn names_kind(pattern: &str, export: &Export) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub allowed: bool,
-    pub reason: String,
+    pub reason: Reason,
+}
+
+/// Why a caller may or may not use an export; shown in the audit line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Reason {
+    #[error("not in allowed-tools")]
+    NotInAllowedTools,
+    #[error("in disallowed-tools")]
+    InDisallowedTools,
+    /// The anonymous caller of stdio and `--no-auth`.
+    #[error("no authentication")]
+    NoAuthentication,
+    /// The index of the `tools.rules` entry that denies.
+    #[error("denied by tools.rules[{0}]")]
+    DeniedByRule(usize),
+    #[error("no allow rules")]
+    NoAllowRules,
+    /// The index of the first `tools.rules` entry that allows.
+    #[error("allowed by tools.rules[{0}]")]
+    AllowedByRule(usize),
+    #[error("no allow rule matches")]
+    NoAllowRuleMatches,
 }
 
 /// Tool lists and rules, as configured.
@@ -155,21 +177,21 @@ impl ToolPolicy {
 
     /// Whether `principal` may see and use `export`.
     pub fn decide_export(&self, principal: Option<&Principal>, export: &Export) -> Decision {
-        let decision = |allowed: bool, reason: String| Decision { allowed, reason };
+        let decision = |allowed: bool, reason: Reason| Decision { allowed, reason };
         match &self.filter {
             ToolFilter::Allowed(list)
                 if (export.kind == Kind::Tool || list.iter().any(|p| names_kind(p, export)))
                     && !list.iter().any(|p| covers(p, export)) =>
             {
-                return decision(false, "not in allowed-tools".into());
+                return decision(false, Reason::NotInAllowedTools);
             }
             ToolFilter::Disallowed(list) if list.iter().any(|p| covers(p, export)) => {
-                return decision(false, "in disallowed-tools".into());
+                return decision(false, Reason::InDisallowedTools);
             }
             _ => {}
         }
         let Some(principal) = principal else {
-            return decision(true, "no authentication".into());
+            return decision(true, Reason::NoAuthentication);
         };
         let applies = |rule: &&ToolRule| {
             rule.patterns.iter().any(|p| covers(p, export)) && holds(&rule.when, principal)
@@ -180,10 +202,10 @@ impl ToolPolicy {
             .enumerate()
             .find(|(_, r)| r.effect == Effect::Deny && applies(r))
         {
-            return decision(false, format!("denied by tools.rules[{i}]"));
+            return decision(false, Reason::DeniedByRule(i));
         }
         if !self.rules.iter().any(|r| r.effect == Effect::Allow) {
-            return decision(true, "no allow rules".into());
+            return decision(true, Reason::NoAllowRules);
         }
         match self
             .rules
@@ -191,8 +213,8 @@ impl ToolPolicy {
             .enumerate()
             .find(|(_, r)| r.effect == Effect::Allow && applies(r))
         {
-            Some((i, _)) => decision(true, format!("allowed by tools.rules[{i}]")),
-            None => decision(false, "no allow rule matches".into()),
+            Some((i, _)) => decision(true, Reason::AllowedByRule(i)),
+            None => decision(false, Reason::NoAllowRuleMatches),
         }
     }
 }
@@ -365,12 +387,16 @@ mod tests {
         assert!(!policy.decide(Some(&viewer), "resources_delete").allowed);
         assert_eq!(
             policy.decide(Some(&admin), "resources_delete").reason,
+            Reason::AllowedByRule(1)
+        );
+        assert_eq!(
+            Reason::AllowedByRule(1).to_string(),
             "allowed by tools.rules[1]"
         );
         let denied = policy.decide(Some(&admin), "secrets_list");
         assert_eq!(
-            (denied.allowed, denied.reason.as_str()),
-            (false, "denied by tools.rules[2]")
+            (denied.allowed, denied.reason),
+            (false, Reason::DeniedByRule(2))
         );
     }
 
