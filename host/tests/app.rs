@@ -265,3 +265,87 @@ async fn each_caller_sees_the_tools_the_policy_gives_them() {
     let without: Vec<_> = greeter.iter().filter(|t| *t != "greet").cloned().collect();
     assert_eq!(other, without, "only `greet` differs");
 }
+
+/// Log lines written while `work` runs, as JSON objects.
+async fn logged<T>(work: impl Future<Output = T>) -> (T, Vec<Value>) {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+    impl Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_target(true)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The test runtime has one thread: every task of the request logs here.
+    let _default = tracing::subscriber::set_default(subscriber);
+    let out = work.await;
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out, lines)
+}
+
+fn call_greet() -> String {
+    r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"greet","arguments":{}}}"#
+        .into()
+}
+
+#[tokio::test]
+async fn every_tool_call_writes_one_audit_line_with_its_decision() {
+    let app = test_app().await;
+    let viewer = token(json!({"groups": ["viewers"], "sub": "vera"}));
+    let greeter = token(json!({"groups": ["greeters"], "sub": "gil"}));
+    let ((), lines) = logged(async {
+        for bearer in [&viewer, &greeter] {
+            let (status, _, _) = send(&app, rpc(Some(bearer), INITIALIZE)).await;
+            assert_eq!(status, StatusCode::OK);
+            let (status, _, body) = send(&app, rpc(Some(bearer), &call_greet())).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    })
+    .await;
+    let audit: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "kube_mcp::audit" && l["message"] == "tool call")
+        .collect();
+    assert_eq!(audit.len(), 2, "one line per call: {lines:#?}");
+    let (denied, allowed) = (audit[0], audit[1]);
+    assert_eq!(
+        (&denied["subject"], &denied["decision"], &denied["reason"]),
+        (
+            &json!("vera"),
+            &json!("deny"),
+            &json!("denied by tools.rules[0]")
+        )
+    );
+    assert_eq!(
+        (
+            &allowed["subject"],
+            &allowed["decision"],
+            &allowed["outcome"]
+        ),
+        (&json!("gil"), &json!("allow"), &json!("ok"))
+    );
+    assert_eq!(allowed["tool"], json!("greet"));
+    assert_eq!(allowed["plugin"], json!("greeter"));
+    let logged_tokens = lines
+        .iter()
+        .any(|l| l.to_string().contains(&viewer) || l.to_string().contains(&greeter));
+    assert!(!logged_tokens, "a token reached the log");
+}

@@ -72,13 +72,10 @@ fn unknown_routes_are_404_and_health_is_get_only() {
     let scratch = Scratch::new();
     let server = Server::start(scratch.serve(&["--port", "0", "--log-format", "json"]));
     assert_eq!(get(server.addr, "/nope").status, 404);
-    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
-    std::io::Write::write_all(
-        &mut stream,
-        b"POST /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-    )
-    .unwrap();
-    assert_eq!(support::read_response(&mut stream).status, 405);
+    assert_eq!(
+        support::request(server.addr, reqwest::Method::POST, "/health").status,
+        405
+    );
 }
 
 /// Flag beats environment beats file; the log format shows which won.

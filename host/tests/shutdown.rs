@@ -7,7 +7,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use support::{EXIT_LIMIT, Scratch, Server, read_response};
+use support::{EXIT_LIMIT, Response, Scratch, Server};
 
 fn start(timeout: &str) -> (Server, Scratch) {
     let scratch = Scratch::new();
@@ -103,4 +103,34 @@ fn a_second_signal_exits_at_once() {
     let status = server.wait_exit();
     assert_eq!(status.code(), Some(1), "log:\n{}", server.log.join("\n"));
     assert!(server.log.iter().any(|l| l.contains("second signal")));
+}
+
+/// Reads one `Connection: close` response to the end of `stream`: the
+/// in-flight request is written by hand, in two halves, so its answer is
+/// read the same way.
+fn read_response(stream: &mut TcpStream) -> Response {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read response");
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("malformed response: {raw:?}"));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {raw:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
 }

@@ -9,7 +9,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as CURSOR;
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
-use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
     GetPromptRequestParams, GetPromptResponse, Implementation, InitializeResult, ListPromptsResult,
@@ -17,6 +16,7 @@ use rmcp::model::{
     ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, SetLevelRequestParams,
     SubscribeRequestParams, UnsubscribeRequestParams,
 };
+use rmcp::model::{PromptReference, Reference, ResourceTemplateReference, SubscriptionFilter};
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 
 use super::convert;
@@ -514,24 +514,14 @@ impl ServerHandler for McpHandler {
         context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
         let registry = self.shared.plugins.registry();
-        let reference = serde_json::to_value(&request.r#ref)
-            .map_err(|e| ErrorData::invalid_params(e.to_string(), None))?;
-        let field = |key: &str| {
-            reference
-                .get(key)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        let (reference, plugin) = match field("type").as_deref() {
-            Some("ref/prompt") => {
-                let name = field("name").unwrap_or_default();
+        let (reference, plugin) = match request.r#ref {
+            Reference::Prompt(PromptReference { name, .. }) => {
                 let plugin = registry.prompt(&name).map(|(p, _)| p.clone()).filter(|p| {
                     self.permits(&context, &Export::prompt(&name, p.name()), "completion")
                 });
                 (CompletionReference::Prompt(name), plugin)
             }
-            Some("ref/resource") => {
-                let uri = field("uri").unwrap_or_default();
+            Reference::Resource(ResourceTemplateReference { uri, .. }) => {
                 let plugin = registry.template_owner(&uri).cloned().filter(|p| {
                     self.permits(&context, &Export::resource(&uri, p.name()), "completion")
                 });
@@ -539,7 +529,7 @@ impl ServerHandler for McpHandler {
             }
             other => {
                 return Err(ErrorData::invalid_params(
-                    format!("unknown completion reference type {other:?}"),
+                    format!("unknown completion reference {other:?}"),
                     None,
                 ));
             }

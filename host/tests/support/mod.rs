@@ -1,10 +1,11 @@
-//! Runs the real `kube-mcp` binary for tests, and speaks just enough HTTP/1.1
-//! to them over a plain socket (so a test can also send half a request).
+//! Runs the real `kube-mcp` binary for tests, and asks it things over HTTP
+//! with reqwest. (The shutdown tests keep a raw socket for the one request
+//! they must send by halves.)
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -169,7 +170,7 @@ impl Drop for Server {
     }
 }
 
-/// A parsed HTTP response.
+/// A response, read whole.
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
@@ -184,42 +185,29 @@ impl Response {
     }
 }
 
-/// Sends a complete `GET` and reads the response.
-pub fn get(addr: SocketAddr, path: &str) -> Response {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    read_response(&mut stream)
+/// Sends `method path` with an empty body and reads the response.
+pub fn request(addr: SocketAddr, method: reqwest::Method, path: &str) -> Response {
+    let response = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("an HTTP client")
+        .request(method, format!("http://{addr}{path}"))
+        .send()
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    Response {
+        status: response.status().as_u16(),
+        headers: response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect(),
+        body: response.text().expect("a body"),
+    }
 }
 
-/// Reads one `Connection: close` response to the end of the stream.
-pub fn read_response(stream: &mut TcpStream) -> Response {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).expect("read response");
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("malformed response: {raw:?}"));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {raw:?}"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Response {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
+/// Sends a `GET` and reads the response.
+pub fn get(addr: SocketAddr, path: &str) -> Response {
+    request(addr, reqwest::Method::GET, path)
 }
 
 /// Where `make build` puts the first-party plugins (`KUBE_MCP_TEST_PLUGINS`
