@@ -104,11 +104,9 @@ pub struct McpConfig {
 /// Token validation settings. Consumed by the `auth` module.
 #[derive(Debug, Clone)]
 pub struct OidcConfig {
-    pub issuer_url: Option<Url>,
     pub client_id: Option<String>,
     /// Which audiences a token may name when an issuer lists none.
     pub audience_mode: AudienceMode,
-    pub signing_methods: Vec<SigningAlgorithm>,
     /// Scopes advertised to clients (`scopes_supported`).
     pub scopes: Vec<String>,
     /// Clock skew allowed on `exp`, `nbf` and `iat`.
@@ -180,248 +178,281 @@ impl Config {
         Config::resolve(from_args.over(from_file))
     }
 
-    /// Parses and validates the merged settings, filling in defaults.
-    pub fn resolve(layer: Layer) -> Result<Config, ConfigError> {
-        fn parse<T>(
-            value: Option<Sourced<String>>,
-            parser: impl FnOnce(&str) -> Result<T, String>,
-        ) -> Result<Option<Sourced<T>>, ConfigError> {
-            value.map(|v| v.try_map(|text| parser(&text))).transpose()
-        }
-
-        let host = parse(layer.host, parse_host)?.map_or(IpAddr::from([127, 0, 0, 1]), |h| h.value);
-        let port = parse(layer.port, parse_port)?.map_or(DEFAULT_PORT, |p| p.value);
-        let base_url = parse(layer.base_url, parse_http_url)?.map(|u| u.value);
-        let allowed_origins = match layer.allowed_origins {
-            Some(list) => list.try_map(parse_origins)?.value,
-            None => Vec::new(),
-        };
-        let shutdown_timeout = parse(layer.shutdown_timeout, parse_duration)?
-            .map_or(DEFAULT_SHUTDOWN_TIMEOUT, |d| d.value);
-        let no_auth = parse(layer.no_auth, parse_bool)?;
-        if let Some(no_auth) = &no_auth
-            && no_auth.value
-            && !host.is_loopback()
-        {
-            return Err(ConfigError::Invalid {
-                origin: no_auth.origin.clone(),
-                message: format!(
-                    "serving without authentication is only allowed on a loopback address, \
-                     and the server listens on {host}"
-                ),
-            });
-        }
-        let metrics_listen = parse(layer.metrics_listen, |s| {
-            s.parse::<SocketAddr>()
-                .map_err(|_| format!("'{s}' is not an address:port such as 0.0.0.0:9090"))
-        })?
-        .map(|a| a.value);
-        let mcp = McpConfig {
-            stateless: parse(layer.stateless, parse_bool)?.is_some_and(|b| b.value),
-            request_timeout: parse(layer.request_timeout, parse_duration)?
-                .map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.value),
-            max_request_body: parse(layer.max_request_body, parse_size)?
-                .map_or(DEFAULT_MAX_REQUEST_BODY, |s| s.value),
-        };
-
-        let signing_methods = match layer.oidc_signing_method {
-            Some(list) => list.try_map(|items| parse_signing_methods(&items))?,
-            None => Sourced::default_value(vec![SigningAlgorithm::RS256], "oidc.signingMethod"),
-        };
-        let issuer_as_written = layer
-            .oidc_issuer_url
-            .as_ref()
-            .map(|u| u.value.trim().to_owned());
-        let allow_http = parse(layer.oidc_allow_http, parse_bool)?.is_some_and(|b| b.value);
-        let issuer_url = parse(layer.oidc_issuer_url, |u| issuer_https(u, allow_http))?;
-        let username_claim = parse(layer.oidc_username_claim, non_empty)?
-            .map_or_else(|| DEFAULT_USERNAME_CLAIM.to_owned(), |c| c.value);
-        let groups_claim = parse(layer.oidc_groups_claim, non_empty)?
-            .map_or_else(|| DEFAULT_GROUPS_CLAIM.to_owned(), |c| c.value);
-        let inherited_claim = layer
-            .impersonation
-            .username_claim
-            .clone()
-            .map(|c| c.try_map(|c| non_empty(&c)))
-            .transpose()?
-            .map(|c| c.value);
-        let mut issuers = Vec::new();
-        if issuer_url.is_none()
-            && let Some(prefix) = layer
-                .impersonation
-                .user_prefix
-                .as_ref()
-                .or(layer.impersonation.group_prefix.as_ref())
-        {
-            return Err(ConfigError::Invalid {
-                origin: prefix.origin.clone(),
-                message: "this prefix is for the issuer of oidc.issuerUrl, and none is set; give each of oidc.issuers its own impersonation prefixes"
-                    .into(),
-            });
-        }
-        if let Some(url) = &issuer_url {
-            let issuer = issuer_as_written.clone().unwrap_or_default();
-            issuers.push(IssuerConfig {
-                allow_http,
-                naming: KubeNaming::resolve(
-                    &issuer,
-                    layer.impersonation.clone(),
-                    inherited_claim.as_deref(),
-                )?,
-                issuer,
-                issuer_url: url.value.clone(),
-                audiences: layer.oidc_audience.map(|a| a.value).unwrap_or_default(),
-                required_scopes: layer
-                    .oidc_required_scopes
-                    .map(|a| a.value)
-                    .unwrap_or_default(),
-                hs256_secret: read_secret(layer.oidc_hs256_secret_file, &signing_methods)?,
-                algorithms: signing_methods.value.clone(),
-                username_claim: username_claim.clone(),
-                groups_claim: groups_claim.clone(),
-            });
-        }
-        for raw in layer.access.issuers {
-            issuers.push(issuer(
-                raw,
-                &signing_methods,
-                &username_claim,
-                &groups_claim,
-                inherited_claim.as_deref(),
-            )?);
-        }
-
-        for (i, a) in issuers.iter().enumerate() {
-            if issuers[..i].iter().any(|b| b.issuer_url == a.issuer_url) {
-                return Err(ConfigError::Invalid {
-                    origin: Origin::Default("oidc.issuers"),
-                    message: format!("issuer {} is configured twice", a.issuer_url),
-                });
-            }
-        }
-        let audience_mode = parse(layer.oidc_audience_mode, str::parse)?;
-        if let Some(mode) = &audience_mode
-            && mode.value == AudienceMode::Resource
-            && let Some(listed) = issuers.iter().find(|i| !i.audiences.is_empty())
-        {
-            return Err(ConfigError::Invalid {
-                origin: mode.origin.clone(),
-                message: format!(
-                    "in resource mode the only audiences are this server's resource URLs, \
-                     and issuer {} lists its own ({}); remove one of the two",
-                    listed.issuer,
-                    listed.audiences.join(", ")
-                ),
-            });
-        }
-        let audience_mode = audience_mode.map_or_else(Default::default, |m| m.value);
-        let oidc = OidcConfig {
-            issuer_url: issuer_url.map(|u| u.value),
-            client_id: parse(layer.oidc_client_id, non_empty)?.map(|c| c.value),
-            audience_mode,
-            signing_methods: signing_methods.value,
-            scopes: layer
-                .oidc_scopes
-                .map_or_else(|| vec!["openid".to_owned()], |s| s.value),
-            leeway: parse(layer.oidc_leeway, parse_duration)?.map_or(DEFAULT_LEEWAY, |d| d.value),
-            issuers,
-        };
-        let tool_rules = layer
-            .access
-            .rules
-            .into_iter()
-            .map(tool_rule)
-            .collect::<Result<Vec<_>, _>>()?;
-
-        let tools = tool_filter(layer.allowed_tools, layer.disallowed_tools)?;
-
-        let plugin_settings = PluginSettings::resolve(layer.plugin_settings)?;
-        let plugins_dir = match layer.plugins_dir {
-            Some(dir) => dir.try_map(|dir| existing_dir(&dir))?.value,
-            None => {
-                Sourced::default_value(DEFAULT_PLUGINS_DIR, "plugins.dir")
-                    .try_map(|dir| {
-                        existing_dir(dir)
-                            .map_err(|e| format!("{e}; set --plugins-dir or KUBE_MCP_PLUGINS_DIR"))
-                    })?
-                    .value
-            }
-        };
-
-        let kubernetes = KubernetesConfig {
-            kubeconfig: parse(layer.kubeconfig, existing_file)?.map(|k| k.value),
-            out_of_cluster: parse(layer.out_of_cluster, parse_bool)?.is_some_and(|b| b.value),
-            identity: match parse(layer.kube_identity, |s| match s {
-                "serviceAccount" | "service-account" => Ok(false),
-                "impersonate" => Ok(true),
-                other => Err(format!(
-                    "'{other}' is not an identity mode: use serviceAccount or impersonate"
-                )),
-            })?
-            .map(|m| m.value)
-            {
-                Some(true) => KubeIdentity::Impersonate,
-                _ => KubeIdentity::ServiceAccount,
-            },
-            reveal_secrets: parse(layer.reveal_secrets, parse_bool)?.is_some_and(|b| b.value),
-            answers: crate::answer::Defaults {
-                list_format: parse(layer.list_output, str::parse)?
-                    .map_or_else(Default::default, |f| f.value),
-                budget: parse(layer.answer_budget, parse_answer_budget)?
-                    .map_or(crate::answer::DEFAULT_BUDGET, |b| b.value),
-            },
-        };
-
+    /// Parses and validates the merged settings, filling in defaults: one
+    /// section at a time, then the checks that span sections.
+    pub fn resolve(mut layer: Layer) -> Result<Config, ConfigError> {
+        let server = server_section(&mut layer)?;
+        let oidc = oidc_section(&mut layer)?;
+        let (tools, tool_rules) = tools_section(&mut layer)?;
+        let plugins = plugins_section(&mut layer)?;
+        let kubernetes = kubernetes_section(&mut layer)?;
         if kubernetes.identity == KubeIdentity::Impersonate {
             impersonation::check_distinct(
                 oidc.issuers.iter().map(|i| (i.issuer.as_str(), &i.naming)),
             )?;
         }
-
-        let logging = LoggingConfig {
-            filter: parse(layer.log_level, str::parse)?
-                .map_or_else(LogFilter::default, |l| l.value),
-            format: parse(layer.log_format, str::parse)?
-                .map_or_else(LogFormat::default, |f| f.value),
-        };
-
+        let logging = logging_section(&mut layer)?;
         Ok(Config {
-            server: ServerConfig {
-                listen: SocketAddr::new(host, port),
-                base_url,
-                allowed_origins,
-                shutdown_timeout,
-                no_auth: no_auth.is_some_and(|n| n.value),
-                metrics_listen,
-                mcp,
-            },
+            server,
             oidc,
             tools,
             tool_rules,
-            plugins: PluginsConfig {
-                dir: plugins_dir,
-                extra_dirs: match layer.plugins_extra_dirs {
-                    Some(dirs) => {
-                        dirs.try_map(|dirs| dirs.iter().map(|d| existing_dir(d)).collect())?
-                            .value
-                    }
-                    None => Vec::new(),
-                },
-                cache_dir: match layer.plugin_cache_dir {
-                    Some(dir) if dir.value.trim() == "none" => None,
-                    Some(dir) => Some(dir.try_map(|d| non_empty(&d))?.value.into()),
-                    None => default_cache_dir(),
-                },
-                settings: plugin_settings,
-            },
+            plugins,
             kubernetes,
             logging,
         })
     }
 }
 
-/// Reads an HS256 secret file; HS256 without one is an error, since its key
-/// must never come from a JWKS.
+/// Parses a setting that was given, keeping its origin for errors.
+fn parse<T>(
+    value: Option<Sourced<String>>,
+    parser: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<Sourced<T>>, ConfigError> {
+    value.map(|v| v.try_map(|text| parser(&text))).transpose()
+}
+
+/// The listener, the public URL, shutdown and `mcp.*`.
+fn server_section(layer: &mut Layer) -> Result<ServerConfig, ConfigError> {
+    let host =
+        parse(layer.host.take(), parse_host)?.map_or(IpAddr::from([127, 0, 0, 1]), |h| h.value);
+    let port = parse(layer.port.take(), parse_port)?.map_or(DEFAULT_PORT, |p| p.value);
+    let base_url = parse(layer.base_url.take(), parse_http_url)?.map(|u| u.value);
+    let allowed_origins = match layer.allowed_origins.take() {
+        Some(list) => list.try_map(parse_origins)?.value,
+        None => Vec::new(),
+    };
+    let shutdown_timeout = parse(layer.shutdown_timeout.take(), parse_duration)?
+        .map_or(DEFAULT_SHUTDOWN_TIMEOUT, |d| d.value);
+    let no_auth = parse(layer.no_auth.take(), parse_bool)?;
+    if let Some(no_auth) = &no_auth
+        && no_auth.value
+        && !host.is_loopback()
+    {
+        return Err(ConfigError::Invalid {
+            origin: no_auth.origin.clone(),
+            message: format!(
+                "serving without authentication is only allowed on a loopback address, \
+                 and the server listens on {host}"
+            ),
+        });
+    }
+    let metrics_listen = parse(layer.metrics_listen.take(), |s| {
+        s.parse::<SocketAddr>()
+            .map_err(|_| format!("'{s}' is not an address:port such as 0.0.0.0:9090"))
+    })?
+    .map(|a| a.value);
+    let mcp = McpConfig {
+        stateless: parse(layer.stateless.take(), parse_bool)?.is_some_and(|b| b.value),
+        request_timeout: parse(layer.request_timeout.take(), parse_duration)?
+            .map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.value),
+        max_request_body: parse(layer.max_request_body.take(), parse_size)?
+            .map_or(DEFAULT_MAX_REQUEST_BODY, |s| s.value),
+    };
+    Ok(ServerConfig {
+        listen: SocketAddr::new(host, port),
+        base_url,
+        allowed_origins,
+        shutdown_timeout,
+        no_auth: no_auth.is_some_and(|n| n.value),
+        metrics_listen,
+        mcp,
+    })
+}
+
+/// `oidc.*`: the issuer of the flags first, then `oidc.issuers`.
+fn oidc_section(layer: &mut Layer) -> Result<OidcConfig, ConfigError> {
+    let signing_methods = match layer.oidc_signing_method.take() {
+        Some(list) => list.try_map(|items| parse_signing_methods(&items))?,
+        None => Sourced::default_value(vec![SigningAlgorithm::RS256], "oidc.signingMethod"),
+    };
+    let issuer_as_written = layer
+        .oidc_issuer_url
+        .as_ref()
+        .map(|u| u.value.trim().to_owned());
+    let allow_http = parse(layer.oidc_allow_http.take(), parse_bool)?.is_some_and(|b| b.value);
+    let issuer_url = parse(layer.oidc_issuer_url.take(), |u| {
+        issuer_https(u, allow_http)
+    })?;
+    let username_claim = parse(layer.oidc_username_claim.take(), non_empty)?
+        .map_or_else(|| DEFAULT_USERNAME_CLAIM.to_owned(), |c| c.value);
+    let groups_claim = parse(layer.oidc_groups_claim.take(), non_empty)?
+        .map_or_else(|| DEFAULT_GROUPS_CLAIM.to_owned(), |c| c.value);
+    let inherited_claim = layer
+        .impersonation
+        .username_claim
+        .clone()
+        .map(|c| c.try_map(|c| non_empty(&c)))
+        .transpose()?
+        .map(|c| c.value);
+    let mut issuers = Vec::new();
+    if issuer_url.is_none()
+        && let Some(prefix) = layer
+            .impersonation
+            .user_prefix
+            .as_ref()
+            .or(layer.impersonation.group_prefix.as_ref())
+    {
+        return Err(ConfigError::Invalid {
+            origin: prefix.origin.clone(),
+            message: "this prefix is for the issuer of oidc.issuerUrl, and none is set; give each of oidc.issuers its own impersonation prefixes"
+                .into(),
+        });
+    }
+    if let Some(url) = &issuer_url {
+        let issuer = issuer_as_written.clone().unwrap_or_default();
+        issuers.push(IssuerConfig {
+            allow_http,
+            naming: KubeNaming::resolve(
+                &issuer,
+                layer.impersonation.clone(),
+                inherited_claim.as_deref(),
+            )?,
+            issuer,
+            issuer_url: url.value.clone(),
+            audiences: layer
+                .oidc_audience
+                .take()
+                .map(|a| a.value)
+                .unwrap_or_default(),
+            required_scopes: layer
+                .oidc_required_scopes
+                .take()
+                .map(|a| a.value)
+                .unwrap_or_default(),
+            hs256_secret: read_secret(layer.oidc_hs256_secret_file.take(), &signing_methods)?,
+            algorithms: signing_methods.value.clone(),
+            username_claim: username_claim.clone(),
+            groups_claim: groups_claim.clone(),
+        });
+    }
+    for raw in std::mem::take(&mut layer.access.issuers) {
+        issuers.push(issuer(
+            raw,
+            &signing_methods,
+            &username_claim,
+            &groups_claim,
+            inherited_claim.as_deref(),
+        )?);
+    }
+
+    for (i, a) in issuers.iter().enumerate() {
+        if issuers[..i].iter().any(|b| b.issuer_url == a.issuer_url) {
+            return Err(ConfigError::Invalid {
+                origin: Origin::Default("oidc.issuers"),
+                message: format!("issuer {} is configured twice", a.issuer_url),
+            });
+        }
+    }
+    let audience_mode = parse(layer.oidc_audience_mode.take(), str::parse)?;
+    if let Some(mode) = &audience_mode
+        && mode.value == AudienceMode::Resource
+        && let Some(listed) = issuers.iter().find(|i| !i.audiences.is_empty())
+    {
+        return Err(ConfigError::Invalid {
+            origin: mode.origin.clone(),
+            message: format!(
+                "in resource mode the only audiences are this server's resource URLs, \
+                 and issuer {} lists its own ({}); remove one of the two",
+                listed.issuer,
+                listed.audiences.join(", ")
+            ),
+        });
+    }
+    let audience_mode = audience_mode.map_or_else(Default::default, |m| m.value);
+    Ok(OidcConfig {
+        client_id: parse(layer.oidc_client_id.take(), non_empty)?.map(|c| c.value),
+        audience_mode,
+        scopes: layer
+            .oidc_scopes
+            .take()
+            .map_or_else(|| vec!["openid".to_owned()], |s| s.value),
+        leeway: parse(layer.oidc_leeway.take(), parse_duration)?
+            .map_or(DEFAULT_LEEWAY, |d| d.value),
+        issuers,
+    })
+}
+
+/// `tools.*`: the global lists and the per-caller rules.
+fn tools_section(layer: &mut Layer) -> Result<(ToolFilter, Vec<ToolRule>), ConfigError> {
+    let tool_rules = std::mem::take(&mut layer.access.rules)
+        .into_iter()
+        .map(tool_rule)
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let tools = tool_filter(layer.allowed_tools.take(), layer.disallowed_tools.take())?;
+    Ok((tools, tool_rules))
+}
+
+/// `plugins.*`: where plugins come from, their cache, limits and grants.
+fn plugins_section(layer: &mut Layer) -> Result<PluginsConfig, ConfigError> {
+    let plugin_settings = PluginSettings::resolve(std::mem::take(&mut layer.plugin_settings))?;
+    let plugins_dir = match layer.plugins_dir.take() {
+        Some(dir) => dir.try_map(|dir| existing_dir(&dir))?.value,
+        None => {
+            Sourced::default_value(DEFAULT_PLUGINS_DIR, "plugins.dir")
+                .try_map(|dir| {
+                    existing_dir(dir)
+                        .map_err(|e| format!("{e}; set --plugins-dir or KUBE_MCP_PLUGINS_DIR"))
+                })?
+                .value
+        }
+    };
+    Ok(PluginsConfig {
+        dir: plugins_dir,
+        extra_dirs: match layer.plugins_extra_dirs.take() {
+            Some(dirs) => {
+                dirs.try_map(|dirs| dirs.iter().map(|d| existing_dir(d)).collect())?
+                    .value
+            }
+            None => Vec::new(),
+        },
+        cache_dir: match layer.plugin_cache_dir.take() {
+            Some(dir) if dir.value.trim() == "none" => None,
+            Some(dir) => Some(dir.try_map(|d| non_empty(&d))?.value.into()),
+            None => default_cache_dir(),
+        },
+        settings: plugin_settings,
+    })
+}
+
+/// `kubernetes.*`: the cluster, whose identity, and how answers look.
+fn kubernetes_section(layer: &mut Layer) -> Result<KubernetesConfig, ConfigError> {
+    Ok(KubernetesConfig {
+        kubeconfig: parse(layer.kubeconfig.take(), existing_file)?.map(|k| k.value),
+        out_of_cluster: parse(layer.out_of_cluster.take(), parse_bool)?.is_some_and(|b| b.value),
+        identity: match parse(layer.kube_identity.take(), |s| match s {
+            "serviceAccount" | "service-account" => Ok(false),
+            "impersonate" => Ok(true),
+            other => Err(format!(
+                "'{other}' is not an identity mode: use serviceAccount or impersonate"
+            )),
+        })?
+        .map(|m| m.value)
+        {
+            Some(true) => KubeIdentity::Impersonate,
+            _ => KubeIdentity::ServiceAccount,
+        },
+        reveal_secrets: parse(layer.reveal_secrets.take(), parse_bool)?.is_some_and(|b| b.value),
+        answers: crate::answer::Defaults {
+            list_format: parse(layer.list_output.take(), str::parse)?
+                .map_or_else(Default::default, |f| f.value),
+            budget: parse(layer.answer_budget.take(), parse_answer_budget)?
+                .map_or(crate::answer::DEFAULT_BUDGET, |b| b.value),
+        },
+    })
+}
+
+/// `logging.*`.
+fn logging_section(layer: &mut Layer) -> Result<LoggingConfig, ConfigError> {
+    Ok(LoggingConfig {
+        filter: parse(layer.log_level.take(), str::parse)?
+            .map_or_else(LogFilter::default, |l| l.value),
+        format: parse(layer.log_format.take(), str::parse)?
+            .map_or_else(LogFormat::default, |f| f.value),
+    })
+}
+
 fn read_secret(
     file: Option<Sourced<String>>,
     algorithms: &Sourced<Vec<SigningAlgorithm>>,
@@ -652,8 +683,18 @@ mod tests {
     fn defaults_are_safe() {
         let config = Config::resolve(with_plugins_dir(Layer::default())).unwrap();
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:9000");
-        assert_eq!(config.oidc.signing_methods, vec![SigningAlgorithm::RS256]);
+        assert!(config.oidc.issuers.is_empty(), "no issuer unless one is set");
         assert_eq!(config.oidc.scopes, vec!["openid"]);
+        // An issuer accepts RS256 only unless told otherwise.
+        let with_issuer = Config::resolve(with_plugins_dir(Layer {
+            oidc_issuer_url: flag("--oidc-issuer-url", "https://idp.example.com"),
+            ..Layer::default()
+        }))
+        .unwrap();
+        assert_eq!(
+            with_issuer.oidc.issuers[0].algorithms,
+            vec![SigningAlgorithm::RS256]
+        );
         assert_eq!(config.tools, ToolFilter::All);
         assert!(!config.kubernetes.out_of_cluster);
         assert_eq!(config.server.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
