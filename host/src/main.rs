@@ -26,9 +26,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) | Command::Stdio(args) => {
             let stdio = matches.subcommand_name() == Some("stdio");
-            let (name, sub_matches) = matches.subcommand().expect("a subcommand is required");
-            let sub_command = command.find_subcommand(name).expect("subcommand exists");
-            let config = match Config::load(&args, sub_matches, sub_command) {
+            let config = match Config::load(&args) {
                 Ok(config) => config,
                 Err(err) => {
                     eprintln!("kube-mcp: invalid configuration: {err}");

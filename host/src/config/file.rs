@@ -10,10 +10,13 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use serde_yaml_ng::{Mapping, Value};
+
 use super::layer::{
-    Layer, RawAccess, RawCapability, RawDirectory, RawImpersonation, RawIssuer, RawLimits,
-    RawOverride, RawPluginSettings, RawToolRule,
+    RawAccess, RawCapability, RawDirectory, RawImpersonation, RawIssuer, RawLimits, RawOverride,
+    RawPluginSettings, RawToolRule,
 };
+use super::settings::{Given, Kind, Layer, SETTINGS};
 use super::values::ListValue;
 use super::{ConfigError, Origin, Sourced};
 
@@ -48,18 +51,12 @@ fn yaml_kind(value: &serde_yaml_ng::Value) -> &'static str {
     }
 }
 
+/// What is left of the file once every declared setting ([`SETTINGS`]) is
+/// taken out of it: the structured settings. Keys were checked by
+/// [`check_keys`] already.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 struct FileSettings {
-    host: Option<Scalar>,
-    port: Option<Scalar>,
-    base_url: Option<Scalar>,
-    allowed_origins: Option<ListValue>,
-    shutdown_timeout: Option<Scalar>,
-    no_auth: Option<Scalar>,
-    metrics_listen: Option<Scalar>,
-    #[serde(default)]
-    mcp: McpSection,
     #[serde(default)]
     oidc: OidcSection,
     #[serde(default)]
@@ -68,33 +65,11 @@ struct FileSettings {
     plugins: PluginsSection,
     #[serde(default)]
     kubernetes: KubernetesSection,
-    #[serde(default)]
-    logging: LoggingSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct McpSection {
-    stateless: Option<Scalar>,
-    request_timeout: Option<Scalar>,
-    max_request_body: Option<Scalar>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 struct OidcSection {
-    issuer_url: Option<Scalar>,
-    client_id: Option<Scalar>,
-    audience_mode: Option<Scalar>,
-    allow_http: Option<Scalar>,
-    signing_method: Option<ListValue>,
-    scopes: Option<ListValue>,
-    audience: Option<ListValue>,
-    required_scopes: Option<ListValue>,
-    hs256_secret_file: Option<Scalar>,
-    leeway: Option<Scalar>,
-    username_claim: Option<Scalar>,
-    groups_claim: Option<Scalar>,
     /// More trusted issuers, each with its own settings.
     #[serde(default)]
     issuers: Vec<IssuerSection>,
@@ -135,21 +110,16 @@ struct WhenSection {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 struct ToolsSection {
-    allowed: Option<ListValue>,
-    disallowed: Option<ListValue>,
     /// Allow and deny rules by scope, group or claim.
     #[serde(default)]
     rules: Vec<RuleSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 struct PluginsSection {
-    dir: Option<Scalar>,
-    extra_dirs: Option<ListValue>,
-    cache_dir: Option<Scalar>,
     /// Limits of every plugin's calls.
     limits: Option<LimitsSection>,
     /// Plugin name → what differs for that plugin.
@@ -198,14 +168,8 @@ struct DirectorySection {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 struct KubernetesSection {
-    kubeconfig: Option<Scalar>,
-    out_of_cluster: Option<Scalar>,
-    identity: Option<Scalar>,
-    reveal_secrets: Option<Scalar>,
-    list_output: Option<Scalar>,
-    answer_budget: Option<Scalar>,
     #[serde(default)]
     impersonation: ImpersonationSection,
 }
@@ -218,12 +182,14 @@ struct ImpersonationSection {
     group_prefix: Option<Scalar>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct LoggingSection {
-    level: Option<Scalar>,
-    format: Option<Scalar>,
-}
+/// Keys of the structured settings, by the section that holds them: they
+/// are not in [`SETTINGS`] but are known keys all the same.
+const STRUCTURED: &[(&str, &[&str])] = &[
+    ("oidc", &["issuers"]),
+    ("tools", &["rules"]),
+    ("plugins", &["limits", "overrides", "grants", "pins"]),
+    ("kubernetes", &["impersonation"]),
+];
 
 /// Reads and parses the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Layer, ConfigError> {
@@ -236,32 +202,202 @@ pub fn load(path: &Path) -> Result<Layer, ConfigError> {
 
 /// Parses configuration file text; `path` is only used in messages.
 pub fn parse(text: &str, path: &Path) -> Result<Layer, ConfigError> {
-    // An empty file (or one holding only comments) is an empty configuration.
-    let settings: FileSettings = if text.trim().is_empty() || is_only_comments(text) {
-        FileSettings::default()
-    } else {
-        let deserializer = serde_yaml_ng::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            // serde_yaml_ng names the key in some messages and not others;
-            // the tracked path makes every message start with the full key.
-            let key = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            let own_prefix = inner
-                .split_once(": ")
-                .filter(|(prefix, _)| key.starts_with(prefix))
-                .map(|(_, rest)| rest.to_owned());
-            let message = match (key.as_str(), own_prefix) {
-                ("." | "?", _) => inner,
-                (_, Some(rest)) => format!("{key}: {rest}"),
-                (_, None) => format!("{key}: {inner}"),
-            };
-            ConfigError::File {
-                path: path.to_owned(),
-                message,
-            }
-        })?
+    let error = |message: String| ConfigError::File {
+        path: path.to_owned(),
+        message,
     };
-    Ok(settings.into_layer(Arc::new(path.to_owned())))
+    // An empty file (or one holding only comments) is an empty configuration.
+    let mut tree = if text.trim().is_empty() || is_only_comments(text) {
+        Value::Null
+    } else {
+        serde_yaml_ng::from_str::<Value>(text).map_err(|e| error(e.to_string()))?
+    };
+    if tree.is_null() {
+        tree = Value::Mapping(Mapping::new());
+    }
+    check_keys(&tree).map_err(|(key, message)| error(at_line(text, &key, message)))?;
+
+    let origin_path = Arc::new(path.to_owned());
+    let mut layer = Layer::default();
+    for setting in SETTINGS {
+        let Some(value) = take(&mut tree, setting.file_key) else {
+            continue;
+        };
+        let at = Origin::File {
+            key: setting.file_key.to_owned(),
+            path: origin_path.clone(),
+        };
+        let key = setting.file_key;
+        let given = match setting.kind {
+            Kind::List => serde_yaml_ng::from_value::<ListValue>(value)
+                .map(|l| Given::List(Sourced::new(l.into_vec(), at))),
+            Kind::Text | Kind::Switch => serde_yaml_ng::from_value::<Scalar>(value)
+                .map(|Scalar(t)| Given::Text(Sourced::new(t, at))),
+        }
+        .map_err(|e| error(at_line(text, key, format!("{key}: {e}"))))?;
+        layer.put(setting.id, given);
+    }
+
+    let settings: FileSettings = serde_path_to_error::deserialize(tree).map_err(|e| {
+        // serde_yaml_ng names the key in some messages and not others;
+        // the tracked path makes every message start with the full key.
+        let key = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let own_prefix = inner
+            .split_once(": ")
+            .filter(|(prefix, _)| key.starts_with(prefix))
+            .map(|(_, rest)| rest.to_owned());
+        error(match (key.as_str(), own_prefix) {
+            ("." | "?", _) => inner,
+            (_, Some(rest)) => format!("{key}: {rest}"),
+            (_, None) => format!("{key}: {inner}"),
+        })
+    })?;
+    Ok(settings.into_layer(origin_path, layer))
+}
+
+/// The sections of the file: the top, and every prefix of a declared key.
+fn sections() -> Vec<&'static str> {
+    let mut sections = vec![""];
+    for setting in SETTINGS {
+        if let Some((section, _)) = setting.file_key.rsplit_once('.')
+            && !sections.contains(&section)
+        {
+            sections.push(section);
+        }
+    }
+    sections
+}
+
+/// `message`, with where `key` (dotted) is written in `text` when it can be
+/// found, as the YAML parser says where its errors are.
+fn at_line(text: &str, key: &str, message: String) -> String {
+    let mut from = 0;
+    let mut indent = None;
+    let mut found = None;
+    for step in key.split('.') {
+        found = text.lines().enumerate().skip(from).find_map(|(i, line)| {
+            let body = line.trim_start();
+            let depth = line.len() - body.len();
+            let named = body
+                .strip_prefix(step)
+                .or_else(|| body.strip_prefix(&format!("\"{step}\"")))
+                .or_else(|| body.strip_prefix(&format!("'{step}'")))
+                .is_some_and(|rest| rest.trim_start().starts_with(':'));
+            (named && indent.is_none_or(|outer| depth > outer)).then_some((i, depth))
+        });
+        let Some((line, depth)) = found else {
+            return message;
+        };
+        from = line + 1;
+        indent = Some(depth);
+    }
+    match found {
+        Some((line, depth)) => format!("{message} at line {} column {}", line + 1, depth + 1),
+        None => message,
+    }
+}
+
+/// Refuses keys no setting has: a typo must not silently leave a security
+/// setting at its default. Says which key (as the error's first part), and
+/// which keys would do.
+fn check_keys(tree: &Value) -> Result<(), (String, String)> {
+    for section in sections() {
+        let value = if section.is_empty() {
+            Some(tree)
+        } else {
+            lookup(tree, section)
+        };
+        let Some(value) = value.filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let Value::Mapping(map) = value else {
+            let key = if section.is_empty() {
+                "the file"
+            } else {
+                section
+            };
+            let message = format!("{key}: expected a mapping, found {}", yaml_kind(value));
+            return Err((section.to_owned(), message));
+        };
+        let mut known: Vec<&str> = Vec::new();
+        let prefix = if section.is_empty() {
+            String::new()
+        } else {
+            format!("{section}.")
+        };
+        for setting in SETTINGS {
+            if let Some(rest) = setting.file_key.strip_prefix(&prefix) {
+                let child = rest.split('.').next().unwrap_or(rest);
+                if !known.contains(&child) {
+                    known.push(child);
+                }
+            }
+        }
+        for (owner, keys) in STRUCTURED {
+            if *owner == section {
+                known.extend(keys.iter());
+            }
+        }
+        for key in map.keys() {
+            let Some(key) = key.as_str() else {
+                let message = format!(
+                    "{}keys must be strings, found {}",
+                    if section.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{section}: ")
+                    },
+                    yaml_kind(key)
+                );
+                return Err((section.to_owned(), message));
+            };
+            if !known.contains(&key) {
+                let message = format!("unknown field `{key}`, {}", expected(&known));
+                return Err(if section.is_empty() {
+                    (key.to_owned(), message)
+                } else {
+                    let path = format!("{section}.{key}");
+                    (path.clone(), format!("{path}: {message}"))
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// serde's wording for the fields it expected.
+fn expected(known: &[&str]) -> String {
+    let quoted: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.as_slice() {
+        [] => "there are no fields".into(),
+        [one] => format!("expected {one}"),
+        [a, b] => format!("expected {a} or {b}"),
+        all => format!("expected one of {}", all.join(", ")),
+    }
+}
+
+/// The value at a dotted key, if every step is a mapping that has it.
+fn lookup<'a>(tree: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(tree, |value, step| value.get(step))
+}
+
+/// Takes the value at a dotted key out of the tree; a null counts as unset.
+fn take(tree: &mut Value, key: &str) -> Option<Value> {
+    let (section, leaf) = match key.rsplit_once('.') {
+        Some((section, leaf)) => (Some(section), leaf),
+        None => (None, key),
+    };
+    let parent = match section {
+        Some(section) => section
+            .split('.')
+            .try_fold(&mut *tree, |value, step| value.get_mut(step))?,
+        None => tree,
+    };
+    parent
+        .as_mapping_mut()?
+        .remove(leaf)
+        .filter(|v| !v.is_null())
 }
 
 fn is_only_comments(text: &str) -> bool {
@@ -271,7 +407,8 @@ fn is_only_comments(text: &str) -> bool {
 }
 
 impl FileSettings {
-    fn into_layer(mut self, path: Arc<PathBuf>) -> Layer {
+    /// Adds the structured settings to `layer`, which holds the declared ones.
+    fn into_layer(mut self, path: Arc<PathBuf>, layer: Layer) -> Layer {
         let at = |key: &str| Origin::File {
             key: key.to_owned(),
             path: path.clone(),
@@ -416,39 +553,6 @@ impl FileSettings {
                 .collect(),
         };
         Layer {
-            host: scalar(self.host, "host"),
-            port: scalar(self.port, "port"),
-            base_url: scalar(self.base_url, "baseUrl"),
-            allowed_origins: list(self.allowed_origins, "allowedOrigins"),
-            shutdown_timeout: scalar(self.shutdown_timeout, "shutdownTimeout"),
-            no_auth: scalar(self.no_auth, "noAuth"),
-            metrics_listen: scalar(self.metrics_listen, "metricsListen"),
-            stateless: scalar(self.mcp.stateless, "mcp.stateless"),
-            request_timeout: scalar(self.mcp.request_timeout, "mcp.requestTimeout"),
-            max_request_body: scalar(self.mcp.max_request_body, "mcp.maxRequestBody"),
-            oidc_issuer_url: scalar(self.oidc.issuer_url, "oidc.issuerUrl"),
-            oidc_client_id: scalar(self.oidc.client_id, "oidc.clientId"),
-            oidc_audience_mode: scalar(self.oidc.audience_mode, "oidc.audienceMode"),
-            oidc_allow_http: scalar(self.oidc.allow_http, "oidc.allowHttp"),
-            oidc_signing_method: list(self.oidc.signing_method, "oidc.signingMethod"),
-            oidc_scopes: list(self.oidc.scopes, "oidc.scopes"),
-            oidc_audience: list(self.oidc.audience, "oidc.audience"),
-            oidc_required_scopes: list(self.oidc.required_scopes, "oidc.requiredScopes"),
-            oidc_hs256_secret_file: scalar(self.oidc.hs256_secret_file, "oidc.hs256SecretFile"),
-            oidc_leeway: scalar(self.oidc.leeway, "oidc.leeway"),
-            oidc_username_claim: scalar(self.oidc.username_claim, "oidc.usernameClaim"),
-            oidc_groups_claim: scalar(self.oidc.groups_claim, "oidc.groupsClaim"),
-            allowed_tools: list(self.tools.allowed, "tools.allowed"),
-            disallowed_tools: list(self.tools.disallowed, "tools.disallowed"),
-            plugins_dir: scalar(self.plugins.dir, "plugins.dir"),
-            plugins_extra_dirs: list(self.plugins.extra_dirs, "plugins.extraDirs"),
-            plugin_cache_dir: scalar(self.plugins.cache_dir, "plugins.cacheDir"),
-            kubeconfig: scalar(self.kubernetes.kubeconfig, "kubernetes.kubeconfig"),
-            out_of_cluster: scalar(self.kubernetes.out_of_cluster, "kubernetes.outOfCluster"),
-            kube_identity: scalar(self.kubernetes.identity, "kubernetes.identity"),
-            reveal_secrets: scalar(self.kubernetes.reveal_secrets, "kubernetes.revealSecrets"),
-            list_output: scalar(self.kubernetes.list_output, "kubernetes.listOutput"),
-            answer_budget: scalar(self.kubernetes.answer_budget, "kubernetes.answerBudget"),
             impersonation: RawImpersonation {
                 username_claim: scalar(
                     self.kubernetes.impersonation.username_claim,
@@ -463,10 +567,9 @@ impl FileSettings {
                     "kubernetes.impersonation.groupPrefix",
                 ),
             },
-            log_level: scalar(self.logging.level, "logging.level"),
-            log_format: scalar(self.logging.format, "logging.format"),
             plugin_settings,
             access,
+            ..layer
         }
     }
 }

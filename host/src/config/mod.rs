@@ -11,6 +11,7 @@ mod impersonation;
 mod layer;
 mod origin;
 mod plugins;
+pub mod settings;
 pub mod values;
 
 use std::net::{IpAddr, SocketAddr};
@@ -19,17 +20,16 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use self::layer::Layer;
 pub use self::origin::{Origin, Sourced};
 pub use self::plugins::{
     DirectoryGrant, MAX_MEMORY as PLUGIN_MAX_MEMORY, PluginLimits, PluginOverride, PluginSettings,
 };
+pub use self::settings::{Layer, ServerArgs};
 use self::values::{
     LogFilter, LogFormat, parse_answer_budget, parse_bool, parse_duration, parse_host,
     parse_http_url, parse_port, parse_signing_methods, parse_size,
 };
 pub use crate::auth::issuer::{IssuerConfig, KubeNaming, Secret, SigningAlgorithm, is_loopback};
-use crate::cli::ServerArgs;
 pub use crate::kube::{KubeIdentity, KubernetesConfig};
 pub use crate::policy::tools::ToolFilter;
 use crate::policy::tools::{Condition, Effect, ToolRule};
@@ -165,12 +165,8 @@ pub struct LoggingConfig {
 impl Config {
     /// Loads the configuration for `serve`: the file named by `--config` /
     /// `KUBE_MCP_CONFIG` (if any) under the flags and environment variables.
-    pub fn load(
-        args: &ServerArgs,
-        matches: &clap::ArgMatches,
-        command: &clap::Command,
-    ) -> Result<Config, ConfigError> {
-        let from_args = Layer::from_args(args, matches, command);
+    pub fn load(args: &ServerArgs) -> Result<Config, ConfigError> {
+        let from_args = Layer::from_args(args);
         let from_file = match &args.config {
             Some(path) => file::load(path)?,
             None => Layer::default(),
@@ -683,7 +679,10 @@ mod tests {
     fn defaults_are_safe() {
         let config = Config::resolve(with_plugins_dir(Layer::default())).unwrap();
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:9000");
-        assert!(config.oidc.issuers.is_empty(), "no issuer unless one is set");
+        assert!(
+            config.oidc.issuers.is_empty(),
+            "no issuer unless one is set"
+        );
         assert_eq!(config.oidc.scopes, vec!["openid"]);
         // An issuer accepts RS256 only unless told otherwise.
         let with_issuer = Config::resolve(with_plugins_dir(Layer {
