@@ -7,7 +7,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::http::{HeaderValue, Method, Request};
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderValue, Request};
+use kube::core::params::{
+    DeleteParams, GetParams, ListParams, Patch, PatchParams, PropagationPolicy, VersionMatch,
+};
+use kube::core::subresource::LogParams;
+use kube::core::{DynamicObject, GroupVersionKind, Resource as _};
 use serde_json::{Value, json};
 
 use super::cluster::{Cluster, Impersonated, Reply};
@@ -18,7 +24,7 @@ use super::shape;
 use crate::BoxFuture;
 use crate::answer::{self, PageRequest, table::ACCEPT_TABLE, table::TableResponse};
 use crate::wit::kubernetes::{
-    ApiResource, ApiStatus, Error, ObjectRef, Propagation, ResourceType, ServerVersion,
+    ApiResource, ApiStatus, Error, Propagation, ResourceType, ServerVersion,
 };
 
 #[derive(Debug, Clone)]
@@ -241,55 +247,6 @@ enum Answer {
     Table,
 }
 
-/// `/api/v1` or `/apis/<group>/<version>`.
-fn group_path(t: &ResourceType) -> String {
-    if t.group.is_empty() {
-        format!("/api/{}", t.version)
-    } else {
-        format!("/apis/{}/{}", t.group, t.version)
-    }
-}
-
-/// The collection path of `t`, in `namespace` if given.
-fn collection(t: &ResourceType, namespace: Option<&str>) -> String {
-    match namespace {
-        Some(ns) => format!("{}/namespaces/{ns}/{}", group_path(t), t.resource),
-        None => format!("{}/{}", group_path(t), t.resource),
-    }
-}
-
-fn object_path(o: &ObjectRef) -> String {
-    format!(
-        "{}/{}",
-        collection(&o.type_, o.namespace.as_deref()),
-        o.name
-    )
-}
-
-fn query(pairs: &[(&str, Option<String>)]) -> String {
-    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-    for (key, value) in pairs {
-        if let Some(value) = value {
-            serializer.append_pair(key, value);
-        }
-    }
-    let q = serializer.finish();
-    if q.is_empty() { q } else { format!("?{q}") }
-}
-
-fn request(
-    method: Method,
-    uri: String,
-    content_type: Option<&str>,
-    body: Vec<u8>,
-) -> Request<Vec<u8>> {
-    let mut builder = Request::builder().method(method).uri(uri);
-    if let Some(content_type) = content_type {
-        builder = builder.header("Content-Type", content_type);
-    }
-    builder.body(body).expect("a request of valid parts")
-}
-
 /// At most `cap` bytes of `body`, and whether there was more (the rest is
 /// never read).
 async fn read_capped(mut body: kube::client::Body, cap: usize) -> Result<(Vec<u8>, bool), Error> {
@@ -309,10 +266,6 @@ async fn read_capped(mut body: kube::client::Body, cap: usize) -> Result<(Vec<u8
         bytes.extend_from_slice(&data);
     }
     Ok((bytes, false))
-}
-
-fn dry_run(on: bool) -> Option<String> {
-    on.then(|| "All".to_owned())
 }
 
 impl Cluster for KubeCluster {
@@ -343,213 +296,414 @@ impl Cluster for KubeCluster {
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            let get = |uri: String| request(Method::GET, uri, None, Vec::new());
-            match operation {
-                Operation::Get(object) => {
-                    self.discovery
-                        .check_scope(&object.type_, object.namespace.is_some())
-                        .await?;
-                    self.send_request(get(object_path(&object)), as_user, Answer::Json)
-                        .await
-                }
-                Operation::List { r#type, options } => {
-                    let limit = options
-                        .limit
-                        .unwrap_or(MAX_LIST_LIMIT)
-                        .clamp(1, MAX_LIST_LIMIT);
-                    let uri = collection(&r#type, options.namespace.as_deref())
-                        + &query(&[
-                            ("labelSelector", options.label_selector),
-                            ("fieldSelector", options.field_selector),
-                            ("limit", Some(limit.to_string())),
-                            ("continue", options.continue_token),
-                        ]);
-                    self.send_request(get(uri), as_user, Answer::Json).await
-                }
-                Operation::ListPage {
-                    r#type,
-                    namespace,
-                    label_selector,
-                    field_selector,
-                    page:
-                        PageRequest {
-                            continue_token,
-                            resource_version,
-                            limit,
-                        },
-                    table,
-                } => {
-                    let exact = resource_version.as_ref().map(|_| "Exact".to_owned());
-                    // Rows carry their object's namespace only when asked
-                    // to; within one namespace they need nothing.
-                    let include_object = match (table, namespace.is_some()) {
-                        (false, _) => None,
-                        (true, true) => Some("None".to_owned()),
-                        (true, false) => Some("Metadata".to_owned()),
-                    };
-                    let uri = collection(&r#type, namespace.as_deref())
-                        + &query(&[
-                            ("labelSelector", label_selector),
-                            ("fieldSelector", field_selector),
-                            ("limit", Some(limit.clamp(1, MAX_LIST_LIMIT).to_string())),
-                            ("continue", continue_token),
-                            ("resourceVersion", resource_version),
-                            ("resourceVersionMatch", exact),
-                            ("includeObject", include_object),
-                        ]);
-                    let mut request = get(uri);
-                    let accept = if table {
-                        ACCEPT_TABLE
-                    } else {
-                        "application/json"
-                    };
-                    request
-                        .headers_mut()
-                        .insert("Accept", HeaderValue::from_static(accept));
-                    let answer = if table { Answer::Table } else { Answer::Json };
-                    self.send_request(request, as_user, answer).await
-                }
-                Operation::PodLogs {
-                    namespace,
-                    pod,
-                    options,
-                } => {
-                    let uri = format!("/api/v1/namespaces/{namespace}/pods/{pod}/log")
-                        + &query(&[
-                            ("container", options.container),
-                            ("tailLines", options.tail_lines.map(|n| n.to_string())),
-                            ("sinceSeconds", options.since_seconds.map(|n| n.to_string())),
-                            ("previous", options.previous.then(|| "true".to_owned())),
-                            ("limitBytes", options.limit_bytes.map(|n| n.to_string())),
-                        ]);
-                    let limit = options.limit_bytes.map_or(MAX_ANSWER_BYTES, |l| l as usize);
-                    self.send_request(get(uri), as_user, Answer::Text { limit })
-                        .await
-                }
-                Operation::Events { namespace, about } => {
-                    let selector = about.map(|a| {
-                        format!(
-                            "involvedObject.kind={},involvedObject.name={}",
-                            a.kind, a.name
-                        )
-                    });
-                    let events = ResourceType {
-                        group: String::new(),
-                        version: "v1".into(),
-                        resource: "events".into(),
-                    };
-                    let uri = collection(&events, namespace.as_deref())
-                        + &query(&[
-                            ("fieldSelector", selector),
-                            ("limit", Some(MAX_LIST_LIMIT.to_string())),
-                        ]);
-                    self.send_request(get(uri), as_user, Answer::Json).await
-                }
-                Operation::Apply {
-                    object,
-                    manifest,
-                    options,
-                } => {
-                    let uri = object_path(&object)
-                        + &query(&[
-                            ("fieldManager", Some(format!("kube-mcp-{plugin}"))),
-                            ("force", options.force.then(|| "true".to_owned())),
-                            ("dryRun", dry_run(options.dry_run)),
-                        ]);
-                    let body = serde_json::to_vec(&manifest).expect("JSON");
-                    self.send_request(
-                        request(
-                            Method::PATCH,
-                            uri,
-                            Some("application/apply-patch+yaml"),
-                            body,
-                        ),
-                        as_user,
-                        Answer::Json,
-                    )
-                    .await
-                }
-                Operation::Delete { object, options } => {
-                    let propagation = options.propagation.map(|p| match p {
-                        Propagation::Background => "Background",
-                        Propagation::Foreground => "Foreground",
-                        Propagation::Orphan => "Orphan",
-                    });
-                    let mut body = json!({"kind": "DeleteOptions", "apiVersion": "v1"});
-                    if let Some(p) = propagation {
-                        body["propagationPolicy"] = p.into();
-                    }
-                    if let Some(g) = options.grace_period_seconds {
-                        body["gracePeriodSeconds"] = g.into();
-                    }
-                    if options.dry_run {
-                        body["dryRun"] = json!(["All"]);
-                    }
-                    let body = serde_json::to_vec(&body).expect("JSON");
-                    self.send_request(
-                        request(
-                            Method::DELETE,
-                            object_path(&object),
-                            Some("application/json"),
-                            body,
-                        ),
-                        as_user,
-                        Answer::Json,
-                    )
-                    .await
-                }
-                Operation::Scale {
-                    object,
-                    replicas,
-                    dry_run: dry,
-                } => {
-                    let uri = format!("{}/scale", object_path(&object))
-                        + &query(&[("dryRun", dry_run(dry))]);
-                    let body =
-                        serde_json::to_vec(&json!({"spec": {"replicas": replicas}})).expect("JSON");
-                    self.send_request(
-                        request(
-                            Method::PATCH,
-                            uri,
-                            Some("application/merge-patch+json"),
-                            body,
-                        ),
-                        as_user,
-                        Answer::Json,
-                    )
-                    .await
-                }
-                Operation::RolloutRestart {
-                    object,
-                    dry_run: dry,
-                } => {
-                    let uri = object_path(&object) + &query(&[("dryRun", dry_run(dry))]);
-                    let now =
-                        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-                    let body = serde_json::to_vec(&json!({"spec": {"template": {"metadata": {
-                        "annotations": {"kubectl.kubernetes.io/restartedAt": now}
-                    }}}}))
-                    .expect("JSON");
-                    self.send_request(
-                        request(
-                            Method::PATCH,
-                            uri,
-                            Some("application/strategic-merge-patch+json"),
-                            body,
-                        ),
-                        as_user,
-                        Answer::Json,
-                    )
-                    .await
-                }
+            if let Operation::Get(object) = &operation {
+                self.discovery
+                    .check_scope(&object.type_, object.namespace.is_some())
+                    .await?;
             }
+            let (request, answer) = build(plugin, operation)?;
+            self.send_request(request, as_user, answer).await
         })
     }
+}
+
+/// The API request for `operation` (by `plugin`, the field manager of its
+/// applies), built with kube-rs's request builders, and how its answer is
+/// read.
+fn build(plugin: &str, operation: Operation) -> Result<(Request<Vec<u8>>, Answer), Error> {
+    let built = match operation {
+        Operation::Get(object) => {
+            let api = api(&object.type_, object.namespace.as_deref());
+            (api.get(&object.name, &GetParams::default()), Answer::Json)
+        }
+        Operation::List { r#type, options } => {
+            let limit = options
+                .limit
+                .unwrap_or(MAX_LIST_LIMIT)
+                .clamp(1, MAX_LIST_LIMIT);
+            let params = ListParams {
+                label_selector: options.label_selector,
+                field_selector: options.field_selector,
+                limit: Some(limit),
+                continue_token: options.continue_token,
+                ..ListParams::default()
+            };
+            let api = api(&r#type, options.namespace.as_deref());
+            (api.list(&params), Answer::Json)
+        }
+        Operation::ListPage {
+            r#type,
+            namespace,
+            label_selector,
+            field_selector,
+            page:
+                PageRequest {
+                    continue_token,
+                    resource_version,
+                    limit,
+                },
+            table,
+        } => {
+            let params = ListParams {
+                label_selector,
+                field_selector,
+                limit: Some(limit.clamp(1, MAX_LIST_LIMIT)),
+                continue_token,
+                version_match: resource_version.as_ref().map(|_| VersionMatch::Exact),
+                resource_version,
+                ..ListParams::default()
+            };
+            let api = api(&r#type, namespace.as_deref());
+            let request = api.list(&params).map(|mut request| {
+                if table {
+                    // Rows carry their object's namespace only when
+                    // asked to; within one namespace they need nothing.
+                    let include = if namespace.is_some() {
+                        "None"
+                    } else {
+                        "Metadata"
+                    };
+                    add_query(&mut request, "includeObject", include);
+                    request
+                        .headers_mut()
+                        .insert(ACCEPT, HeaderValue::from_static(ACCEPT_TABLE));
+                }
+                request
+            });
+            let answer = if table { Answer::Table } else { Answer::Json };
+            (request, answer)
+        }
+        Operation::PodLogs {
+            namespace,
+            pod,
+            options,
+        } => {
+            let params = LogParams {
+                container: options.container,
+                tail_lines: options.tail_lines.map(i64::from),
+                since_seconds: options.since_seconds.map(i64::from),
+                previous: options.previous,
+                limit_bytes: options.limit_bytes.map(i64::from),
+                ..LogParams::default()
+            };
+            let limit = options.limit_bytes.map_or(MAX_ANSWER_BYTES, |l| l as usize);
+            let pods = ResourceType {
+                group: String::new(),
+                version: "v1".into(),
+                resource: "pods".into(),
+            };
+            let api = api(&pods, Some(&namespace));
+            (api.logs(&pod, &params), Answer::Text { limit })
+        }
+        Operation::Events { namespace, about } => {
+            let params = ListParams {
+                field_selector: about.map(|a| {
+                    format!(
+                        "involvedObject.kind={},involvedObject.name={}",
+                        a.kind, a.name
+                    )
+                }),
+                limit: Some(MAX_LIST_LIMIT),
+                ..ListParams::default()
+            };
+            let events = ResourceType {
+                group: String::new(),
+                version: "v1".into(),
+                resource: "events".into(),
+            };
+            (
+                api(&events, namespace.as_deref()).list(&params),
+                Answer::Json,
+            )
+        }
+        Operation::Apply {
+            object,
+            manifest,
+            options,
+        } => {
+            let params = PatchParams {
+                dry_run: options.dry_run,
+                force: options.force,
+                ..PatchParams::apply(&format!("kube-mcp-{plugin}"))
+            };
+            let api = api(&object.type_, object.namespace.as_deref());
+            let patch = Patch::Apply(&manifest);
+            (api.patch(&object.name, &params, &patch), Answer::Json)
+        }
+        Operation::Delete { object, options } => {
+            let params = DeleteParams {
+                dry_run: options.dry_run,
+                grace_period_seconds: options.grace_period_seconds,
+                propagation_policy: options.propagation.map(|p| match p {
+                    Propagation::Background => PropagationPolicy::Background,
+                    Propagation::Foreground => PropagationPolicy::Foreground,
+                    Propagation::Orphan => PropagationPolicy::Orphan,
+                }),
+                ..DeleteParams::default()
+            };
+            let api = api(&object.type_, object.namespace.as_deref());
+            (api.delete(&object.name, &params), Answer::Json)
+        }
+        Operation::Scale {
+            object,
+            replicas,
+            dry_run,
+        } => {
+            let params = PatchParams {
+                dry_run,
+                ..PatchParams::default()
+            };
+            let patch = Patch::Merge(json!({"spec": {"replicas": replicas}}));
+            let api = api(&object.type_, object.namespace.as_deref());
+            (
+                api.patch_subresource("scale", &object.name, &params, &patch),
+                Answer::Json,
+            )
+        }
+        Operation::RolloutRestart { object, dry_run } => {
+            let params = PatchParams {
+                dry_run,
+                ..PatchParams::default()
+            };
+            let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+            let patch = Patch::Strategic(json!({"spec": {"template": {"metadata": {
+                "annotations": {"kubectl.kubernetes.io/restartedAt": now}
+            }}}}));
+            let api = api(&object.type_, object.namespace.as_deref());
+            (api.patch(&object.name, &params, &patch), Answer::Json)
+        }
+    };
+    let (request, answer) = built;
+    let request =
+        request.map_err(|e| Error::BadRequest(format!("cannot build the request: {e}")))?;
+    Ok((request, answer))
+}
+
+/// kube-rs's request builder for the collection of `t`, in `namespace`
+/// when given (`/api/v1/namespaces/demo/pods`, `/apis/apps/v1/deployments`).
+fn api(t: &ResourceType, namespace: Option<&str>) -> kube::core::Request {
+    let gvk = GroupVersionKind::gvk(&t.group, &t.version, "");
+    let resource = kube::core::ApiResource::from_gvk_with_plural(&gvk, &t.resource);
+    kube::core::Request::new(DynamicObject::url_path(&resource, namespace))
+}
+
+/// Adds `key=value` to the query of `request`.
+fn add_query(request: &mut Request<Vec<u8>>, key: &str, value: &str) {
+    let uri = request.uri().to_string();
+    let separator = if uri.ends_with('?') || uri.ends_with('&') {
+        ""
+    } else if uri.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
+    let pair = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(key, value)
+        .finish();
+    *request.uri_mut() = format!("{uri}{separator}{pair}")
+        .parse()
+        .expect("a valid URI with one more query pair");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wit::kubernetes::{
+        ApplyOptions, DeleteOptions, EventSubject, ListOptions, LogOptions, ObjectRef,
+    };
+
+    fn deployment(name: &str) -> ObjectRef {
+        ObjectRef {
+            type_: ResourceType {
+                group: "apps".into(),
+                version: "v1".into(),
+                resource: "deployments".into(),
+            },
+            namespace: Some("demo".into()),
+            name: name.into(),
+        }
+    }
+
+    /// Method, path and query, content type, and body of `operation`.
+    fn built(operation: Operation) -> (String, String, String, Value) {
+        let (request, _) = build("kube-ops", operation).unwrap();
+        let content_type = request
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = if request.body().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(request.body()).unwrap()
+        };
+        let uri = request.uri().to_string();
+        (
+            request.method().to_string(),
+            uri.trim_end_matches('?').to_owned(),
+            content_type,
+            body,
+        )
+    }
+
+    #[test]
+    fn each_operation_becomes_the_api_request_kubectl_would_send() {
+        let (method, uri, _, _) = built(Operation::Get(deployment("web")));
+        assert_eq!(
+            (method.as_str(), uri.as_str()),
+            ("GET", "/apis/apps/v1/namespaces/demo/deployments/web")
+        );
+
+        let pods = ResourceType {
+            group: String::new(),
+            version: "v1".into(),
+            resource: "pods".into(),
+        };
+        let (method, uri, _, _) = built(Operation::List {
+            r#type: pods.clone(),
+            options: ListOptions {
+                namespace: None,
+                label_selector: Some("app=web".into()),
+                field_selector: None,
+                limit: Some(10_000),
+                continue_token: None,
+            },
+        });
+        assert_eq!(method, "GET");
+        assert_eq!(
+            uri, "/api/v1/pods?&labelSelector=app%3Dweb&limit=500",
+            "capped at {MAX_LIST_LIMIT}"
+        );
+
+        let (_, uri, _, _) = built(Operation::PodLogs {
+            namespace: "demo".into(),
+            pod: "web-1".into(),
+            options: LogOptions {
+                container: Some("app".into()),
+                tail_lines: Some(20),
+                since_seconds: None,
+                previous: false,
+                limit_bytes: Some(4096),
+            },
+        });
+        assert!(
+            uri.starts_with("/api/v1/namespaces/demo/pods/web-1/log?"),
+            "{uri}"
+        );
+        for pair in ["container=app", "tailLines=20", "limitBytes=4096"] {
+            assert!(uri.contains(pair), "{uri} lacks {pair}");
+        }
+
+        let (_, uri, _, _) = built(Operation::Events {
+            namespace: Some("demo".into()),
+            about: Some(EventSubject {
+                kind: "Pod".into(),
+                name: "web-1".into(),
+            }),
+        });
+        assert!(uri.starts_with("/api/v1/namespaces/demo/events?"), "{uri}");
+        assert!(
+            uri.contains("fieldSelector=involvedObject.kind%3DPod%2CinvolvedObject.name%3Dweb-1"),
+            "{uri}"
+        );
+
+        let manifest =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}});
+        let (method, uri, content_type, body) = built(Operation::Apply {
+            object: deployment("web"),
+            manifest: manifest.clone(),
+            options: ApplyOptions {
+                dry_run: true,
+                force: true,
+            },
+        });
+        assert_eq!(method, "PATCH");
+        assert_eq!(content_type, "application/apply-patch+yaml");
+        assert_eq!(body, manifest);
+        for pair in ["dryRun=All", "force=true", "fieldManager=kube-mcp-kube-ops"] {
+            assert!(uri.contains(pair), "{uri} lacks {pair}");
+        }
+
+        let (method, uri, _, body) = built(Operation::Delete {
+            object: deployment("web"),
+            options: DeleteOptions {
+                dry_run: true,
+                propagation: Some(Propagation::Foreground),
+                grace_period_seconds: Some(0),
+            },
+        });
+        assert_eq!(
+            (method.as_str(), uri.as_str()),
+            ("DELETE", "/apis/apps/v1/namespaces/demo/deployments/web")
+        );
+        assert_eq!(
+            body,
+            json!({"dryRun": ["All"], "gracePeriodSeconds": 0, "propagationPolicy": "Foreground"})
+        );
+
+        let (method, uri, content_type, body) = built(Operation::Scale {
+            object: deployment("web"),
+            replicas: 3,
+            dry_run: false,
+        });
+        assert_eq!(
+            (method.as_str(), uri.as_str()),
+            (
+                "PATCH",
+                "/apis/apps/v1/namespaces/demo/deployments/web/scale"
+            )
+        );
+        assert_eq!(content_type, "application/merge-patch+json");
+        assert_eq!(body, json!({"spec": {"replicas": 3}}));
+
+        let (_, _, content_type, body) = built(Operation::RolloutRestart {
+            object: deployment("web"),
+            dry_run: false,
+        });
+        assert_eq!(content_type, "application/strategic-merge-patch+json");
+        assert!(body["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string());
+    }
+
+    #[test]
+    fn a_table_page_asks_for_a_table_and_its_rows_objects() {
+        let page = |namespace: Option<&str>, continue_token: Option<&str>| Operation::ListPage {
+            r#type: ResourceType {
+                group: String::new(),
+                version: "v1".into(),
+                resource: "pods".into(),
+            },
+            namespace: namespace.map(str::to_owned),
+            label_selector: None,
+            field_selector: None,
+            page: PageRequest {
+                continue_token: continue_token.map(str::to_owned),
+                resource_version: continue_token.is_none().then(|| "42".to_owned()),
+                limit: 100,
+            },
+            table: true,
+        };
+        // A cursor resumed from scratch reads the same snapshot exactly.
+        let (request, answer) = build("p", page(None, None)).unwrap();
+        assert_eq!(answer, Answer::Table);
+        assert_eq!(request.headers()[ACCEPT], ACCEPT_TABLE);
+        let uri = request.uri().to_string();
+        for pair in [
+            "limit=100",
+            "resourceVersion=42",
+            "resourceVersionMatch=Exact",
+            "includeObject=Metadata",
+        ] {
+            assert!(uri.contains(pair), "{uri} lacks {pair}");
+        }
+        // The API's continue token carries its snapshot itself.
+        let (request, _) = build("p", page(Some("demo"), Some("abc"))).unwrap();
+        let uri = request.uri().to_string();
+        assert!(
+            uri.contains("continue=abc") && uri.contains("includeObject=None"),
+            "{uri}"
+        );
+        assert!(!uri.contains("resourceVersion"), "{uri}");
+    }
 
     #[tokio::test]
     async fn answers_are_read_up_to_their_cap_and_no_further() {
