@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, enco
 
 use kube_mcp::auth::keys::IssuerKeys;
 use kube_mcp::auth::validate::{TrustedIssuer, Validator};
-use kube_mcp::config::{IssuerConfig, KubeNaming, Secret, SigningAlgorithm};
+use kube_mcp::config::{IssuerConfig, Secret, SigningAlgorithm};
 
 const ISSUER: &str = "https://idp.example.com";
 const AUDIENCE: &str = "https://mcp.example.com/mcp";
@@ -45,9 +45,6 @@ fn bench(c: &mut Criterion) {
             .unwrap();
     let pem = |name: &str| std::fs::read(format!("{keys_dir}/{name}.pem")).unwrap();
     let config = IssuerConfig {
-        issuer: ISSUER.into(),
-        issuer_url: ISSUER.parse().unwrap(),
-        audiences: Vec::new(),
         required_scopes: vec!["mcp".into()],
         algorithms: vec![
             SigningAlgorithm::RS256,
@@ -55,14 +52,7 @@ fn bench(c: &mut Criterion) {
             SigningAlgorithm::HS256,
         ],
         hs256_secret: Some(Secret(SECRET.to_vec())),
-        username_claim: "preferred_username".into(),
-        groups_claim: "groups".into(),
-        allow_http: false,
-        naming: KubeNaming {
-            user_claim: "sub".into(),
-            user_prefix: format!("{ISSUER}#"),
-            group_prefix: String::new(),
-        },
+        ..IssuerConfig::new(ISSUER).unwrap()
     };
     let keys = IssuerKeys::preloaded(config.issuer_url.clone(), &jwks);
     let validator = Validator {

@@ -19,9 +19,7 @@ use tower::ServiceExt;
 use kube_mcp::auth::Auth;
 use kube_mcp::auth::keys::IssuerKeys;
 use kube_mcp::auth::validate::{TrustedIssuer, Validator};
-use kube_mcp::config::{
-    IssuerConfig, KubeNaming, PluginSettings, Secret, SigningAlgorithm, ToolFilter,
-};
+use kube_mcp::config::{IssuerConfig, PluginSettings, Secret, SigningAlgorithm, ToolFilter};
 use kube_mcp::health::Readiness;
 use kube_mcp::mcp::{Sessions, Shared, http::HttpOptions};
 use kube_mcp::plugins::{PluginHost, Runtime};
@@ -48,20 +46,10 @@ async fn test_app() -> axum::Router {
     drop(dir);
 
     let config = IssuerConfig {
-        issuer: ISSUER.into(),
-        issuer_url: ISSUER.parse().unwrap(),
-        audiences: Vec::new(),
         required_scopes: vec!["mcp".into()],
         algorithms: vec![SigningAlgorithm::HS256],
         hs256_secret: Some(Secret(SECRET.to_vec())),
-        username_claim: "preferred_username".into(),
-        groups_claim: "groups".into(),
-        allow_http: false,
-        naming: KubeNaming {
-            user_claim: "sub".into(),
-            user_prefix: format!("{ISSUER}#"),
-            group_prefix: String::new(),
-        },
+        ..IssuerConfig::new(ISSUER).unwrap()
     };
     let keys = IssuerKeys::preloaded(config.issuer_url.clone(), &JwkSet { keys: Vec::new() });
     let auth = Arc::new(Auth {

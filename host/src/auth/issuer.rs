@@ -30,6 +30,30 @@ pub struct IssuerConfig {
     pub allow_http: bool,
 }
 
+impl IssuerConfig {
+    /// `issuer` with every other setting at its default: RS256, the MCP
+    /// audiences, no required scope, `preferred_username` and `groups`, and
+    /// callers named `<issuer>#<sub>` in Kubernetes.
+    pub fn new(issuer: &str) -> Result<IssuerConfig, url::ParseError> {
+        Ok(IssuerConfig {
+            issuer: issuer.to_owned(),
+            issuer_url: issuer.parse()?,
+            audiences: Vec::new(),
+            required_scopes: Vec::new(),
+            algorithms: vec![SigningAlgorithm::RS256],
+            hs256_secret: None,
+            username_claim: "preferred_username".into(),
+            groups_claim: "groups".into(),
+            naming: KubeNaming {
+                user_claim: "sub".into(),
+                user_prefix: format!("{issuer}#"),
+                group_prefix: String::new(),
+            },
+            allow_http: false,
+        })
+    }
+}
+
 /// Key material that must never be printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub Vec<u8>);

@@ -545,20 +545,10 @@ mod tests {
 
     fn validator(required_scopes: &[&str]) -> Validator {
         let config = IssuerConfig {
-            issuer: ISSUER.into(),
-            issuer_url: ISSUER.parse().unwrap(),
-            audiences: Vec::new(),
             required_scopes: required_scopes.iter().map(|s| s.to_string()).collect(),
             algorithms: vec![SigningAlgorithm::HS256, SigningAlgorithm::RS256],
             hs256_secret: Some(Secret(SECRET.to_vec())),
-            username_claim: "preferred_username".into(),
-            groups_claim: "groups".into(),
-            allow_http: false,
-            naming: KubeNaming {
-                user_claim: "sub".into(),
-                user_prefix: format!("{ISSUER}#"),
-                group_prefix: String::new(),
-            },
+            ..IssuerConfig::new(ISSUER).unwrap()
         };
         let keys = IssuerKeys::new((&config).into(), reqwest::Client::new());
         Validator {

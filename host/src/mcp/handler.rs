@@ -618,18 +618,56 @@ impl ServerHandler for McpHandler {
         request: SetLevelRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        let level = serde_json::to_value(request.level)
-            .ok()
-            .and_then(|v| v.as_str().and_then(severity))
-            .ok_or_else(|| ErrorData::invalid_params("unknown log level", None))?;
+        let level = rank(request.level);
         *self.log_severity.lock().expect("log level lock") = Some(level);
         Ok(())
+    }
+}
+
+/// The RFC 5424 rank of an MCP log level, least severe first (the order of
+/// [`super::peer::LOG_LEVELS`]). rmcp marks the type deprecated along with
+/// `logging/setLevel`, which 2025 clients still send.
+#[allow(deprecated)]
+fn rank(level: rmcp::model::LoggingLevel) -> usize {
+    use rmcp::model::LoggingLevel as L;
+    match level {
+        L::Debug => 0,
+        L::Info => 1,
+        L::Notice => 2,
+        L::Warning => 3,
+        L::Error => 4,
+        L::Critical => 5,
+        L::Alert => 6,
+        L::Emergency => 7,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(deprecated)]
+    fn log_levels_rank_as_their_names_do() {
+        use rmcp::model::LoggingLevel as L;
+        for level in [
+            L::Debug,
+            L::Info,
+            L::Notice,
+            L::Warning,
+            L::Error,
+            L::Critical,
+            L::Alert,
+            L::Emergency,
+        ] {
+            let name = serde_json::to_value(level).unwrap();
+            assert_eq!(
+                Some(rank(level)),
+                severity(name.as_str().unwrap()),
+                "{name}"
+            );
+        }
+    }
 
     fn request(cursor: Option<String>) -> Option<PaginatedRequestParams> {
         serde_json::from_value(serde_json::json!({ "cursor": cursor })).ok()
