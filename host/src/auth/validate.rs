@@ -307,33 +307,7 @@ impl Validator {
 
     /// [`Self::validate`] without the cache of verified tokens.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        if token.split('.').count() != 3 {
-            return Err(AuthError::Invalid(Rejection::NotAJwt));
-        }
-        let header = segment(token, 0, "header")?;
-        let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("");
-        if alg_name.is_empty() || alg_name.eq_ignore_ascii_case("none") {
-            return Err(AuthError::Invalid(Rejection::Unsigned));
-        }
-        // RFC 7515 §4.1.11: extensions marked critical must be understood
-        // or the token refused. This server implements none, so any `crit`
-        // (even an empty or malformed one, which the RFC forbids) is refused.
-        if let Some(crit) = header.get("crit") {
-            return Err(AuthError::Invalid(Rejection::CriticalExtension(
-                crit.to_string(),
-            )));
-        }
-        if let Some(typ) = header.get("typ").and_then(Value::as_str) {
-            let typ = typ.to_ascii_lowercase();
-            let typ = typ.strip_prefix("application/").unwrap_or(&typ);
-            if typ != "at+jwt" && typ != "jwt" {
-                return Err(AuthError::Invalid(Rejection::NotAccessTokenType(
-                    typ.to_owned(),
-                )));
-            }
-        }
-        let jwt_header = jsonwebtoken::decode_header(token)
-            .map_err(|e| AuthError::Invalid(Rejection::UnreadableHeader(e.to_string())))?;
+        let jwt_header = check_header(token)?;
         let payload = segment(token, 1, "payload")?;
         let iss = payload
             .get("iss")
@@ -356,29 +330,7 @@ impl Validator {
                     .join(", "),
             }));
         }
-        let key = if alg == Algorithm::HS256 {
-            issuer
-                .hs256
-                .clone()
-                .ok_or(AuthError::Invalid(Rejection::Hs256NotConfigured))?
-        } else {
-            issuer
-                .keys
-                .key(jwt_header.kid.as_deref(), alg)
-                .await
-                .map_err(|e| match e {
-                    KeyError::Unavailable(why) => AuthError::Unavailable(format!(
-                        "the signing keys of '{iss}' are not available: {why}"
-                    )),
-                    KeyError::UnknownKid(kid) if kid.is_empty() => {
-                        AuthError::Invalid(Rejection::NoKeyId)
-                    }
-                    KeyError::UnknownKid(kid) => AuthError::Invalid(Rejection::UnknownKey {
-                        algorithm: format!("{alg:?}"),
-                        kid,
-                    }),
-                })?
-        };
+        let key = issuer.key(iss, alg, jwt_header.kid.as_deref()).await?;
 
         let mut validation = Validation::new(alg);
         validation.leeway = self.leeway.as_secs();
@@ -467,6 +419,69 @@ impl Validator {
             });
         }
         Ok(principal)
+    }
+}
+
+/// The token's header, if it is a signed JWT of an access-token type with
+/// no critical extension. Read raw first, so the reason names what is
+/// wrong (jsonwebtoken refuses `alg: none` and a bad `crit` alike).
+fn check_header(token: &str) -> Result<jsonwebtoken::Header, AuthError> {
+    if token.split('.').count() != 3 {
+        return Err(AuthError::Invalid(Rejection::NotAJwt));
+    }
+    let header = segment(token, 0, "header")?;
+    let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    if alg_name.is_empty() || alg_name.eq_ignore_ascii_case("none") {
+        return Err(AuthError::Invalid(Rejection::Unsigned));
+    }
+    // RFC 7515 §4.1.11: extensions marked critical must be understood
+    // or the token refused. This server implements none, so any `crit`
+    // (even an empty or malformed one, which the RFC forbids) is refused.
+    if let Some(crit) = header.get("crit") {
+        return Err(AuthError::Invalid(Rejection::CriticalExtension(
+            crit.to_string(),
+        )));
+    }
+    if let Some(typ) = header.get("typ").and_then(Value::as_str) {
+        let typ = typ.to_ascii_lowercase();
+        let typ = typ.strip_prefix("application/").unwrap_or(&typ);
+        if typ != "at+jwt" && typ != "jwt" {
+            return Err(AuthError::Invalid(Rejection::NotAccessTokenType(
+                typ.to_owned(),
+            )));
+        }
+    }
+    jsonwebtoken::decode_header(token)
+        .map_err(|e| AuthError::Invalid(Rejection::UnreadableHeader(e.to_string())))
+}
+
+impl TrustedIssuer {
+    /// The key that must have signed a token of `alg` naming `kid`, from
+    /// this issuer (`iss`, for messages).
+    async fn key(
+        &self,
+        iss: &str,
+        alg: Algorithm,
+        kid: Option<&str>,
+    ) -> Result<DecodingKey, AuthError> {
+        if alg == Algorithm::HS256 {
+            self.hs256
+                .clone()
+                .ok_or(AuthError::Invalid(Rejection::Hs256NotConfigured))
+        } else {
+            self.keys.key(kid, alg).await.map_err(|e| match e {
+                KeyError::Unavailable(why) => AuthError::Unavailable(format!(
+                    "the signing keys of '{iss}' are not available: {why}"
+                )),
+                KeyError::UnknownKid(kid) if kid.is_empty() => {
+                    AuthError::Invalid(Rejection::NoKeyId)
+                }
+                KeyError::UnknownKid(kid) => AuthError::Invalid(Rejection::UnknownKey {
+                    algorithm: format!("{alg:?}"),
+                    kid,
+                }),
+            })
+        }
     }
 }
 

@@ -406,171 +406,185 @@ fn is_only_comments(text: &str) -> bool {
         .all(|line| line.is_empty() || line.starts_with('#') || line == "---")
 }
 
+/// Origins of the values read from one file.
+struct Origins(Arc<PathBuf>);
+
+impl Origins {
+    fn at(&self, key: &str) -> Origin {
+        Origin::File {
+            key: key.to_owned(),
+            path: self.0.clone(),
+        }
+    }
+
+    fn scalar(&self, value: Option<Scalar>, key: &str) -> Option<Sourced<String>> {
+        value.map(|Scalar(text)| Sourced::new(text, self.at(key)))
+    }
+
+    fn list(&self, value: Option<ListValue>, key: &str) -> Option<Sourced<Vec<String>>> {
+        value.map(|l| Sourced::new(l.into_vec(), self.at(key)))
+    }
+
+    fn limits(&self, section: Option<LimitsSection>, prefix: &str) -> RawLimits {
+        let section = section.unwrap_or_default();
+        RawLimits {
+            timeout: self.scalar(section.timeout, &format!("{prefix}.timeout")),
+            memory: self.scalar(section.memory, &format!("{prefix}.memory")),
+            output: self.scalar(section.output, &format!("{prefix}.output")),
+        }
+    }
+}
+
 impl FileSettings {
     /// Adds the structured settings to `layer`, which holds the declared ones.
-    fn into_layer(mut self, path: Arc<PathBuf>, layer: Layer) -> Layer {
-        let at = |key: &str| Origin::File {
-            key: key.to_owned(),
-            path: path.clone(),
-        };
-        let scalar = |value: Option<Scalar>, key: &str| {
-            value.map(|Scalar(text)| Sourced::new(text, at(key)))
-        };
-        let list = |value: Option<ListValue>, key: &str| {
-            value.map(|l| Sourced::new(l.into_vec(), at(key)))
-        };
-        let limits = |section: Option<LimitsSection>, prefix: &str| {
-            let section = section.unwrap_or_default();
-            RawLimits {
-                timeout: scalar(section.timeout, &format!("{prefix}.timeout")),
-                memory: scalar(section.memory, &format!("{prefix}.memory")),
-                output: scalar(section.output, &format!("{prefix}.output")),
-            }
-        };
-        let grants = self
-            .plugins
-            .grants
-            .into_iter()
-            .map(|(name, capabilities)| {
-                let raw = capabilities
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let prefix = format!("plugins.grants.{name}[{i}]");
-                        RawCapability {
-                            at: at(&prefix),
-                            verbs: list(c.verbs, &format!("{prefix}.verbs")),
-                            api_groups: c.api_groups.map(|l| {
-                                Sourced::new(
-                                    l.into_vec_keeping_empty(),
-                                    at(&format!("{prefix}.apiGroups")),
-                                )
-                            }),
-                            resources: list(c.resources, &format!("{prefix}.resources")),
-                            namespaces: list(c.namespaces, &format!("{prefix}.namespaces")),
-                        }
-                    })
-                    .collect();
-                (name, raw)
-            })
-            .collect();
-        let issuers = self
-            .oidc
-            .issuers
-            .into_iter()
-            .enumerate()
-            .map(|(i, section)| {
-                let prefix = format!("oidc.issuers[{i}]");
-                let key = |name: &str| format!("{prefix}.{name}");
-                RawIssuer {
-                    at: at(&prefix),
-                    issuer_url: scalar(section.issuer_url, &key("issuerUrl")),
-                    allow_http: scalar(section.allow_http, &key("allowHttp")),
-                    audience: list(section.audience, &key("audience")),
-                    required_scopes: list(section.required_scopes, &key("requiredScopes")),
-                    signing_method: list(section.signing_method, &key("signingMethod")),
-                    hs256_secret_file: scalar(section.hs256_secret_file, &key("hs256SecretFile")),
-                    username_claim: scalar(section.username_claim, &key("usernameClaim")),
-                    groups_claim: scalar(section.groups_claim, &key("groupsClaim")),
-                    impersonation: RawImpersonation {
-                        username_claim: scalar(
-                            section.impersonation.username_claim,
-                            &key("impersonation.usernameClaim"),
-                        ),
-                        user_prefix: scalar(
-                            section.impersonation.user_prefix,
-                            &key("impersonation.userPrefix"),
-                        ),
-                        group_prefix: scalar(
-                            section.impersonation.group_prefix,
-                            &key("impersonation.groupPrefix"),
-                        ),
-                    },
-                }
-            })
-            .collect();
-        let rules = self
-            .tools
-            .rules
-            .into_iter()
-            .enumerate()
-            .map(|(i, rule)| {
-                let prefix = format!("tools.rules[{i}]");
-                let key = |name: &str| format!("{prefix}.{name}");
-                RawToolRule {
-                    at: at(&prefix),
-                    allow: list(rule.allow, &key("allow")),
-                    deny: list(rule.deny, &key("deny")),
-                    scopes: list(rule.when.scopes, &key("when.scopes")),
-                    groups: list(rule.when.groups, &key("when.groups")),
-                    claims: rule
-                        .when
-                        .claims
-                        .into_iter()
-                        .map(|(claim, Scalar(value))| {
-                            let origin = at(&key(&format!("when.claims.{claim}")));
-                            (claim, Sourced::new(value, origin))
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        let access = RawAccess { issuers, rules };
-        let pins = std::mem::take(&mut self.plugins.pins)
-            .into_iter()
-            .map(|(name, Scalar(pin))| {
-                let origin = at(&format!("plugins.pins.{name}"));
-                (name, Sourced::new(pin, origin))
-            })
-            .collect();
-        let plugin_settings = RawPluginSettings {
-            grants,
-            pins,
-            limits: limits(self.plugins.limits, "plugins.limits"),
-            overrides: self
-                .plugins
-                .overrides
-                .into_iter()
-                .map(|(name, section)| {
-                    let prefix = format!("plugins.overrides.{name}");
-                    let directory = section.directory.map(|d| RawDirectory {
-                        at: at(&format!("{prefix}.directory")),
-                        mode: scalar(d.mode, &format!("{prefix}.directory.mode")),
-                        path: scalar(d.path, &format!("{prefix}.directory.path")),
-                    });
-                    let raw = RawOverride {
-                        at: at(&prefix),
-                        limits: limits(section.limits, &format!("{prefix}.limits")),
-                        directory,
-                        settings: section
-                            .settings
-                            .into_iter()
-                            .map(|(k, Scalar(v))| (k, v))
-                            .collect(),
-                    };
-                    (name, raw)
-                })
-                .collect(),
-        };
+    fn into_layer(self, path: Arc<PathBuf>, layer: Layer) -> Layer {
+        let file = Origins(path);
+        let FileSettings {
+            oidc,
+            tools,
+            plugins,
+            kubernetes,
+        } = self;
         Layer {
-            impersonation: RawImpersonation {
-                username_claim: scalar(
-                    self.kubernetes.impersonation.username_claim,
-                    "kubernetes.impersonation.usernameClaim",
-                ),
-                user_prefix: scalar(
-                    self.kubernetes.impersonation.user_prefix,
-                    "kubernetes.impersonation.userPrefix",
-                ),
-                group_prefix: scalar(
-                    self.kubernetes.impersonation.group_prefix,
-                    "kubernetes.impersonation.groupPrefix",
-                ),
+            access: RawAccess {
+                issuers: issuers(&file, oidc.issuers),
+                rules: rules(&file, tools.rules),
             },
-            plugin_settings,
-            access,
+            plugin_settings: plugin_settings(&file, plugins),
+            impersonation: impersonation(
+                &file,
+                kubernetes.impersonation,
+                "kubernetes.impersonation",
+            ),
             ..layer
         }
+    }
+}
+
+/// `prefix.usernameClaim`, `prefix.userPrefix`, `prefix.groupPrefix`.
+fn impersonation(file: &Origins, section: ImpersonationSection, prefix: &str) -> RawImpersonation {
+    RawImpersonation {
+        username_claim: file.scalar(section.username_claim, &format!("{prefix}.usernameClaim")),
+        user_prefix: file.scalar(section.user_prefix, &format!("{prefix}.userPrefix")),
+        group_prefix: file.scalar(section.group_prefix, &format!("{prefix}.groupPrefix")),
+    }
+}
+
+/// `oidc.issuers`.
+fn issuers(file: &Origins, sections: Vec<IssuerSection>) -> Vec<RawIssuer> {
+    sections
+        .into_iter()
+        .enumerate()
+        .map(|(i, section)| {
+            let prefix = format!("oidc.issuers[{i}]");
+            let key = |name: &str| format!("{prefix}.{name}");
+            RawIssuer {
+                at: file.at(&prefix),
+                issuer_url: file.scalar(section.issuer_url, &key("issuerUrl")),
+                allow_http: file.scalar(section.allow_http, &key("allowHttp")),
+                audience: file.list(section.audience, &key("audience")),
+                required_scopes: file.list(section.required_scopes, &key("requiredScopes")),
+                signing_method: file.list(section.signing_method, &key("signingMethod")),
+                hs256_secret_file: file.scalar(section.hs256_secret_file, &key("hs256SecretFile")),
+                username_claim: file.scalar(section.username_claim, &key("usernameClaim")),
+                groups_claim: file.scalar(section.groups_claim, &key("groupsClaim")),
+                impersonation: impersonation(file, section.impersonation, &key("impersonation")),
+            }
+        })
+        .collect()
+}
+
+/// `tools.rules`.
+fn rules(file: &Origins, sections: Vec<RuleSection>) -> Vec<RawToolRule> {
+    sections
+        .into_iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let prefix = format!("tools.rules[{i}]");
+            let key = |name: &str| format!("{prefix}.{name}");
+            RawToolRule {
+                at: file.at(&prefix),
+                allow: file.list(rule.allow, &key("allow")),
+                deny: file.list(rule.deny, &key("deny")),
+                scopes: file.list(rule.when.scopes, &key("when.scopes")),
+                groups: file.list(rule.when.groups, &key("when.groups")),
+                claims: rule
+                    .when
+                    .claims
+                    .into_iter()
+                    .map(|(claim, Scalar(value))| {
+                        let origin = file.at(&key(&format!("when.claims.{claim}")));
+                        (claim, Sourced::new(value, origin))
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// `plugins.grants`, `plugins.pins`, `plugins.limits`, `plugins.overrides`.
+fn plugin_settings(file: &Origins, plugins: PluginsSection) -> RawPluginSettings {
+    let grants = plugins
+        .grants
+        .into_iter()
+        .map(|(name, capabilities)| {
+            let raw = capabilities
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let prefix = format!("plugins.grants.{name}[{i}]");
+                    RawCapability {
+                        at: file.at(&prefix),
+                        verbs: file.list(c.verbs, &format!("{prefix}.verbs")),
+                        api_groups: c.api_groups.map(|l| {
+                            Sourced::new(
+                                l.into_vec_keeping_empty(),
+                                file.at(&format!("{prefix}.apiGroups")),
+                            )
+                        }),
+                        resources: file.list(c.resources, &format!("{prefix}.resources")),
+                        namespaces: file.list(c.namespaces, &format!("{prefix}.namespaces")),
+                    }
+                })
+                .collect();
+            (name, raw)
+        })
+        .collect();
+    let pins = plugins
+        .pins
+        .into_iter()
+        .map(|(name, Scalar(pin))| {
+            let origin = file.at(&format!("plugins.pins.{name}"));
+            (name, Sourced::new(pin, origin))
+        })
+        .collect();
+    RawPluginSettings {
+        grants,
+        pins,
+        limits: file.limits(plugins.limits, "plugins.limits"),
+        overrides: plugins
+            .overrides
+            .into_iter()
+            .map(|(name, section)| {
+                let prefix = format!("plugins.overrides.{name}");
+                let directory = section.directory.map(|d| RawDirectory {
+                    at: file.at(&format!("{prefix}.directory")),
+                    mode: file.scalar(d.mode, &format!("{prefix}.directory.mode")),
+                    path: file.scalar(d.path, &format!("{prefix}.directory.path")),
+                });
+                let raw = RawOverride {
+                    at: file.at(&prefix),
+                    limits: file.limits(section.limits, &format!("{prefix}.limits")),
+                    directory,
+                    settings: section
+                        .settings
+                        .into_iter()
+                        .map(|(k, Scalar(v))| (k, v))
+                        .collect(),
+                };
+                (name, raw)
+            })
+            .collect(),
     }
 }
 
