@@ -47,6 +47,8 @@ pub enum Outcome {
     Failed,
     /// The request deadline passed.
     Deadline,
+    /// The call stopped at questions for a stateless client.
+    InputRequired,
 }
 
 impl Outcome {
@@ -56,6 +58,7 @@ impl Outcome {
             Outcome::ToolError => "tool_error",
             Outcome::Failed => "failed",
             Outcome::Deadline => "deadline",
+            Outcome::InputRequired => "input_required",
         }
     }
 }

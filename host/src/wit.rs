@@ -16,13 +16,15 @@ wasmtime::component::bindgen!({
     imports: {
         // Both wait on the network (the cluster, the client).
         "kube-mcp:plugin/kubernetes": async,
-        "kube-mcp:plugin/client": async,
+        // Trappable: a question a stateless client answers later ends the
+        // call (see `plugins::imports`).
+        "kube-mcp:plugin/client": async | trappable,
     },
     exports: { default: async },
     additional_derives: [PartialEq],
 });
 
 pub use self::exports::kube_mcp::plugin::{
-    completion_provider, prompt_provider, resource_provider, tool_provider,
+    completion_provider, prompt_provider, resource_provider, tool_execution, tool_provider,
 };
 pub use self::kube_mcp::plugin::{client, config, kubernetes, log, progress, types};

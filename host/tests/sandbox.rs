@@ -12,10 +12,11 @@ use kube_mcp::BoxFuture;
 use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSettings};
 use kube_mcp::kube::grants::Capability;
 use kube_mcp::kube::{Cluster, NoCluster, Operation, Reply};
-use kube_mcp::plugins::{CallContext, ClientPeer, Failure, Plugin, PluginHost, Registry, Runtime};
-use kube_mcp::wit::client::{
-    ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
+use kube_mcp::plugins::{
+    CallContext, ClientPeer, ClientSupport, Failure, Plugin, PluginHost, Question, Registry,
+    Runtime, Unanswered,
 };
+use kube_mcp::wit::client::{Answer, Elicitation};
 use kube_mcp::wit::kubernetes::{ApiResource, Error, ServerVersion};
 use kube_mcp::wit::log::Level;
 use kube_mcp::wit::types::{CallResult, Content};
@@ -344,10 +345,10 @@ struct TestClient {
 }
 
 impl ClientPeer for TestClient {
-    fn capabilities(&self) -> ClientCapabilities {
-        ClientCapabilities {
+    fn support(&self) -> ClientSupport {
+        ClientSupport {
             elicitation: true,
-            sampling: false,
+            ..ClientSupport::default()
         }
     }
 
@@ -362,25 +363,26 @@ impl ClientPeer for TestClient {
             .push((progress, total, message));
     }
 
-    fn elicit(
+    fn ask(
         &self,
-        _message: String,
-        _schema: serde_json::Map<String, serde_json::Value>,
-    ) -> BoxFuture<'_, Result<Elicitation, ClientError>> {
+        questions: Vec<(String, Question)>,
+    ) -> BoxFuture<'_, Result<Vec<Answer>, Unanswered>> {
         let answer = self.answer.clone();
         Box::pin(async move {
+            assert!(
+                questions
+                    .iter()
+                    .all(|(_, q)| matches!(q, Question::Elicit { .. })),
+                "only elicitation is supported"
+            );
             match answer {
-                Some(answer) => Ok(answer),
+                Some(answer) => Ok(questions
+                    .iter()
+                    .map(|_| Answer::Elicitation(answer.clone()))
+                    .collect()),
                 None => std::future::pending().await,
             }
         })
-    }
-
-    fn create_message(
-        &self,
-        _request: SamplingRequest,
-    ) -> BoxFuture<'_, Result<SamplingResponse, ClientError>> {
-        Box::pin(async { Err(ClientError::Unsupported) })
     }
 }
 

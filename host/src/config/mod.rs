@@ -99,6 +99,8 @@ pub struct McpConfig {
     pub stateless: bool,
     pub request_timeout: Duration,
     pub max_request_body: u64,
+    /// Keys the state of multi-round-trip requests; `None`: a random key.
+    pub state_key: Option<Secret>,
 }
 
 /// Token validation settings. Consumed by the `auth` module.
@@ -244,6 +246,7 @@ fn server_section(layer: &mut Layer) -> Result<ServerConfig, ConfigError> {
             .map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.value),
         max_request_body: parse(layer.max_request_body.take(), parse_size)?
             .map_or(DEFAULT_MAX_REQUEST_BODY, |s| s.value),
+        state_key: parse(layer.state_key_file.take(), read_state_key)?.map(|k| k.value),
     };
     Ok(ServerConfig {
         listen: SocketAddr::new(host, port),
@@ -630,6 +633,22 @@ fn non_empty(s: &str) -> Result<String, String> {
     } else {
         Ok(s.to_owned())
     }
+}
+
+/// The request-state key in file `path`: its bytes, less surrounding
+/// whitespace (a trailing newline, say).
+fn read_state_key(path: &str) -> Result<Secret, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+    let key = bytes.trim_ascii().to_vec();
+    let min = crate::mcp::MIN_STATE_KEY_BYTES;
+    if key.len() < min {
+        return Err(format!(
+            "'{path}' holds {} bytes; a request-state key needs at least {min} \
+             (e.g. `head -c 32 /dev/urandom | base64 > FILE`)",
+            key.len()
+        ));
+    }
+    Ok(Secret(key))
 }
 
 fn existing_dir(path: &str) -> Result<PathBuf, String> {

@@ -179,6 +179,10 @@ settings! {
         "Longest time one MCP request may take";
     max_request_body: Text, "mcp.maxRequestBody", "SIZE", "MCP", Some("1MiB"),
         "Largest MCP request body accepted; bigger ones get 413";
+    state_key_file: Text, "mcp.stateKeyFile", "PATH", "MCP", None,
+        "File whose contents (32 bytes or more) key the request state of stateless \
+         multi-round-trip requests; replicas behind one address need the same file. \
+         Unset: a random key of this process";
     oidc_issuer_url: Text, "oidc.issuerUrl", "URL", "Authentication (OIDC)", None,
         "Token issuer; discovery is read from <URL>/.well-known/openid-configuration";
     oidc_audience: List, "oidc.audience", "LIST", "Authentication (OIDC)",

@@ -29,6 +29,9 @@ pub struct KubeView<'a> {
     pub as_user: Option<&'a Impersonated>,
     /// The plugin's output limit; also the most of a pod's log it reads.
     pub output_bytes: u64,
+    /// Set once the call has changed the cluster (see the `client`
+    /// interface: a stateless client's retry reruns the plugin).
+    pub changed: &'a std::sync::atomic::AtomicBool,
 }
 
 /// Selects [`KubeView`] as the data the `kubernetes` bindings work on.
@@ -42,11 +45,16 @@ impl KubeView<'_> {
     /// Runs `operation` under the call's grant and returns the answer's
     /// text.
     async fn run(&self, operation: Operation) -> Result<String, Error> {
-        Ok(self
+        let changes = operation.changes_cluster();
+        let reply = self
             .access
             .run(self.plugin, self.as_user, operation)
-            .await?
-            .into_text())
+            .await?;
+        if changes {
+            self.changed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(reply.into_text())
     }
 }
 

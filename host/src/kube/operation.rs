@@ -57,6 +57,23 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Whether the operation changes the cluster when it succeeds (a dry
+    /// run does not).
+    pub fn changes_cluster(&self) -> bool {
+        match self {
+            Operation::Get(_)
+            | Operation::List { .. }
+            | Operation::ListPage { .. }
+            | Operation::PodLogs { .. }
+            | Operation::Events { .. } => false,
+            Operation::Apply { options, .. } => !options.dry_run,
+            Operation::Delete { options, .. } => !options.dry_run,
+            Operation::Scale { dry_run, .. } | Operation::RolloutRestart { dry_run, .. } => {
+                !dry_run
+            }
+        }
+    }
+
     /// Checks every segment the request's path is built from (group,
     /// version, resource, namespace, name, pod, container): whatever path
     /// reached this operation, none of them can add, drop or escape a

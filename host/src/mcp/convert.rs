@@ -9,9 +9,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rmcp::model;
 use serde_json::{Map, Value, json};
 
+use crate::plugins::Question;
 use crate::wit::client::{
-    ClientError, Elicitation, SamplingContent, SamplingRequest, SamplingResponse,
+    Answer, ClientError, Elicitation, Root, SamplingContent, SamplingRequest, SamplingResponse,
 };
+use crate::wit::tool_execution::{ClientFeature, Execution, TaskSupport};
 use crate::wit::types::{
     CallResult, Completion, Content, EmbeddedResource, Prompt, PromptResult, ResourceContents,
     ResourceInfo, ResourceTemplate, Role, Tool,
@@ -36,7 +38,7 @@ fn put(object: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value
     }
 }
 
-pub fn tool(tool: &Tool) -> Result<model::Tool, model::ErrorData> {
+pub fn tool(tool: &Tool, execution: Option<&Execution>) -> Result<model::Tool, model::ErrorData> {
     let schema = |text: &str| serde_json::from_str::<Value>(text).unwrap_or_else(|_| json!({}));
     let mut object = Map::new();
     object.insert("name".into(), tool.name.clone().into());
@@ -58,7 +60,38 @@ pub fn tool(tool: &Tool) -> Result<model::Tool, model::ErrorData> {
     if !annotations.is_empty() {
         object.insert("annotations".into(), annotations.into());
     }
+    let task_support = match execution.map(|e| e.task_support) {
+        None | Some(TaskSupport::Forbidden) => None,
+        Some(TaskSupport::Optional) => Some("optional"),
+        Some(TaskSupport::Required) => Some("required"),
+    };
+    if let Some(task_support) = task_support {
+        object.insert("execution".into(), json!({ "taskSupport": task_support }));
+    }
     into(object.into())
+}
+
+/// The client capabilities a tool requires, as MCP's missing-capability
+/// error names them; `None` when `support` has them all.
+pub fn missing_capabilities(
+    execution: Option<&Execution>,
+    support: crate::plugins::ClientSupport,
+) -> Option<model::ClientCapabilities> {
+    let mut missing = Map::new();
+    for feature in execution.map_or(&[][..], |e| &e.requires) {
+        let (name, supported) = match feature {
+            ClientFeature::Elicitation => ("elicitation", support.elicitation),
+            ClientFeature::Sampling => ("sampling", support.sampling),
+            ClientFeature::Roots => ("roots", support.roots),
+        };
+        if !supported {
+            missing.insert(name.into(), json!({}));
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    serde_json::from_value(missing.into()).ok()
 }
 
 fn resource_contents(r: &EmbeddedResource) -> Value {
@@ -339,4 +372,64 @@ pub fn sampling_response(
             .and_then(Value::as_str)
             .map(str::to_owned),
     })
+}
+
+/// A plugin's question as the request a 2026-07-28 client finds in
+/// `inputRequests`.
+pub fn input_request(question: &Question) -> Result<model::InputRequest, ClientError> {
+    let (method, params) = match question {
+        Question::Elicit { message, schema } => (
+            "elicitation/create",
+            serde_json::to_value(elicit_request(message.clone(), schema.clone())?),
+        ),
+        Question::CreateMessage(request) => (
+            "sampling/createMessage",
+            serde_json::to_value(sampling_request(request)?),
+        ),
+        Question::ListRoots => ("roots/list", Ok(json!({}))),
+    };
+    let params =
+        params.map_err(|e| ClientError::Failed(format!("unwritable {method} request: {e}")))?;
+    serde_json::from_value(json!({ "method": method, "params": params }))
+        .map_err(|e| ClientError::Failed(format!("invalid {method} request: {e}")))
+}
+
+/// A client's answer (its result object, as JSON) to a question, or why it
+/// is not one.
+pub fn answer(question: &Question, value: Value) -> Result<Answer, String> {
+    match question {
+        Question::Elicit { .. } => {
+            let result: model::ElicitResult = serde_json::from_value(value)
+                .map_err(|e| format!("not an elicitation result: {e}"))?;
+            elicitation(result).map(Answer::Elicitation).map_err(why)
+        }
+        Question::CreateMessage(_) => {
+            let result: model::CreateMessageResult =
+                serde_json::from_value(value).map_err(|e| format!("not a sampling result: {e}"))?;
+            sampling_response(result).map(Answer::Message).map_err(why)
+        }
+        Question::ListRoots => {
+            let result: model::ListRootsResult = serde_json::from_value(value)
+                .map_err(|e| format!("not a roots/list result: {e}"))?;
+            Ok(Answer::Roots(roots(result)))
+        }
+    }
+}
+
+fn why(error: ClientError) -> String {
+    match error {
+        ClientError::Failed(why) => why,
+        ClientError::Unsupported => "unsupported".into(),
+    }
+}
+
+pub fn roots(result: model::ListRootsResult) -> Vec<Root> {
+    result
+        .roots
+        .into_iter()
+        .map(|r| Root {
+            uri: r.uri,
+            name: r.name,
+        })
+        .collect()
 }

@@ -20,18 +20,22 @@ use rmcp::model::{PromptReference, Reference, ResourceTemplateReference, Subscri
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 
 use super::convert;
-use super::peer::{SessionClient, severity};
+use super::peer::{Asking, SessionClient, severity};
+use super::round_trip::{Binding, RoundTrip, StateKey};
 use super::sessions::{Changes, Sessions};
 use crate::auth::Principal;
 use crate::kube::Impersonated;
 use crate::metrics::Metrics;
 use crate::metrics::Outcome;
-use crate::plugins::{CallContext, CallFailure, PluginHost};
+use crate::plugins::{CallContext, CallFailure, ClientSupport, Failure, PluginHost};
 use crate::policy::tools::{Export, ToolPolicy};
 use crate::wit::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
 
 /// The `_meta` key with which a 2026-07-28 request asks for log messages.
 const LOG_LEVEL_META: &str = "io.modelcontextprotocol/logLevel";
+
+/// A request's round trip and what its state is bound to.
+type BoundTrip = (Arc<RoundTrip>, Binding);
 
 /// Items per page of `tools/list`, `prompts/list` and `resources/list`.
 pub const PAGE_SIZE: usize = 100;
@@ -45,6 +49,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Which tools each caller may see and call.
     pub policy: Arc<ToolPolicy>,
+    /// Seals the state of multi-round-trip requests (MCP 2026-07-28).
+    pub state_key: Arc<StateKey>,
 }
 
 /// One session's handler (in stateless mode, one request's).
@@ -114,6 +120,7 @@ impl McpHandler {
     fn call_context(
         &self,
         context: &RequestContext<RoleServer>,
+        asking: Asking,
     ) -> (CallContext, Arc<SessionClient>) {
         let progress_token = context.meta.get_progress_token();
         // 2026-07-28 clients opt in per request; older ones per session
@@ -126,6 +133,8 @@ impl McpHandler {
             .or(*self.log_severity.lock().expect("log level lock"));
         let client = Arc::new(SessionClient::new(
             context.peer.clone(),
+            Self::support(context),
+            asking,
             progress_token,
             min_log,
         ));
@@ -145,9 +154,10 @@ impl McpHandler {
     async fn run<T>(
         &self,
         context: &RequestContext<RoleServer>,
+        asking: Asking,
         work: impl AsyncFnOnce(CallContext) -> Result<T, ErrorData>,
     ) -> Result<T, ErrorData> {
-        let (call, client) = self.call_context(context);
+        let (call, client) = self.call_context(context, asking);
         let deadline = self.shared.request_timeout;
         let outcome = tokio::time::timeout(deadline, work(call)).await;
         if let Some(forwarder) = client.close() {
@@ -162,6 +172,64 @@ impl McpHandler {
                 None,
             ))
         })
+    }
+}
+
+impl McpHandler {
+    /// What the client declared it supports: in its request's `_meta`
+    /// (2026-07-28), or else at `initialize`.
+    fn support(context: &RequestContext<RoleServer>) -> ClientSupport {
+        context
+            .client_capabilities()
+            .map(|c| ClientSupport {
+                elicitation: c.elicitation.is_some(),
+                sampling: c.sampling.is_some(),
+                roots: c.roots.is_some(),
+            })
+            .unwrap_or_default()
+    }
+
+    /// How the questions of a call of `method` on `name` reach the client.
+    /// A 2026-07-28 request is stateless: its questions go back with the
+    /// response, and its `requestState` and `inputResponses` answer the
+    /// ones asked before (bound to the caller, the call and its arguments).
+    fn asking(
+        &self,
+        context: &RequestContext<RoleServer>,
+        call: (&str, &str, &serde_json::Value),
+        state: Option<&str>,
+        responses: Option<rmcp::model::InputResponses>,
+    ) -> Result<(Asking, Option<BoundTrip>), ErrorData> {
+        let stateless = context
+            .protocol_version()
+            .is_some_and(|v| v.as_str() >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str());
+        if !stateless {
+            return Ok((Asking::Live, None));
+        }
+        let subject = Self::principal(context).map_or("", |p| p.subject.as_str());
+        let (method, name, arguments) = call;
+        let binding = Binding::new(subject, method, name, arguments);
+        let trip = Arc::new(RoundTrip::start(
+            &self.shared.state_key,
+            &binding,
+            state,
+            responses,
+        )?);
+        Ok((Asking::RoundTrip(trip.clone()), Some((trip, binding))))
+    }
+
+    /// The response to a call that stopped at questions for the client.
+    fn input_required(
+        &self,
+        trip: Option<&BoundTrip>,
+    ) -> Result<rmcp::model::InputRequiredResult, ErrorData> {
+        let Some((trip, binding)) = trip else {
+            return Err(ErrorData::internal_error(
+                "a call waited for answers outside a round trip",
+                None,
+            ));
+        };
+        trip.input_required(&self.shared.state_key, binding)
     }
 }
 
@@ -243,7 +311,7 @@ impl ServerHandler for McpHandler {
                     .decide_export(principal, &Export::tool(&t.name, p.name()))
                     .allowed
             })
-            .map(|(_, t)| Ok((t.name.clone(), convert::tool(t)?)))
+            .map(|(p, t)| Ok((t.name.clone(), convert::tool(t, p.execution(&t.name))?)))
             .collect::<Result<Vec<_>, ErrorData>>()?;
         let (tools, next_cursor) = page(tools, request)?;
         let mut result = ListToolsResult::with_all_items(tools);
@@ -284,20 +352,42 @@ impl ServerHandler for McpHandler {
         }
         let (plugin, _) = found.expect("checked above");
         let plugin = plugin.clone();
-        let arguments =
-            serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
+        let execution = plugin.execution(&name);
+        if let Some(missing) = convert::missing_capabilities(execution, Self::support(&context)) {
+            return Err(ErrorData::missing_required_client_capability(missing));
+        }
+        let arguments = serde_json::Value::Object(request.arguments.unwrap_or_default());
+        let (asking, trip) = self.asking(
+            &context,
+            ("tools/call", &name, &arguments),
+            request.request_state.as_deref(),
+            request.input_responses,
+        )?;
+        let arguments = arguments.to_string();
         let started = std::time::Instant::now();
         let mut outcome = Outcome::Deadline;
         let result = self
-            .run(&context, async |call| {
+            .run(&context, asking, async |call| {
                 let result = plugin.call_tool(&name, &arguments, &call).await;
                 outcome = match &result {
                     Ok(Ok(r)) if !r.is_error => Outcome::Ok,
                     Ok(_) => Outcome::ToolError,
+                    Err(CallFailure {
+                        failure: Failure::InputRequired,
+                        ..
+                    }) => Outcome::InputRequired,
                     Err(_) => Outcome::Failed,
                 };
-                Ok(match result {
+                Ok(CallToolResponse::Complete(match result {
                     Ok(Ok(result)) => convert::call_result(result)?,
+                    Err(CallFailure {
+                        failure: Failure::InputRequired,
+                        ..
+                    }) => {
+                        return Ok(CallToolResponse::InputRequired(
+                            self.input_required(trip.as_ref())?,
+                        ));
+                    }
                     Ok(Err(CallError::UnknownTool(_))) => {
                         return Err(ErrorData::invalid_params(
                             format!("unknown tool '{name}'"),
@@ -313,7 +403,7 @@ impl ServerHandler for McpHandler {
                         tracing::warn!(tool = %name, "{failure}");
                         failure_result(&failure)
                     }
-                })
+                }))
             })
             .await;
         self.shared
@@ -330,7 +420,7 @@ impl ServerHandler for McpHandler {
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             "tool call"
         );
-        Ok(CallToolResponse::Complete(result?))
+        result
     }
 
     async fn list_prompts(
@@ -367,9 +457,18 @@ impl ServerHandler for McpHandler {
             ));
         };
         let plugin = plugin.clone();
-        let arguments: Vec<(String, String)> = request
-            .arguments
-            .unwrap_or_default()
+        let raw_arguments = request.arguments.unwrap_or_default();
+        let (asking, trip) = self.asking(
+            &context,
+            (
+                "prompts/get",
+                &name,
+                &serde_json::Value::Object(raw_arguments.clone()),
+            ),
+            request.request_state.as_deref(),
+            request.input_responses,
+        )?;
+        let arguments: Vec<(String, String)> = raw_arguments
             .into_iter()
             .map(|(k, v)| {
                 let v = match v {
@@ -379,23 +478,27 @@ impl ServerHandler for McpHandler {
                 (k, v)
             })
             .collect();
-        let result = self
-            .run(&context, async |call| {
-                match plugin.get_prompt(&name, &arguments, &call).await {
-                    Ok(Ok(result)) => convert::prompt_result(&result),
-                    Ok(Err(PromptError::UnknownPrompt(_))) => Err(ErrorData::invalid_params(
-                        format!("unknown prompt '{name}'"),
-                        None,
-                    )),
-                    Ok(Err(PromptError::InvalidArguments(why))) => Err(ErrorData::invalid_params(
-                        format!("invalid arguments: {why}"),
-                        None,
-                    )),
-                    Err(failure) => Err(failure_error(&failure)),
-                }
-            })
-            .await?;
-        Ok(GetPromptResponse::Complete(result))
+        self.run(&context, asking, async |call| {
+            match plugin.get_prompt(&name, &arguments, &call).await {
+                Ok(Ok(result)) => convert::prompt_result(&result).map(GetPromptResponse::Complete),
+                Err(CallFailure {
+                    failure: Failure::InputRequired,
+                    ..
+                }) => Ok(GetPromptResponse::InputRequired(
+                    self.input_required(trip.as_ref())?,
+                )),
+                Ok(Err(PromptError::UnknownPrompt(_))) => Err(ErrorData::invalid_params(
+                    format!("unknown prompt '{name}'"),
+                    None,
+                )),
+                Ok(Err(PromptError::InvalidArguments(why))) => Err(ErrorData::invalid_params(
+                    format!("invalid arguments: {why}"),
+                    None,
+                )),
+                Err(failure) => Err(failure_error(&failure)),
+            }
+        })
+        .await
     }
 
     async fn list_resources(
@@ -454,20 +557,32 @@ impl ServerHandler for McpHandler {
             return Err(not_found(&uri));
         };
         let plugin = plugin.clone();
-        let result = self
-            .run(&context, async |call| {
-                match plugin.read_resource(&uri, &call).await {
-                    Ok(Ok(contents)) => convert::read_result(&contents),
-                    Ok(Err(ResourceError::NotFound(_))) => Err(not_found(&uri)),
-                    Ok(Err(ResourceError::Failed(why))) => Err(ErrorData::internal_error(
-                        format!("cannot read '{uri}': {why}"),
-                        None,
-                    )),
-                    Err(failure) => Err(failure_error(&failure)),
+        let (asking, trip) = self.asking(
+            &context,
+            ("resources/read", &uri, &serde_json::Value::Null),
+            request.request_state.as_deref(),
+            request.input_responses,
+        )?;
+        self.run(&context, asking, async |call| {
+            match plugin.read_resource(&uri, &call).await {
+                Ok(Ok(contents)) => {
+                    convert::read_result(&contents).map(ReadResourceResponse::Complete)
                 }
-            })
-            .await?;
-        Ok(ReadResourceResponse::Complete(result))
+                Err(CallFailure {
+                    failure: Failure::InputRequired,
+                    ..
+                }) => Ok(ReadResourceResponse::InputRequired(
+                    self.input_required(trip.as_ref())?,
+                )),
+                Ok(Err(ResourceError::NotFound(_))) => Err(not_found(&uri)),
+                Ok(Err(ResourceError::Failed(why))) => Err(ErrorData::internal_error(
+                    format!("cannot read '{uri}': {why}"),
+                    None,
+                )),
+                Err(failure) => Err(failure_error(&failure)),
+            }
+        })
+        .await
     }
 
     async fn subscribe(
@@ -547,7 +662,9 @@ impl ServerHandler for McpHandler {
             .into_iter()
             .collect();
         let (argument, value) = (request.argument.name, request.argument.value);
-        self.run(&context, async |call| {
+        // Completions are quick lookups: their questions go unanswered
+        // (2026-07-28 forbids asking on completion/complete).
+        self.run(&context, Asking::Never, async |call| {
             match plugin
                 .complete(&reference, &argument, &value, &arguments, &call)
                 .await

@@ -16,9 +16,11 @@ mod handler;
 pub mod http;
 mod owners;
 mod peer;
+mod round_trip;
 mod sessions;
 
 pub use self::handler::{McpHandler, PAGE_SIZE, Shared};
+pub use self::round_trip::{MIN_SECRET_BYTES as MIN_STATE_KEY_BYTES, StateKey};
 pub use self::sessions::Sessions;
 
 /// Serves MCP over stdin and stdout until the client closes them.

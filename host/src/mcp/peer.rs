@@ -8,15 +8,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rmcp::model::{LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken};
 use rmcp::service::{Peer, RoleServer};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::convert;
+use super::round_trip::RoundTrip;
 use crate::BoxFuture;
 use crate::plugins::ClientPeer;
-use crate::wit::client::{
-    ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
-};
+use crate::plugins::{ClientSupport, Question, Unanswered};
+use crate::wit::client::{Answer, ClientError};
 use crate::wit::log::Level;
 
 /// At most this many notifications are forwarded per call; the rest are
@@ -63,10 +64,22 @@ enum Outbox {
     Closed,
 }
 
+/// How a call's questions reach the client.
+pub enum Asking {
+    /// Over the session, while the call runs (MCP 2025-06-18, 2025-11-25).
+    Live,
+    /// From the answers the request brings, or else back to the client
+    /// with the response (MCP 2026-07-28).
+    RoundTrip(Arc<RoundTrip>),
+    /// Not at all: the request cannot carry questions.
+    Never,
+}
+
 /// One call's view of the client that made it.
 pub struct SessionClient {
     peer: Peer<RoleServer>,
-    capabilities: ClientCapabilities,
+    support: ClientSupport,
+    asking: Asking,
     progress_token: Option<ProgressToken>,
     /// The least severe level the client asked for, if it asked.
     min_log_severity: Option<usize>,
@@ -79,22 +92,15 @@ impl SessionClient {
     /// that [`SessionClient::close`] hands back to be awaited.
     pub fn new(
         peer: Peer<RoleServer>,
+        support: ClientSupport,
+        asking: Asking,
         progress_token: Option<ProgressToken>,
         min_log_severity: Option<usize>,
     ) -> SessionClient {
-        let capabilities = peer
-            .peer_info()
-            .map(|info| ClientCapabilities {
-                elicitation: info.capabilities.elicitation.is_some(),
-                sampling: info.capabilities.sampling.is_some(),
-            })
-            .unwrap_or(ClientCapabilities {
-                elicitation: false,
-                sampling: false,
-            });
         SessionClient {
             peer,
-            capabilities,
+            support,
+            asking,
             progress_token,
             min_log_severity,
             outbox: Mutex::new(Outbox::Idle),
@@ -143,8 +149,8 @@ impl SessionClient {
 }
 
 impl ClientPeer for SessionClient {
-    fn capabilities(&self) -> ClientCapabilities {
-        self.capabilities
+    fn support(&self) -> ClientSupport {
+        self.support
     }
 
     fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
@@ -179,34 +185,50 @@ impl ClientPeer for SessionClient {
         }
     }
 
-    fn elicit(
+    fn ask(
         &self,
-        message: String,
-        schema: Map<String, Value>,
-    ) -> BoxFuture<'_, Result<Elicitation, ClientError>> {
+        questions: Vec<(String, Question)>,
+    ) -> BoxFuture<'_, Result<Vec<Answer>, Unanswered>> {
         Box::pin(async move {
-            let request = convert::elicit_request(message, schema)?;
-            let result = self
-                .peer
-                .create_elicitation(request)
-                .await
-                .map_err(|e| ClientError::Failed(format!("the client did not answer: {e}")))?;
-            convert::elicitation(result)
+            match &self.asking {
+                Asking::RoundTrip(trip) => trip.ask(questions),
+                Asking::Never => Err(Unanswered::Client(ClientError::Unsupported)),
+                Asking::Live => {
+                    let mut answers = Vec::with_capacity(questions.len());
+                    for (_, question) in questions {
+                        answers.push(self.ask_live(question).await?);
+                    }
+                    Ok(answers)
+                }
+            }
         })
     }
+}
 
-    fn create_message(
-        &self,
-        request: SamplingRequest,
-    ) -> BoxFuture<'_, Result<SamplingResponse, ClientError>> {
-        Box::pin(async move {
-            let params = convert::sampling_request(&request)?;
-            let result = self
-                .peer
-                .create_message(params)
-                .await
-                .map_err(|e| ClientError::Failed(format!("the client did not answer: {e}")))?;
-            convert::sampling_response(result)
-        })
+impl SessionClient {
+    /// Asks one question over the session, waiting for the answer.
+    async fn ask_live(&self, question: Question) -> Result<Answer, ClientError> {
+        let failed =
+            |e: rmcp::ServiceError| ClientError::Failed(format!("the client did not answer: {e}"));
+        match question {
+            Question::Elicit { message, schema } => {
+                let request = convert::elicit_request(message, schema)?;
+                let result = self
+                    .peer
+                    .create_elicitation(request)
+                    .await
+                    .map_err(failed)?;
+                convert::elicitation(result).map(Answer::Elicitation)
+            }
+            Question::CreateMessage(request) => {
+                let params = convert::sampling_request(&request)?;
+                let result = self.peer.create_message(params).await.map_err(failed)?;
+                convert::sampling_response(result).map(Answer::Message)
+            }
+            Question::ListRoots => {
+                let result = self.peer.list_roots().await.map_err(failed)?;
+                Ok(Answer::Roots(convert::roots(result)))
+            }
+        }
     }
 }

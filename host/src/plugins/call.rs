@@ -68,6 +68,11 @@ pub struct CallState {
     pub kube: KubeAccess,
     /// When the call must be over; host functions that wait honour it too.
     pub deadline: Instant,
+    /// Whether the call has changed the cluster yet.
+    pub changed_cluster: std::sync::atomic::AtomicBool,
+    /// Questions asked so far through `client` (numbers the keys of those
+    /// asked one at a time).
+    pub questions_asked: u32,
     /// A scratch directory lives as long as the call.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -80,6 +85,7 @@ impl CallState {
             plugin: &self.plugin,
             as_user: self.context.impersonated.as_ref(),
             output_bytes: self.output_bytes,
+            changed: &self.changed_cluster,
         }
     }
 }
@@ -197,6 +203,8 @@ impl CallState {
             context,
             kube: sandbox.kube.clone(),
             deadline,
+            changed_cluster: Default::default(),
+            questions_asked: 0,
             _scratch: scratch,
         };
         let mut store = Store::new(engine, state);

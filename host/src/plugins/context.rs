@@ -1,23 +1,73 @@
 //! What a call carries from the request into the sandbox: who is calling,
-//! and the client that made the call (for progress, elicitation, sampling).
+//! and the client that made the call (for progress, logs and questions).
 
 use std::sync::Arc;
 
+use serde_json::{Map, Value};
+
 use crate::BoxFuture;
 use crate::kube::Impersonated;
-use crate::wit::client::{
-    ClientCapabilities, ClientError, Elicitation, SamplingRequest, SamplingResponse,
-};
+use crate::wit::client::{Answer, ClientError, SamplingRequest};
 use crate::wit::log::Level;
 use crate::wit::types::Caller;
 
+/// What the calling client declared it supports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientSupport {
+    pub elicitation: bool,
+    pub sampling: bool,
+    pub roots: bool,
+}
+
+/// One question a plugin asks the client, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    /// A form for the user: a message and a JSON Schema object.
+    Elicit {
+        message: String,
+        schema: Map<String, Value>,
+    },
+    /// A message for the client's model to write.
+    CreateMessage(SamplingRequest),
+    /// The client's roots.
+    ListRoots,
+}
+
+impl Question {
+    /// Whether `support` lets the client be asked this.
+    pub fn supported_by(&self, support: ClientSupport) -> bool {
+        match self {
+            Question::Elicit { .. } => support.elicitation,
+            Question::CreateMessage(_) => support.sampling,
+            Question::ListRoots => support.roots,
+        }
+    }
+}
+
+/// Why questions have no answers (yet).
+#[derive(Debug)]
+pub enum Unanswered {
+    /// The client refused, failed, or cannot be asked.
+    Client(ClientError),
+    /// The questions go back to the client with this response, and the
+    /// answers come with its retry (MCP 2026-07-28): the call stops here.
+    Deferred,
+}
+
+impl From<ClientError> for Unanswered {
+    fn from(error: ClientError) -> Unanswered {
+        Unanswered::Client(error)
+    }
+}
+
 /// The MCP client a call came from, as a plugin may use it.
 ///
-/// The protocol layer implements this over its session with the client; a
-/// call without a client (tests, the `plugin` subcommands) uses [`NoClient`].
+/// The protocol layer implements this over its session with the client, a
+/// stateless request, or a task; a call without a client (tests, the
+/// `plugin` subcommands) uses [`NoClient`].
 pub trait ClientPeer: Send + Sync {
     /// What the client declared it supports.
-    fn capabilities(&self) -> ClientCapabilities;
+    fn support(&self) -> ClientSupport;
 
     /// Forwards a progress report of this call, if the client asked for
     /// progress. Must not block.
@@ -27,18 +77,12 @@ pub trait ClientPeer: Send + Sync {
     /// client asked for log messages at that level. Must not block.
     fn log(&self, _level: Level, _logger: &str, _message: &str) {}
 
-    /// Asks the user to fill in a form; `schema` is a JSON Schema object.
-    fn elicit(
+    /// Asks the client `questions` (keyed, keys unique, each supported by
+    /// the client); the answers come in the same order.
+    fn ask(
         &self,
-        message: String,
-        schema: serde_json::Map<String, serde_json::Value>,
-    ) -> BoxFuture<'_, Result<Elicitation, ClientError>>;
-
-    /// Asks the client's model to write a message.
-    fn create_message(
-        &self,
-        request: SamplingRequest,
-    ) -> BoxFuture<'_, Result<SamplingResponse, ClientError>>;
+        questions: Vec<(String, Question)>,
+    ) -> BoxFuture<'_, Result<Vec<Answer>, Unanswered>>;
 }
 
 /// No client to talk to: supports nothing, drops progress.
@@ -46,28 +90,14 @@ pub trait ClientPeer: Send + Sync {
 pub struct NoClient;
 
 impl ClientPeer for NoClient {
-    fn capabilities(&self) -> ClientCapabilities {
-        ClientCapabilities {
-            elicitation: false,
-            sampling: false,
-        }
+    fn support(&self) -> ClientSupport {
+        ClientSupport::default()
     }
 
     fn progress(&self, _: f64, _: Option<f64>, _: Option<String>) {}
 
-    fn elicit(
-        &self,
-        _: String,
-        _: serde_json::Map<String, serde_json::Value>,
-    ) -> BoxFuture<'_, Result<Elicitation, ClientError>> {
-        Box::pin(async { Err(ClientError::Unsupported) })
-    }
-
-    fn create_message(
-        &self,
-        _: SamplingRequest,
-    ) -> BoxFuture<'_, Result<SamplingResponse, ClientError>> {
-        Box::pin(async { Err(ClientError::Unsupported) })
+    fn ask(&self, _: Vec<(String, Question)>) -> BoxFuture<'_, Result<Vec<Answer>, Unanswered>> {
+        Box::pin(async { Err(Unanswered::Client(ClientError::Unsupported)) })
     }
 }
 

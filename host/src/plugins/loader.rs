@@ -177,12 +177,21 @@ impl Runtime {
                 }
                 None => (Vec::new(), Vec::new()),
             };
+            let execution = match &exports.execution {
+                Some(e) => {
+                    e.load(&mut store, &instance)?
+                        .call_executions(&mut store)
+                        .await?
+                }
+                None => Vec::new(),
+            };
             wasmtime::Result::<_>::Ok(Description {
                 info,
                 tools,
                 prompts,
                 resources,
                 templates,
+                execution,
             })
         };
         let description = describe
@@ -288,6 +297,21 @@ fn check_description(description: &Description) -> Result<(), String> {
             ));
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    for execution in &description.execution {
+        if !description.tools.iter().any(|t| t.name == execution.tool) {
+            return Err(format!(
+                "tool-execution names tool '{}', which the plugin does not offer",
+                execution.tool
+            ));
+        }
+        if !seen.insert(execution.tool.as_str()) {
+            return Err(format!(
+                "tool-execution names tool '{}' twice",
+                execution.tool
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -385,7 +409,39 @@ mod tests {
             prompts: Vec::new(),
             resources: Vec::new(),
             templates: Vec::new(),
+            execution: Vec::new(),
         })
+    }
+
+    #[test]
+    fn execution_must_name_offered_tools_once() {
+        use crate::wit::tool_execution::{Execution, TaskSupport};
+        let execution = |tool: &str| Execution {
+            tool: tool.into(),
+            task_support: TaskSupport::Optional,
+            requires: Vec::new(),
+        };
+        let description = |execution: Vec<Execution>| Description {
+            info: info("ops"),
+            tools: vec![tool("restart", OBJECT)],
+            prompts: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            execution,
+        };
+        super::check_description(&description(vec![execution("restart")])).unwrap();
+        assert_eq!(
+            super::check_description(&description(vec![execution("wait")])).unwrap_err(),
+            "tool-execution names tool 'wait', which the plugin does not offer"
+        );
+        assert_eq!(
+            super::check_description(&description(vec![
+                execution("restart"),
+                execution("restart")
+            ]))
+            .unwrap_err(),
+            "tool-execution names tool 'restart' twice"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod plugin;
 mod registry;
 
 pub use self::call::GUEST_DIRECTORY;
-pub use self::context::{CallContext, ClientPeer, NoClient};
+pub use self::context::{CallContext, ClientPeer, ClientSupport, NoClient, Question, Unanswered};
 pub use self::engine::engine_config;
 pub use self::host::{DEBOUNCE, LoadStats, PluginHost, Reload, WatchHandle};
 pub use self::loader::{LoadError, LoadFailure, Runtime};

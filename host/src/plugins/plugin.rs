@@ -8,12 +8,15 @@ use wasmtime::{Engine, Store, Trap};
 
 use super::call::{CallState, LimitHit, Sandbox};
 use super::context::CallContext;
+use crate::wit::tool_execution::Execution;
 use crate::wit::types::{
     CallError, CallResult, Completion, CompletionReference, Content, EmbeddedResource, PluginInfo,
     Prompt, PromptError, PromptResult, ResourceContents, ResourceError, ResourceInfo,
     ResourceTemplate, Tool,
 };
-use crate::wit::{completion_provider, prompt_provider, resource_provider, tool_provider};
+use crate::wit::{
+    completion_provider, prompt_provider, resource_provider, tool_execution, tool_provider,
+};
 
 /// Where a component's exports are, looked up once at load. Only the
 /// tool provider is required.
@@ -23,6 +26,7 @@ pub(super) struct Exports {
     pub prompts: Option<prompt_provider::GuestIndices>,
     pub resources: Option<resource_provider::GuestIndices>,
     pub completions: Option<completion_provider::GuestIndices>,
+    pub execution: Option<tool_execution::GuestIndices>,
 }
 
 /// The exported interfaces' names, as components export them.
@@ -50,6 +54,9 @@ impl Exports {
             completions: optional("completion-provider")
                 .map(|()| completion_provider::GuestIndices::new(pre))
                 .transpose()?,
+            execution: optional("tool-execution")
+                .map(|()| tool_execution::GuestIndices::new(pre))
+                .transpose()?,
         })
     }
 }
@@ -62,6 +69,8 @@ pub struct Description {
     pub prompts: Vec<Prompt>,
     pub resources: Vec<ResourceInfo>,
     pub templates: Vec<ResourceTemplate>,
+    /// How tools run, for those that said (`tool-execution`).
+    pub execution: Vec<Execution>,
 }
 
 /// A plugin whose component compiled, linked and described itself.
@@ -73,6 +82,8 @@ pub struct Plugin {
     pub prompts: Vec<Prompt>,
     pub resources: Vec<ResourceInfo>,
     pub templates: Vec<ResourceTemplate>,
+    /// How tools run, for those that said (`tool-execution`).
+    pub execution: Vec<Execution>,
     exports: Exports,
     pre: InstancePre<CallState>,
     engine: Engine,
@@ -97,6 +108,13 @@ pub enum Failure {
     /// Too many calls at once, of the plugin or of the caller.
     #[error("{0}")]
     Busy(String),
+    /// Not a fault: the call stopped at questions that go back to the
+    /// client with the response (MCP 2026-07-28). The client's peer holds
+    /// them.
+    #[error("waits for the client's answers")]
+    InputRequired,
+    #[error("{}", super::imports::AskedAfterChange)]
+    AskedAfterChange,
 }
 
 /// A failed call: which plugin, and why.
@@ -123,6 +141,7 @@ impl Plugin {
             prompts: description.prompts,
             resources: description.resources,
             templates: description.templates,
+            execution: description.execution,
             exports,
             pre,
             engine,
@@ -132,6 +151,11 @@ impl Plugin {
 
     pub fn name(&self) -> &str {
         &self.sandbox.plugin
+    }
+
+    /// How tool `name` runs, if the plugin said.
+    pub fn execution(&self, tool: &str) -> Option<&Execution> {
+        self.execution.iter().find(|e| e.tool == tool)
     }
 
     /// Whether the plugin answers `completion/complete`.
@@ -304,6 +328,12 @@ impl Plugin {
     /// Names the limit or fault behind a failed call.
     fn classify(&self, error: &wasmtime::Error, limit_hit: Option<LimitHit>) -> Failure {
         let limits = self.sandbox.limits;
+        if error.is::<super::imports::InputRequired>() {
+            return Failure::InputRequired;
+        }
+        if error.is::<super::imports::AskedAfterChange>() {
+            return Failure::AskedAfterChange;
+        }
         match (error.downcast_ref::<Trap>(), limit_hit) {
             (Some(Trap::Interrupt), _) => Failure::Timeout(limits.timeout),
             (Some(Trap::StackOverflow), _) => Failure::StackOverflow,

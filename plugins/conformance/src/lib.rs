@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use exports::kube_mcp::plugin::{
-    completion_provider, prompt_provider, resource_provider, tool_provider,
+    completion_provider, prompt_provider, resource_provider, tool_execution, tool_provider,
 };
 use kube_mcp::plugin::types::{
     BinaryContent, CallError, CallResult, Caller, Completion, CompletionReference, Content,
@@ -114,7 +114,217 @@ const TOOLS: &[(&str, &str, &str)] = &[
         "Takes a moment before answering, so the client may have to resume the stream",
         NO_ARGS,
     ),
+    (
+        "test_input_required_result_elicitation",
+        "Asks the user's name (SEP-2322 multi-round-trip)",
+        NO_ARGS,
+    ),
+    (
+        "test_input_required_result_sampling",
+        "Asks the client's model a question (SEP-2322)",
+        NO_ARGS,
+    ),
+    (
+        "test_input_required_result_list_roots",
+        "Asks for the client's roots (SEP-2322)",
+        NO_ARGS,
+    ),
+    (
+        "test_input_required_result_request_state",
+        "Asks for a confirmation and checks the request state (SEP-2322)",
+        NO_ARGS,
+    ),
+    (
+        "test_input_required_result_multiple_inputs",
+        "Asks three questions at once (SEP-2322)",
+        NO_ARGS,
+    ),
+    (
+        "test_input_required_result_multi_round",
+        "Asks two questions one after the other (SEP-2322)",
+        NO_ARGS,
+    ),
+    (
+        "test_input_required_result_tampered_state",
+        "Asks the user's name; the host refuses a changed request state (SEP-2322)",
+        NO_ARGS,
+    ),
+    (
+        "test_input_required_result_capabilities",
+        "Asks only what the client declared it supports (SEP-2322)",
+        NO_ARGS,
+    ),
+    (
+        "test_missing_capability",
+        "Needs sampling: refused for a client that did not declare it (SEP-2575)",
+        NO_ARGS,
+    ),
+    (
+        "test_streaming_elicitation",
+        "Asks the user something (SEP-2575 diagnostics)",
+        NO_ARGS,
+    ),
 ];
+
+/// The name question of the SEP-2322 scenarios.
+fn name_form(message: &str, property: &str) -> client::Question {
+    client::Question::Elicit(client::Form {
+        message: message.into(),
+        requested_schema: format!(
+            r#"{{"type":"object","properties":{{"{property}":{{"type":"string"}}}},"required":["{property}"]}}"#
+        ),
+    })
+}
+
+fn sampling(question: &str, max_tokens: u32) -> client::Question {
+    client::Question::CreateMessage(client::SamplingRequest {
+        messages: vec![client::SamplingMessage {
+            role: Role::User,
+            content: client::SamplingContent::Text(question.into()),
+        }],
+        system_prompt: None,
+        max_tokens,
+        temperature: None,
+        stop_sequences: Vec::new(),
+        model_hints: Vec::new(),
+    })
+}
+
+/// Asks `questions` at once; the answers, or the tool error to return.
+fn ask(questions: Vec<(&str, client::Question)>) -> Result<Vec<client::Answer>, CallResult> {
+    let questions: Vec<(String, client::Question)> = questions
+        .into_iter()
+        .map(|(k, q)| (k.to_owned(), q))
+        .collect();
+    client::ask(&questions).map_err(|e| error(&format!("asking failed: {}", client_error(&e))))
+}
+
+/// A short account of an answer.
+fn describe(answer: &client::Answer) -> String {
+    match answer {
+        client::Answer::Elicitation(client::Elicitation::Accept(content)) => content.clone(),
+        client::Answer::Elicitation(client::Elicitation::Decline) => "declined".into(),
+        client::Answer::Elicitation(client::Elicitation::Cancel) => "cancelled".into(),
+        client::Answer::Message(message) => match &message.content {
+            client::SamplingContent::Text(text) => text.clone(),
+            _ => "(not text)".into(),
+        },
+        client::Answer::Roots(roots) => roots
+            .iter()
+            .map(|r| r.uri.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The string `field` of an accepted form, or `describe`'s account.
+fn field(answer: &client::Answer, field: &str) -> String {
+    if let client::Answer::Elicitation(client::Elicitation::Accept(content)) = answer
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(content)
+        && let Some(text) = value.get(field).and_then(|v| v.as_str())
+    {
+        return text.to_owned();
+    }
+    describe(answer)
+}
+
+/// The SEP-2322 tools; `None` for another name.
+fn round_trip_tool(name: &str) -> Option<CallResult> {
+    let answered = ask;
+    let result = match name {
+        "test_input_required_result_elicitation" | "test_input_required_result_tampered_state" => {
+            answered(vec![("user_name", name_form("What is your name?", "name"))])
+                .map(|a| text(&format!("Hello, {}!", field(&a[0], "name"))))
+        }
+        "test_input_required_result_sampling" => answered(vec![(
+            "capital_question",
+            sampling("What is the capital of France?", 100),
+        )])
+        .map(|a| text(&format!("The model said: {}", describe(&a[0])))),
+        "test_input_required_result_list_roots" => {
+            answered(vec![("client_roots", client::Question::ListRoots)])
+                .map(|a| text(&format!("Client roots: {}", describe(&a[0]))))
+        }
+        "test_input_required_result_request_state" => answered(vec![(
+            "confirm",
+            client::Question::Elicit(client::Form {
+                message: "Please confirm".into(),
+                requested_schema:
+                    r#"{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}"#
+                        .into(),
+            }),
+        )])
+        .map(|a| text(&format!("state-ok: the answer was {}", describe(&a[0])))),
+        "test_input_required_result_multiple_inputs" => answered(vec![
+            ("user_name", name_form("What is your name?", "name")),
+            ("greeting", sampling("Generate a greeting", 50)),
+            ("client_roots", client::Question::ListRoots),
+        ])
+        .map(|a| {
+            text(&format!(
+                "name: {}; greeting: {}; roots: {}",
+                field(&a[0], "name"),
+                describe(&a[1]),
+                describe(&a[2])
+            ))
+        }),
+        "test_input_required_result_multi_round" => answered(vec![(
+            "step1",
+            name_form("Step 1: What is your name?", "name"),
+        )])
+        .and_then(|first| {
+            answered(vec![(
+                "step2",
+                name_form("Step 2: What is your favorite color?", "color"),
+            )])
+            .map(|second| {
+                text(&format!(
+                    "{} likes {}",
+                    field(&first[0], "name"),
+                    field(&second[0], "color")
+                ))
+            })
+        }),
+        "test_input_required_result_capabilities" => {
+            let supported = client::capabilities();
+            let mut questions = Vec::new();
+            if supported.elicitation {
+                questions.push(("user_name", name_form("What is your name?", "name")));
+            }
+            if supported.sampling {
+                questions.push(("greeting", sampling("Generate a greeting", 50)));
+            }
+            if questions.is_empty() {
+                Ok(text("the client supports neither elicitation nor sampling"))
+            } else {
+                answered(questions).map(|a| {
+                    text(&format!(
+                        "answers: {}",
+                        a.iter().map(describe).collect::<Vec<_>>().join("; ")
+                    ))
+                })
+            }
+        }
+        "test_missing_capability" => answered(vec![("completion", sampling("Say hello", 20))])
+            .map(|a| text(&format!("The model said: {}", describe(&a[0])))),
+        "test_streaming_elicitation" => {
+            answered(vec![("user_name", name_form("What is your name?", "name"))])
+                .map(|a| text(&format!("Hello, {}!", field(&a[0], "name"))))
+        }
+        _ => return None,
+    };
+    Some(result.unwrap_or_else(|error| error))
+}
+
+impl tool_execution::Guest for Conformance {
+    fn executions() -> Vec<tool_execution::Execution> {
+        vec![tool_execution::Execution {
+            tool: "test_missing_capability".into(),
+            task_support: tool_execution::TaskSupport::Forbidden,
+            requires: vec![tool_execution::ClientFeature::Sampling],
+        }]
+    }
+}
 
 impl tool_provider::Guest for Conformance {
     fn describe() -> PluginInfo {
@@ -160,6 +370,9 @@ impl tool_provider::Guest for Conformance {
                     CallError::InvalidArguments(format!("'{key}' (a string) is required"))
                 })
         };
+        if let Some(result) = round_trip_tool(&name) {
+            return Ok(result);
+        }
         let result = match name.as_str() {
             "test_simple_text" => text("This is a simple text response for testing."),
             "test_image_content" => ok(vec![png()]),
@@ -313,6 +526,11 @@ impl prompt_provider::Guest for Conformance {
                 "A prompt that includes image content",
                 vec![],
             ),
+            prompt(
+                "test_input_required_result_prompt",
+                "A prompt that asks the user for its context first (SEP-2322)",
+                vec![],
+            ),
         ]
     }
 
@@ -353,6 +571,21 @@ impl prompt_provider::Guest for Conformance {
                 user(png()),
                 user(content_text("Please analyze the image above.")),
             ],
+            "test_input_required_result_prompt" => {
+                let question = name_form("What context should the prompt use?", "context");
+                match client::ask(&[("user_context".into(), question)]) {
+                    Ok(answers) => vec![user(content_text(&format!(
+                        "Work in this context: {}",
+                        field(&answers[0], "context")
+                    )))],
+                    Err(e) => {
+                        return Err(PromptError::InvalidArguments(format!(
+                            "the context could not be asked: {}",
+                            client_error(&e)
+                        )));
+                    }
+                }
+            }
             _ => return Err(PromptError::UnknownPrompt(name)),
         };
         Ok(PromptResult {

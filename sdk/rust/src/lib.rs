@@ -47,9 +47,33 @@ wit_bindgen::generate!({
     path: "../../wit",
     world: "tool-plugin",
     pub_export_macro: true,
-    export_macro_name: "export",
+    // Wrapped by `export!` below, which fills in `tool-execution`.
+    export_macro_name: "export_bindings",
     default_bindings_module: "kube_mcp_plugin",
 });
+
+/// Exports `$plugin` as the component's plugin.
+///
+/// `export!(MyPlugin)` says every tool runs while the request waits and
+/// needs nothing of the client. A plugin with tools that may run as tasks,
+/// or that cannot work without elicitation, sampling or roots, implements
+/// [`exports::kube_mcp::plugin::tool_execution::Guest`] itself and writes
+/// `export!(MyPlugin, with_executions)`.
+#[macro_export]
+macro_rules! export {
+    ($plugin:ident) => {
+        impl $crate::exports::kube_mcp::plugin::tool_execution::Guest for $plugin {
+            fn executions()
+            -> ::std::vec::Vec<$crate::exports::kube_mcp::plugin::tool_execution::Execution> {
+                ::std::vec::Vec::new()
+            }
+        }
+        $crate::export_bindings!($plugin);
+    };
+    ($plugin:ident, with_executions) => {
+        $crate::export_bindings!($plugin);
+    };
+}
 
 mod args;
 mod builder;
@@ -72,8 +96,12 @@ pub use kube_mcp::plugin::kubernetes;
 /// Progress reports of the current call.
 pub use kube_mcp::plugin::progress;
 
-/// Elicitation and sampling requests to the calling client.
+/// Questions to the calling client: elicitation, sampling and roots.
 pub use kube_mcp::plugin::client;
+
+/// How tools run: as tasks, and what they need of the client (see
+/// [`export!`]).
+pub use exports::kube_mcp::plugin::tool_execution;
 
 mod kube;
 
