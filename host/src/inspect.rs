@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::config::PluginSettings;
 use crate::plugins::{Plugin, Runtime};
+use crate::plugins::{client_feature_name, task_support_name};
 use crate::wit::types::{Capability, Tool, ToolAnnotations};
 
 /// Loads `file` as the server would (compile, link, describe, check).
@@ -30,7 +31,7 @@ pub fn to_json(plugin: &Plugin) -> Value {
         "version": plugin.info.version,
         "description": plugin.info.description,
         "capabilities": plugin.info.capabilities.iter().map(capability_json).collect::<Vec<_>>(),
-        "tools": plugin.tools.iter().map(tool_json).collect::<Vec<_>>(),
+        "tools": plugin.tools.iter().map(|t| tool_json(t, plugin.execution(&t.name))).collect::<Vec<_>>(),
         "prompts": plugin.prompts.iter().map(|p| json!({
             "name": p.name,
             "description": p.description,
@@ -51,7 +52,7 @@ fn capability_json(c: &Capability) -> Value {
     })
 }
 
-fn tool_json(tool: &Tool) -> Value {
+fn tool_json(tool: &Tool, execution: Option<&crate::wit::tool_execution::Execution>) -> Value {
     let schema = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
     let mut value = json!({
         "name": tool.name,
@@ -64,6 +65,17 @@ fn tool_json(tool: &Tool) -> Value {
     }
     if let Some(output) = &tool.output_schema {
         value["outputSchema"] = schema(output);
+    }
+    if let Some(execution) = execution {
+        let requires: Vec<&str> = execution
+            .requires
+            .iter()
+            .map(|f| client_feature_name(*f))
+            .collect();
+        value["execution"] = json!({
+            "taskSupport": task_support_name(execution.task_support),
+            "requires": requires,
+        });
     }
     value
 }
@@ -128,7 +140,15 @@ pub fn to_text(plugin: &Plugin) -> String {
             ""
         };
         let first_line = tool.description.lines().next().unwrap_or("");
-        let _ = writeln!(out, "  {:width$}  {first_line}{read_only}", tool.name);
+        let execution = plugin
+            .execution(&tool.name)
+            .map(execution_note)
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:width$}  {first_line}{read_only}{execution}",
+            tool.name
+        );
     }
     if !plugin.prompts.is_empty() {
         let _ = writeln!(out, "prompts ({}):", plugin.prompts.len());
@@ -153,4 +173,29 @@ pub fn to_text(plugin: &Plugin) -> String {
         let _ = writeln!(out, "completions: yes");
     }
     out
+}
+
+/// How a tool runs, when it said: ` [task: optional, needs: sampling]`.
+fn execution_note(execution: &crate::wit::tool_execution::Execution) -> String {
+    use crate::wit::tool_execution::TaskSupport;
+    let mut notes = Vec::new();
+    if execution.task_support != TaskSupport::Forbidden {
+        notes.push(format!(
+            "task: {}",
+            task_support_name(execution.task_support)
+        ));
+    }
+    if !execution.requires.is_empty() {
+        let needs: Vec<&str> = execution
+            .requires
+            .iter()
+            .map(|f| client_feature_name(*f))
+            .collect();
+        notes.push(format!("needs: {}", needs.join(", ")));
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", notes.join(", "))
+    }
 }

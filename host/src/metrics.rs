@@ -49,6 +49,8 @@ pub enum Outcome {
     Deadline,
     /// The call stopped at questions for a stateless client.
     InputRequired,
+    /// The call went on as a task.
+    Task,
 }
 
 impl Outcome {
@@ -59,6 +61,7 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Deadline => "deadline",
             Outcome::InputRequired => "input_required",
+            Outcome::Task => "task",
         }
     }
 }

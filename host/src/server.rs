@@ -16,7 +16,7 @@ use crate::auth::validate::{TrustedIssuer, Validator};
 use crate::auth::{self, Auth};
 use crate::config::{AudienceMode, Config};
 use crate::health::{self, Component, Readiness};
-use crate::mcp::{self, Sessions, Shared, StateKey};
+use crate::mcp::{self, Sessions, Shared, StateKey, Tasks};
 use crate::metrics::{self, Metrics};
 use crate::plugins::{PluginHost, Runtime};
 use crate::policy::tools::ToolPolicy;
@@ -203,6 +203,10 @@ pub fn shared(
         request_timeout: config.server.mcp.request_timeout,
         metrics,
         policy: Arc::new(tool_policy(config)),
+        tasks: Arc::new(Tasks::new(
+            config.server.mcp.task_timeout,
+            config.server.mcp.max_tasks_per_caller,
+        )),
         state_key: Arc::new(match &config.server.mcp.state_key {
             Some(secret) => StateKey::from_secret(&secret.0).expect("checked at load"),
             None => StateKey::random(),

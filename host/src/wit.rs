@@ -19,6 +19,8 @@ wasmtime::component::bindgen!({
         // Trappable: a question a stateless client answers later ends the
         // call (see `plugins::imports`).
         "kube-mcp:plugin/client": async | trappable,
+        // `detach` waits for the task to start.
+        "kube-mcp:plugin/progress": async,
     },
     exports: { default: async },
     additional_derives: [PartialEq],

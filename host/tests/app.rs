@@ -21,7 +21,7 @@ use kube_mcp::auth::keys::IssuerKeys;
 use kube_mcp::auth::validate::{TrustedIssuer, Validator};
 use kube_mcp::config::{IssuerConfig, PluginSettings, Secret, SigningAlgorithm, ToolFilter};
 use kube_mcp::health::Readiness;
-use kube_mcp::mcp::{Sessions, Shared, StateKey, http::HttpOptions};
+use kube_mcp::mcp::{Sessions, Shared, StateKey, Tasks, http::HttpOptions};
 use kube_mcp::plugins::{PluginHost, Runtime};
 use kube_mcp::policy::tools::{Condition, Effect, ToolPolicy, ToolRule};
 use kube_mcp::server::{AppState, Endpoint, app};
@@ -84,6 +84,7 @@ async fn test_app() -> axum::Router {
         metrics: Arc::default(),
         policy: Arc::new(policy),
         state_key: Arc::new(StateKey::random()),
+        tasks: Arc::new(Tasks::new(Duration::from_secs(60), 4)),
     };
     let options = HttpOptions {
         stateless: true,

@@ -16,9 +16,20 @@ fn inspect_prints_description_tools_and_capabilities() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("conformance 0.1.0\n"), "{text}");
     assert!(text.contains("capabilities: none"), "{text}");
-    assert!(text.contains("tools (15):"), "{text}");
+    assert!(text.contains("tools (34):"), "{text}");
     assert!(text.contains("test_simple_text"), "{text}");
-    assert!(text.contains("prompts (4):"), "{text}");
+    // What `tool-execution` says shows beside the tool.
+    assert!(
+        text.lines()
+            .any(|l| l.contains("failing_job") && l.ends_with("[task: required]")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("test_missing_capability") && l.ends_with("[needs: sampling]")),
+        "{text}"
+    );
+    assert!(text.contains("prompts (5):"), "{text}");
     assert!(
         text.contains("  test://template/{id}/data  Resource Template"),
         "{text}"

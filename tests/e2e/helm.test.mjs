@@ -69,6 +69,21 @@ describe('chart lint and template', () => {
     assert.doesNotMatch(rules, /\b(get|list|watch|create|update|patch|delete)\b/);
   });
 
+  test('every replica mounts one request-state key: a generated Secret, or the operator\'s', async () => {
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart);
+    const secret = objects(stdout).find((o) => o.kind === 'Secret');
+    assert.equal(secret?.name, 'kube-mcp-state-key', stdout);
+    const key = secret.text.match(/^\s+state-key: (\S+)$/m)?.[1];
+    assert.ok(Buffer.from(key, 'base64').length >= 32, `a key of 32 bytes or more: ${secret.text}`);
+    const deployment = objects(stdout).find((o) => o.kind === 'Deployment').text;
+    assert.match(deployment, /secretName: kube-mcp-state-key/);
+    const config = objects(stdout).find((o) => o.kind === 'ConfigMap').text;
+    assert.match(config, /stateKeyFile: \/etc\/kube-mcp\/state\/state-key/);
+    const own = await helm('helm', 'template', 'kube-mcp', chart, '--set', 'mcp.stateKey.existingSecret=ops-key', '--set', 'mcp.stateKey.key=k');
+    assert.equal(objects(own.stdout).filter((o) => o.kind === 'Secret').length, 0, 'no Secret is made beside the operator\'s');
+    assert.match(objects(own.stdout).find((o) => o.kind === 'Deployment').text, /secretName: ops-key[\s\S]*key: k/);
+  });
+
   test('the hardened pod and the config checksum', async () => {
     const { stdout } = await helm('helm', 'template', 'kube-mcp', chart);
     const deployment = objects(stdout).find((o) => o.kind === 'Deployment').text;
@@ -165,7 +180,7 @@ describe('the rendered configuration is one the server accepts', () => {
       // Only the paths the pod mounts differ on this machine.
       const mounted = (name) => { const d = path.join(dir, name); fs.mkdirSync(d, { recursive: true }); return d; };
       const local = config
-        .replaceAll(/\/etc\/kube-mcp\/hs256\/[^\s"]+/g, secret)
+        .replaceAll(/\/etc\/kube-mcp\/(hs256|state)\/[^\s"]+/g, secret)
         .replaceAll(/\/var\/lib\/kube-mcp\/(plugins-[a-z]+)/g, (_, name) => mounted(name));
       fs.writeFileSync(path.join(dir, 'config.yaml'), local);
       const server = await startServer({

@@ -52,6 +52,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toJson $items }}
 {{- end }}
 
+{{/* The Secret holding the request-state key. */}}
+{{- define "kube-mcp.stateKeySecret" -}}
+{{- .Values.mcp.stateKey.existingSecret | default (printf "%s-state-key" (include "kube-mcp.fullname" .)) }}
+{{- end }}
+
 {{/* The server's configuration file. */}}
 {{- define "kube-mcp.config" -}}
 host: {{ .Values.mcp.host | quote }}
@@ -68,6 +73,7 @@ metricsListen: "0.0.0.0:{{ .Values.metrics.port }}"
 mcp:
   stateless: {{ .Values.mcp.stateless }}
   requestTimeout: {{ .Values.mcp.requestTimeout | quote }}
+  stateKeyFile: /etc/kube-mcp/state/{{ .Values.mcp.stateKey.key }}
 oidc:
   {{- with .Values.mcp.oidc.issuerUrl }}
   issuerUrl: {{ . | quote }}

@@ -26,7 +26,7 @@ pub use self::plugins::{
 };
 pub use self::settings::{Layer, ServerArgs};
 use self::values::{
-    LogFilter, LogFormat, parse_answer_budget, parse_bool, parse_duration, parse_host,
+    LogFilter, LogFormat, parse_answer_budget, parse_bool, parse_count, parse_duration, parse_host,
     parse_http_url, parse_port, parse_signing_methods, parse_size,
 };
 pub use crate::auth::issuer::{IssuerConfig, KubeNaming, Secret, SigningAlgorithm, is_loopback};
@@ -42,6 +42,8 @@ pub const DEFAULT_PORT: u16 = 9000;
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
 /// The longest one MCP request may take, unless configured.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_TASK_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+pub const DEFAULT_MAX_TASKS_PER_CALLER: usize = 8;
 /// The largest MCP request body accepted, unless configured.
 pub const DEFAULT_MAX_REQUEST_BODY: u64 = 1 << 20;
 
@@ -101,6 +103,10 @@ pub struct McpConfig {
     pub max_request_body: u64,
     /// Keys the state of multi-round-trip requests; `None`: a random key.
     pub state_key: Option<Secret>,
+    /// Longest a call that goes on as a task may run.
+    pub task_timeout: Duration,
+    /// Most running tasks per caller.
+    pub max_tasks_per_caller: usize,
 }
 
 /// Token validation settings. Consumed by the `auth` module.
@@ -247,6 +253,10 @@ fn server_section(layer: &mut Layer) -> Result<ServerConfig, ConfigError> {
         max_request_body: parse(layer.max_request_body.take(), parse_size)?
             .map_or(DEFAULT_MAX_REQUEST_BODY, |s| s.value),
         state_key: parse(layer.state_key_file.take(), read_state_key)?.map(|k| k.value),
+        task_timeout: parse(layer.task_timeout.take(), parse_duration)?
+            .map_or(DEFAULT_TASK_TIMEOUT, |d| d.value),
+        max_tasks_per_caller: parse(layer.max_tasks_per_caller.take(), parse_count)?
+            .map_or(DEFAULT_MAX_TASKS_PER_CALLER, |n| n.value),
     };
     Ok(ServerConfig {
         listen: SocketAddr::new(host, port),

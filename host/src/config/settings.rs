@@ -179,6 +179,10 @@ settings! {
         "Longest time one MCP request may take";
     max_request_body: Text, "mcp.maxRequestBody", "SIZE", "MCP", Some("1MiB"),
         "Largest MCP request body accepted; bigger ones get 413";
+    task_timeout: Text, "mcp.taskTimeout", "DURATION", "MCP", Some("15m"),
+        "Longest time a tool call that goes on as a task (the MCP tasks extension) may run";
+    max_tasks_per_caller: Text, "mcp.maxTasksPerCaller", "COUNT", "MCP", Some("8"),
+        "Most tasks one caller may have running at once; more are refused";
     state_key_file: Text, "mcp.stateKeyFile", "PATH", "MCP", None,
         "File whose contents (32 bytes or more) key the request state of stateless \
          multi-round-trip requests; replicas behind one address need the same file. \

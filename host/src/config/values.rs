@@ -146,6 +146,16 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
     }
 }
 
+/// A count of at least 1.
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "'{s}' is not a count (expected a whole number, 1 or more)"
+        )),
+    }
+}
+
 pub fn parse_port(s: &str) -> Result<u16, String> {
     s.trim()
         .parse::<u16>()

@@ -60,13 +60,14 @@ pub fn tool(tool: &Tool, execution: Option<&Execution>) -> Result<model::Tool, m
     if !annotations.is_empty() {
         object.insert("annotations".into(), annotations.into());
     }
-    let task_support = match execution.map(|e| e.task_support) {
-        None | Some(TaskSupport::Forbidden) => None,
-        Some(TaskSupport::Optional) => Some("optional"),
-        Some(TaskSupport::Required) => Some("required"),
-    };
-    if let Some(task_support) = task_support {
-        object.insert("execution".into(), json!({ "taskSupport": task_support }));
+    if let Some(support) = execution
+        .map(|e| e.task_support)
+        .filter(|s| *s != TaskSupport::Forbidden)
+    {
+        object.insert(
+            "execution".into(),
+            json!({ "taskSupport": crate::plugins::task_support_name(support) }),
+        );
     }
     into(object.into())
 }
@@ -79,13 +80,16 @@ pub fn missing_capabilities(
 ) -> Option<model::ClientCapabilities> {
     let mut missing = Map::new();
     for feature in execution.map_or(&[][..], |e| &e.requires) {
-        let (name, supported) = match feature {
-            ClientFeature::Elicitation => ("elicitation", support.elicitation),
-            ClientFeature::Sampling => ("sampling", support.sampling),
-            ClientFeature::Roots => ("roots", support.roots),
+        let supported = match feature {
+            ClientFeature::Elicitation => support.elicitation,
+            ClientFeature::Sampling => support.sampling,
+            ClientFeature::Roots => support.roots,
         };
         if !supported {
-            missing.insert(name.into(), json!({}));
+            missing.insert(
+                crate::plugins::client_feature_name(*feature).into(),
+                json!({}),
+            );
         }
     }
     if missing.is_empty() {

@@ -20,16 +20,24 @@ use rmcp::model::{PromptReference, Reference, ResourceTemplateReference, Subscri
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 
 use super::convert;
-use super::peer::{Asking, SessionClient, severity};
+use super::peer::{Asking, DetachRequest, SessionClient, severity};
 use super::round_trip::{Binding, RoundTrip, StateKey};
 use super::sessions::{Changes, Sessions};
+use super::tasks::Tasks;
 use crate::auth::Principal;
 use crate::kube::Impersonated;
 use crate::metrics::Metrics;
 use crate::metrics::Outcome;
-use crate::plugins::{CallContext, CallFailure, ClientSupport, Failure, PluginHost};
+use crate::plugins::{CallContext, CallFailure, ClientSupport, Failure, Plugin, PluginHost};
 use crate::policy::tools::{Export, ToolPolicy};
+use crate::wit::tool_execution::TaskSupport;
+use crate::wit::types::CallResult;
 use crate::wit::types::{CallError, Caller, CompletionReference, PromptError, ResourceError};
+use rmcp::model::{
+    CancelTaskParams, CreateTaskResult, GetTaskParams, GetTaskResult, UpdateTaskParams,
+};
+use rmcp::task_manager::TaskExit;
+use tokio::sync::{mpsc, oneshot};
 
 /// The `_meta` key with which a 2026-07-28 request asks for log messages.
 const LOG_LEVEL_META: &str = "io.modelcontextprotocol/logLevel";
@@ -51,6 +59,8 @@ pub struct Shared {
     pub policy: Arc<ToolPolicy>,
     /// Seals the state of multi-round-trip requests (MCP 2026-07-28).
     pub state_key: Arc<StateKey>,
+    /// Tool calls that went on as tasks.
+    pub tasks: Arc<Tasks>,
 }
 
 /// One session's handler (in stateless mode, one request's).
@@ -121,6 +131,7 @@ impl McpHandler {
         &self,
         context: &RequestContext<RoleServer>,
         asking: Asking,
+        detacher: Option<mpsc::UnboundedSender<DetachRequest>>,
     ) -> (CallContext, Arc<SessionClient>) {
         let progress_token = context.meta.get_progress_token();
         // 2026-07-28 clients opt in per request; older ones per session
@@ -131,13 +142,17 @@ impl McpHandler {
             .and_then(|level| level.as_str())
             .and_then(severity)
             .or(*self.log_severity.lock().expect("log level lock"));
-        let client = Arc::new(SessionClient::new(
+        let mut client = SessionClient::new(
             context.peer.clone(),
             Self::support(context),
             asking,
             progress_token,
             min_log,
-        ));
+        );
+        if let Some(detacher) = detacher {
+            client = client.may_detach(detacher, self.shared.tasks.timeout);
+        }
+        let client = Arc::new(client);
         let impersonated = context
             .extensions
             .get::<axum::http::request::Parts>()
@@ -149,6 +164,74 @@ impl McpHandler {
         (call, client)
     }
 
+    /// Runs tool `name` under the request deadline, then flushes the
+    /// call's notifications. With `task_owner`, the plugin may let the call
+    /// go on as a task of that caller (`progress.detach`): the answer is
+    /// then the task, and the call runs on in the background.
+    async fn run_tool(
+        &self,
+        plugin: &Arc<Plugin>,
+        name: &str,
+        arguments: String,
+        context: &RequestContext<RoleServer>,
+        asking: Asking,
+        task_owner: Option<&str>,
+    ) -> Result<Ran, ErrorData> {
+        let (detacher, mut detach_requests) = mpsc::unbounded_channel();
+        let (call, client) = self.call_context(context, asking, task_owner.map(|_| detacher));
+        let (done_tx, mut done) = oneshot::channel();
+        let running = tokio::spawn({
+            let (plugin, name) = (plugin.clone(), name.to_owned());
+            async move {
+                let _ = done_tx.send(plugin.call_tool(&name, &arguments, &call).await);
+            }
+        })
+        .abort_handle();
+        let deadline = self.shared.request_timeout;
+        let until = tokio::time::Instant::now() + deadline;
+        let ran = loop {
+            tokio::select! {
+                finished = &mut done => break finished.map(Ran::Done).map_err(|_| {
+                    ErrorData::internal_error("the call ended without a result", None)
+                }),
+                () = tokio::time::sleep_until(until) => {
+                    running.abort();
+                    break Err(ErrorData::internal_error(
+                        format!("the request took longer than {}", humantime::format_duration(deadline)),
+                        None,
+                    ));
+                }
+                Some(reply) = detach_requests.recv() => {
+                    let owner = task_owner.unwrap_or_default();
+                    if self.shared.tasks.room_for(owner).is_err() {
+                        // Too many tasks: the call goes on as it was.
+                        let _ = reply.send(false);
+                        continue;
+                    }
+                    let task_client = client.clone();
+                    let task = self.shared.tasks.start(owner, move |task| {
+                        task_client.attach_task(task.clone());
+                        Box::pin(async move {
+                            tokio::select! {
+                                finished = done => task_outcome(finished),
+                                () = task.cancelled() => {
+                                    running.abort();
+                                    Err(TaskExit::Cancelled)
+                                }
+                            }
+                        })
+                    });
+                    let _ = reply.send(true);
+                    break Ok(Ran::Task(task));
+                }
+            }
+        };
+        if let Some(forwarder) = client.close() {
+            let _ = forwarder.await;
+        }
+        ran
+    }
+
     /// Runs `work` under the request deadline, then flushes the call's
     /// notifications so they reach the client before the response.
     async fn run<T>(
@@ -157,7 +240,7 @@ impl McpHandler {
         asking: Asking,
         work: impl AsyncFnOnce(CallContext) -> Result<T, ErrorData>,
     ) -> Result<T, ErrorData> {
-        let (call, client) = self.call_context(context, asking);
+        let (call, client) = self.call_context(context, asking, None);
         let deadline = self.shared.request_timeout;
         let outcome = tokio::time::timeout(deadline, work(call)).await;
         if let Some(forwarder) = client.close() {
@@ -256,6 +339,51 @@ fn page<T>(
     Ok((page, next))
 }
 
+/// How a tool call ran: to its end (or its first failure), or on as a task.
+enum Ran {
+    Done(Result<Result<CallResult, CallError>, CallFailure>),
+    Task(rmcp::model::Task),
+}
+
+/// The response to a finished call. Failures the model should see are tool
+/// errors (MCP 2025-11-25): invalid arguments (so it can correct them), a
+/// trap or a limit.
+fn tool_result(
+    name: &str,
+    done: Result<Result<CallResult, CallError>, CallFailure>,
+) -> Result<rmcp::model::CallToolResult, ErrorData> {
+    match done {
+        Ok(Ok(result)) => convert::call_result(result),
+        Ok(Err(CallError::UnknownTool(_))) => Err(ErrorData::invalid_params(
+            format!("unknown tool '{name}'"),
+            None,
+        )),
+        Ok(Err(CallError::InvalidArguments(why))) => {
+            Ok(convert::error_result(&format!("invalid arguments: {why}")))
+        }
+        Err(failure) => {
+            tracing::warn!(tool = %name, "{failure}");
+            Ok(failure_result(&failure))
+        }
+    }
+}
+
+/// How a call that went on as a task ended, as the task reports it: a
+/// result (a tool error included) completes it; a failure of the plugin
+/// (a trap, a limit) fails it with the reason.
+fn task_outcome(
+    finished: Result<Result<Result<CallResult, CallError>, CallFailure>, oneshot::error::RecvError>,
+) -> Result<rmcp::model::CallToolResult, TaskExit> {
+    match finished {
+        Ok(Err(failure)) => Err(TaskExit::Error(failure_error(&failure))),
+        Ok(done) => tool_result("", done).map_err(TaskExit::Error),
+        Err(_) => Err(TaskExit::Error(ErrorData::internal_error(
+            "the call ended without a result",
+            None,
+        ))),
+    }
+}
+
 /// A plugin failure as a tool error the model sees.
 fn failure_result(failure: &CallFailure) -> rmcp::model::CallToolResult {
     convert::error_result(&failure.to_string())
@@ -277,6 +405,7 @@ impl ServerHandler for McpHandler {
             .enable_resources_subscribe()
             .enable_completions()
             .enable_logging()
+            .enable_tasks()
             .build();
         InitializeResult::new(capabilities)
             .with_server_info(
@@ -356,6 +485,17 @@ impl ServerHandler for McpHandler {
         if let Some(missing) = convert::missing_capabilities(execution, Self::support(&context)) {
             return Err(ErrorData::missing_required_client_capability(missing));
         }
+        let task_support = execution.map_or(TaskSupport::Forbidden, |e| e.task_support);
+        let client_tasks = context
+            .client_capabilities()
+            .is_some_and(|c| c.supports_tasks());
+        if task_support == TaskSupport::Required && !client_tasks {
+            return Err(ErrorData::missing_required_client_capability(
+                rmcp::model::ClientCapabilities::builder()
+                    .enable_tasks()
+                    .build(),
+            ));
+        }
         let arguments = serde_json::Value::Object(request.arguments.unwrap_or_default());
         let (asking, trip) = self.asking(
             &context,
@@ -363,49 +503,39 @@ impl ServerHandler for McpHandler {
             request.request_state.as_deref(),
             request.input_responses,
         )?;
-        let arguments = arguments.to_string();
         let started = std::time::Instant::now();
-        let mut outcome = Outcome::Deadline;
-        let result = self
-            .run(&context, asking, async |call| {
-                let result = plugin.call_tool(&name, &arguments, &call).await;
-                outcome = match &result {
-                    Ok(Ok(r)) if !r.is_error => Outcome::Ok,
-                    Ok(_) => Outcome::ToolError,
-                    Err(CallFailure {
-                        failure: Failure::InputRequired,
-                        ..
-                    }) => Outcome::InputRequired,
-                    Err(_) => Outcome::Failed,
-                };
-                Ok(CallToolResponse::Complete(match result {
-                    Ok(Ok(result)) => convert::call_result(result)?,
-                    Err(CallFailure {
-                        failure: Failure::InputRequired,
-                        ..
-                    }) => {
-                        return Ok(CallToolResponse::InputRequired(
-                            self.input_required(trip.as_ref())?,
-                        ));
-                    }
-                    Ok(Err(CallError::UnknownTool(_))) => {
-                        return Err(ErrorData::invalid_params(
-                            format!("unknown tool '{name}'"),
-                            None,
-                        ));
-                    }
-                    // Reported as a tool error, so a model can correct its
-                    // arguments (MCP 2025-11-25).
-                    Ok(Err(CallError::InvalidArguments(why))) => {
-                        convert::error_result(&format!("invalid arguments: {why}"))
-                    }
-                    Err(failure) => {
-                        tracing::warn!(tool = %name, "{failure}");
-                        failure_result(&failure)
-                    }
-                }))
-            })
+        let may_detach = task_support != TaskSupport::Forbidden && client_tasks;
+        let ran = self
+            .run_tool(
+                &plugin,
+                &name,
+                arguments.to_string(),
+                &context,
+                asking,
+                may_detach.then_some(subject.as_str()),
+            )
             .await;
+        let outcome = match &ran {
+            Ok(Ran::Task(_)) => Outcome::Task,
+            Ok(Ran::Done(Ok(Ok(r)))) if !r.is_error => Outcome::Ok,
+            Ok(Ran::Done(Ok(_))) => Outcome::ToolError,
+            Ok(Ran::Done(Err(CallFailure {
+                failure: Failure::InputRequired,
+                ..
+            }))) => Outcome::InputRequired,
+            Ok(Ran::Done(Err(_))) => Outcome::Failed,
+            Err(_) => Outcome::Deadline,
+        };
+        let result = ran.and_then(|ran| match ran {
+            Ran::Task(task) => Ok(CallToolResponse::Task(CreateTaskResult::new(task))),
+            Ran::Done(Err(CallFailure {
+                failure: Failure::InputRequired,
+                ..
+            })) => Ok(CallToolResponse::InputRequired(
+                self.input_required(trip.as_ref())?,
+            )),
+            Ran::Done(done) => tool_result(&name, done).map(CallToolResponse::Complete),
+        });
         self.shared
             .metrics
             .tool_call(&name, plugin.name(), outcome, started);
@@ -728,6 +858,43 @@ impl ServerHandler for McpHandler {
             }
             before = after;
         }
+    }
+
+    /// The tool rmcp checks `Mcp-Param-*` headers against (SEP-2243).
+    fn get_tool(&self, name: &str) -> Option<rmcp::model::Tool> {
+        let registry = self.shared.plugins.registry();
+        let (plugin, tool) = registry.tool(name)?;
+        convert::tool(tool, plugin.execution(name)).ok()
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        let subject = Self::principal(&context).map_or("", |p| p.subject.as_str());
+        let task = self.shared.tasks.get(subject, &request.task_id)?;
+        Ok(GetTaskResult::new(task))
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let subject = Self::principal(&context).map_or("", |p| p.subject.as_str());
+        self.shared
+            .tasks
+            .update(subject, &request.task_id, request.input_responses)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let subject = Self::principal(&context).map_or("", |p| p.subject.as_str());
+        self.shared.tasks.cancel(subject, &request.task_id)
     }
 
     async fn set_level(

@@ -18,10 +18,12 @@ mod owners;
 mod peer;
 mod round_trip;
 mod sessions;
+mod tasks;
 
 pub use self::handler::{McpHandler, PAGE_SIZE, Shared};
 pub use self::round_trip::{MIN_SECRET_BYTES as MIN_STATE_KEY_BYTES, StateKey};
 pub use self::sessions::Sessions;
+pub use self::tasks::Tasks;
 
 /// Serves MCP over stdin and stdout until the client closes them.
 pub async fn serve_stdio(shared: Shared) -> anyhow::Result<()> {

@@ -19,6 +19,7 @@ use crate::plugins::ClientPeer;
 use crate::plugins::{ClientSupport, Question, Unanswered};
 use crate::wit::client::{Answer, ClientError};
 use crate::wit::log::Level;
+use rmcp::task_manager::TaskContext;
 
 /// At most this many notifications are forwarded per call; the rest are
 /// dropped, so a plugin cannot flood its client.
@@ -75,11 +76,20 @@ pub enum Asking {
     Never,
 }
 
+/// A call's request to go on as a task; the reply says whether it does.
+pub type DetachRequest = tokio::sync::oneshot::Sender<bool>;
+
 /// One call's view of the client that made it.
 pub struct SessionClient {
     peer: Peer<RoleServer>,
     support: ClientSupport,
     asking: Asking,
+    /// Where a request to go on as a task goes, when the call may.
+    detacher: Mutex<Option<mpsc::UnboundedSender<DetachRequest>>>,
+    /// The task the call goes on as, once it does.
+    task: Mutex<Option<TaskContext>>,
+    /// How long a task may run.
+    task_timeout: std::time::Duration,
     progress_token: Option<ProgressToken>,
     /// The least severe level the client asked for, if it asked.
     min_log_severity: Option<usize>,
@@ -101,11 +111,35 @@ impl SessionClient {
             peer,
             support,
             asking,
+            detacher: Mutex::new(None),
+            task: Mutex::new(None),
+            task_timeout: std::time::Duration::ZERO,
             progress_token,
             min_log_severity,
             outbox: Mutex::new(Outbox::Idle),
             sent: AtomicU32::new(0),
         }
+    }
+
+    /// Lets the call ask to go on as a task of at most `timeout`, through
+    /// `detacher`.
+    pub fn may_detach(
+        mut self,
+        detacher: mpsc::UnboundedSender<DetachRequest>,
+        timeout: std::time::Duration,
+    ) -> SessionClient {
+        self.detacher = Mutex::new(Some(detacher));
+        self.task_timeout = timeout;
+        self
+    }
+
+    /// The call now goes on as `task`: its questions and reports go there.
+    pub fn attach_task(&self, task: TaskContext) {
+        *self.task.lock().expect("task lock") = Some(task);
+    }
+
+    fn task(&self) -> Option<TaskContext> {
+        self.task.lock().expect("task lock").clone()
     }
 
     /// Stops taking notifications. Returns the forwarding task, if one
@@ -154,6 +188,15 @@ impl ClientPeer for SessionClient {
     }
 
     fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
+        if let Some(task) = self.task() {
+            let status = match (message, total) {
+                (Some(message), _) => message,
+                (None, Some(total)) => format!("{progress} of {total}"),
+                (None, None) => format!("{progress}"),
+            };
+            task.set_status_message(status);
+            return;
+        }
         let Some(token) = &self.progress_token else {
             return;
         };
@@ -190,6 +233,9 @@ impl ClientPeer for SessionClient {
         questions: Vec<(String, Question)>,
     ) -> BoxFuture<'_, Result<Vec<Answer>, Unanswered>> {
         Box::pin(async move {
+            if let Some(task) = self.task() {
+                return ask_in_task(&task, questions).await;
+            }
             match &self.asking {
                 Asking::RoundTrip(trip) => trip.ask(questions),
                 Asking::Never => Err(Unanswered::Client(ClientError::Unsupported)),
@@ -203,6 +249,48 @@ impl ClientPeer for SessionClient {
             }
         })
     }
+
+    fn detach(&self) -> BoxFuture<'_, Option<std::time::Duration>> {
+        Box::pin(async move {
+            let detacher = self.detacher.lock().expect("detacher lock").take()?;
+            let (reply, detached) = tokio::sync::oneshot::channel();
+            detacher.send(reply).ok()?;
+            detached.await.unwrap_or(false).then_some(self.task_timeout)
+        })
+    }
+}
+
+/// Asks `questions` as the task's pending input, all at once, and waits
+/// for every answer (`tasks/update`).
+async fn ask_in_task(
+    task: &TaskContext,
+    questions: Vec<(String, Question)>,
+) -> Result<Vec<Answer>, Unanswered> {
+    let mut waiting = Vec::with_capacity(questions.len());
+    for (key, question) in &questions {
+        let request = convert::input_request(question)?;
+        let task = task.clone();
+        let key = key.clone();
+        waiting.push(tokio::spawn(async move {
+            task.request_input(key, request).await
+        }));
+    }
+    let mut answers = Vec::with_capacity(questions.len());
+    for ((key, question), waiting) in questions.iter().zip(waiting) {
+        let value = match waiting.await {
+            Ok(Ok(value)) => value,
+            Ok(Err(_)) | Err(_) => {
+                return Err(Unanswered::Client(ClientError::Failed(
+                    "the task was cancelled while waiting for the client".into(),
+                )));
+            }
+        };
+        let answer = convert::answer(question, value).map_err(|why| {
+            ClientError::Failed(format!("the client's answer to '{key}' is {why}"))
+        })?;
+        answers.push(answer);
+    }
+    Ok(answers)
 }
 
 impl SessionClient {

@@ -37,6 +37,38 @@ pub struct Sandbox {
     pub slots: super::busy::Slots,
 }
 
+/// When a call must be over. A call that goes on as a task gets a later
+/// one, so the epoch callback reads it each tick.
+#[derive(Debug)]
+pub struct Deadline {
+    start: Instant,
+    /// Nanoseconds after `start`.
+    after: std::sync::atomic::AtomicU64,
+}
+
+impl Deadline {
+    pub fn after(timeout: std::time::Duration) -> Deadline {
+        Deadline {
+            start: Instant::now(),
+            after: (timeout.as_nanos() as u64).into(),
+        }
+    }
+
+    pub fn get(&self) -> Instant {
+        let after = self.after.load(std::sync::atomic::Ordering::Relaxed);
+        self.start + std::time::Duration::from_nanos(after)
+    }
+
+    /// Moves the deadline to `timeout` from now.
+    pub fn extend(&self, timeout: std::time::Duration) {
+        let after = self.start.elapsed() + timeout;
+        self.after.store(
+            after.as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
 /// Which limit stopped a call, recorded when it is hit so the error can say
 /// so instead of showing a bare trap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +99,7 @@ pub struct CallState {
     pub context: CallContext,
     pub kube: KubeAccess,
     /// When the call must be over; host functions that wait honour it too.
-    pub deadline: Instant,
+    pub deadline: Arc<Deadline>,
     /// Whether the call has changed the cluster yet.
     pub changed_cluster: std::sync::atomic::AtomicBool,
     /// Questions asked so far through `client` (numbers the keys of those
@@ -188,7 +220,7 @@ impl CallState {
                 scratch = Some(dir);
             }
         }
-        let deadline = Instant::now() + sandbox.limits.timeout;
+        let deadline = Arc::new(Deadline::after(sandbox.limits.timeout));
         let state = CallState {
             plugin: sandbox.plugin.clone(),
             wasi: wasi.build(),
@@ -202,7 +234,7 @@ impl CallState {
             limit_hit: None,
             context,
             kube: sandbox.kube.clone(),
-            deadline,
+            deadline: deadline.clone(),
             changed_cluster: Default::default(),
             questions_asked: 0,
             _scratch: scratch,
@@ -214,7 +246,7 @@ impl CallState {
         // where the call is interrupted.
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline {
+            Ok(if Instant::now() >= deadline.get() {
                 UpdateDeadline::Interrupt
             } else {
                 UpdateDeadline::Yield(1)

@@ -83,6 +83,12 @@ pub trait ClientPeer: Send + Sync {
         &self,
         questions: Vec<(String, Question)>,
     ) -> BoxFuture<'_, Result<Vec<Answer>, Unanswered>>;
+
+    /// Lets the call go on as a task, if it may; `Some` is how long it may
+    /// take from now.
+    fn detach(&self) -> BoxFuture<'_, Option<std::time::Duration>> {
+        Box::pin(async { None })
+    }
 }
 
 /// No client to talk to: supports nothing, drops progress.

@@ -51,11 +51,23 @@ impl config::Host for CallState {
     }
 }
 
-/// `progress`: reports go to the client that made the call.
+/// `progress`: reports go to the client that made the call (or to its
+/// task, once the call goes on as one).
 impl progress::Host for CallState {
-    fn report(&mut self, progress: f64, total: Option<f64>, message: Option<String>) {
+    async fn report(&mut self, progress: f64, total: Option<f64>, message: Option<String>) {
         if progress.is_finite() && total.is_none_or(f64::is_finite) {
             self.context.client.progress(progress, total, message);
+        }
+    }
+
+    async fn detach(&mut self) -> bool {
+        let client = self.context.client.clone();
+        match client.detach().await {
+            Some(timeout) => {
+                self.deadline.extend(timeout);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -198,7 +210,8 @@ impl CallState {
             return Ok(Err(ClientError::Unsupported));
         }
         let client = self.context.client.clone();
-        let asked = tokio::time::timeout_at(self.deadline.into(), client.ask(questions)).await;
+        let asked =
+            tokio::time::timeout_at(self.deadline.get().into(), client.ask(questions)).await;
         match asked {
             Err(_) => Ok(Err(ClientError::Failed(
                 "the call's deadline passed while waiting for the client".into(),

@@ -25,5 +25,5 @@ pub use self::context::{CallContext, ClientPeer, ClientSupport, NoClient, Questi
 pub use self::engine::engine_config;
 pub use self::host::{DEBOUNCE, LoadStats, PluginHost, Reload, WatchHandle};
 pub use self::loader::{LoadError, LoadFailure, Runtime};
-pub use self::plugin::{CallFailure, Failure, Plugin};
+pub use self::plugin::{CallFailure, Failure, Plugin, client_feature_name, task_support_name};
 pub use self::registry::Registry;

@@ -61,6 +61,26 @@ impl Exports {
     }
 }
 
+/// A task support's name in MCP (`execution.taskSupport`).
+pub fn task_support_name(support: tool_execution::TaskSupport) -> &'static str {
+    use tool_execution::TaskSupport;
+    match support {
+        TaskSupport::Forbidden => "forbidden",
+        TaskSupport::Optional => "optional",
+        TaskSupport::Required => "required",
+    }
+}
+
+/// A client feature's name, as MCP's client capabilities name it.
+pub fn client_feature_name(feature: tool_execution::ClientFeature) -> &'static str {
+    use tool_execution::ClientFeature;
+    match feature {
+        ClientFeature::Elicitation => "elicitation",
+        ClientFeature::Sampling => "sampling",
+        ClientFeature::Roots => "roots",
+    }
+}
+
 /// Everything a plugin said about itself at load.
 #[derive(Debug, Clone)]
 pub struct Description {

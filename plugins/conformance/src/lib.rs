@@ -102,7 +102,7 @@ const TOOLS: &[(&str, &str, &str)] = &[
     (
         "json_schema_2020_12_tool",
         "Tool with JSON Schema 2020-12 features",
-        r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},"additionalProperties":false}"##,
+        r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"address","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contact":{"enum":["email","phone"]},"email":{"type":"string"},"phone":{"type":"string"}},"allOf":[{"anyOf":[{"required":["name"]},{"required":["address"]}]}],"if":{"properties":{"contact":{"const":"email"}},"required":["contact"]},"then":{"required":["email"]},"else":{"properties":{"phone":{"type":"string"}}},"additionalProperties":false}"##,
     ),
     (
         "test_logging_tool",
@@ -164,7 +164,123 @@ const TOOLS: &[(&str, &str, &str)] = &[
         "Asks the user something (SEP-2575 diagnostics)",
         NO_ARGS,
     ),
+    (
+        "test_custom_header",
+        "Echoes a region that clients also send as the Mcp-Param-Region header (SEP-2243)",
+        r#"{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},"required":["region"]}"#,
+    ),
+    (
+        "greet",
+        "Greets someone, at once (never a task)",
+        r#"{"type":"object","properties":{"name":{"type":"string"}}}"#,
+    ),
+    (
+        "slow_compute",
+        "Takes `seconds` seconds, as a task when the client supports tasks",
+        r#"{"type":"object","properties":{"seconds":{"type":"number","minimum":0},"label":{"type":"string"}}}"#,
+    ),
+    (
+        "failing_job",
+        "A task that reports a tool error after about a second",
+        NO_ARGS,
+    ),
+    ("protocol_error_job", "A task whose plugin crashes", NO_ARGS),
+    (
+        "confirm_delete",
+        "A task that asks the user to confirm, then finishes",
+        r#"{"type":"object","properties":{"filename":{"type":"string"}}}"#,
+    ),
+    (
+        "multi_input",
+        "A task that asks two questions at once",
+        NO_ARGS,
+    ),
+    (
+        "test_tool_with_task",
+        "Asks the user's name, then goes on as a task that greets them",
+        NO_ARGS,
+    ),
 ];
+
+/// The tools of the tasks extension (SEP-2663); `None` for another name.
+fn task_tool(name: &str, args: &serde_json::Value) -> Option<CallResult> {
+    let text_arg = |key: &str| {
+        args.get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let result = match name {
+        "greet" => text(&format!("Hello, {}!", text_arg("name"))),
+        "test_custom_header" => text(&format!("region: {}", text_arg("region"))),
+        "slow_compute" => {
+            progress::detach();
+            let seconds = args
+                .get("seconds")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0)
+                .clamp(0.0, 600.0);
+            progress::report(0.0, Some(seconds), Some("computing"));
+            std::thread::sleep(Duration::from_secs_f64(seconds));
+            text(&format!("computed {} in {seconds} s", text_arg("label")))
+        }
+        "failing_job" => {
+            progress::detach();
+            std::thread::sleep(Duration::from_secs(1));
+            error("failing_job always fails")
+        }
+        "protocol_error_job" => {
+            progress::detach();
+            panic!("protocol_error_job crashes on purpose");
+        }
+        "confirm_delete" => {
+            progress::detach();
+            let filename = text_arg("filename");
+            let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean"}},"required":["confirm"]}"#;
+            match ask(vec![(
+                "confirm",
+                client::Question::Elicit(client::Form {
+                    message: format!("Delete {filename}?"),
+                    requested_schema: schema.into(),
+                }),
+            )]) {
+                Ok(answers) => text(&format!("{filename}: {}", describe(&answers[0]))),
+                Err(error) => error,
+            }
+        }
+        "multi_input" => {
+            progress::detach();
+            match ask(vec![
+                ("first", name_form("First: what is your name?", "name")),
+                (
+                    "second",
+                    name_form("Second: what is your favorite color?", "color"),
+                ),
+            ]) {
+                Ok(answers) => text(&format!(
+                    "{} likes {}",
+                    field(&answers[0], "name"),
+                    field(&answers[1], "color")
+                )),
+                Err(error) => error,
+            }
+        }
+        "test_tool_with_task" => {
+            match ask(vec![("user_name", name_form("What is your name?", "name"))]) {
+                Ok(answers) => {
+                    progress::detach();
+                    text(&format!(
+                        "Hello, {}! (from a task)",
+                        field(&answers[0], "name")
+                    ))
+                }
+                Err(error) => error,
+            }
+        }
+        _ => return None,
+    };
+    Some(result)
+}
 
 /// The name question of the SEP-2322 scenarios.
 fn name_form(message: &str, property: &str) -> client::Question {
@@ -318,11 +434,25 @@ fn round_trip_tool(name: &str) -> Option<CallResult> {
 
 impl tool_execution::Guest for Conformance {
     fn executions() -> Vec<tool_execution::Execution> {
-        vec![tool_execution::Execution {
-            tool: "test_missing_capability".into(),
-            task_support: tool_execution::TaskSupport::Forbidden,
-            requires: vec![tool_execution::ClientFeature::Sampling],
-        }]
+        use tool_execution::{ClientFeature, Execution, TaskSupport};
+        let task = |tool: &str, task_support| Execution {
+            tool: tool.into(),
+            task_support,
+            requires: Vec::new(),
+        };
+        vec![
+            Execution {
+                tool: "test_missing_capability".into(),
+                task_support: TaskSupport::Forbidden,
+                requires: vec![ClientFeature::Sampling],
+            },
+            task("slow_compute", TaskSupport::Optional),
+            task("failing_job", TaskSupport::Required),
+            task("protocol_error_job", TaskSupport::Optional),
+            task("confirm_delete", TaskSupport::Optional),
+            task("multi_input", TaskSupport::Optional),
+            task("test_tool_with_task", TaskSupport::Required),
+        ]
     }
 }
 
@@ -371,6 +501,9 @@ impl tool_provider::Guest for Conformance {
                 })
         };
         if let Some(result) = round_trip_tool(&name) {
+            return Ok(result);
+        }
+        if let Some(result) = task_tool(&name, &args) {
             return Ok(result);
         }
         let result = match name.as_str() {
