@@ -16,7 +16,7 @@ fn inspect_prints_description_tools_and_capabilities() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("conformance 0.1.0\n"), "{text}");
     assert!(text.contains("capabilities: none"), "{text}");
-    assert!(text.contains("tools (34):"), "{text}");
+    assert!(text.contains("tools (33):"), "{text}");
     assert!(text.contains("test_simple_text"), "{text}");
     // What `tool-execution` says shows beside the tool.
     assert!(

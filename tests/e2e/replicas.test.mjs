@@ -17,8 +17,8 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 
 import { kubectl, required } from './lib/env.mjs';
 import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
+import { post } from './lib/stateless.mjs';
 
-const VERSION = '2026-07-28';
 const admin = () => required('KUBECONFIG');
 
 function tempFile(name, contents) {
@@ -65,37 +65,6 @@ async function roundRobin(backends) {
   });
   await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${proxy.address().port}/mcp`, served, close: () => proxy.close() };
-}
-
-/** One 2026-07-28 JSON-RPC request, sent as a bare HTTP POST. */
-async function post(url, method, params) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      'mcp-method': method,
-      ...(params.name ? { 'mcp-name': params.name } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0', id: 1, method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': VERSION,
-          'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
-          'io.modelcontextprotocol/clientInfo': { name: 'e2e', version: '1' },
-        },
-      },
-    }),
-  });
-  const text = await response.text();
-  // A JSON body, or an SSE stream whose last data line is the response.
-  const data = text.trimStart().startsWith('{')
-    ? text
-    : text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).filter((l) => l.trim()).at(-1);
-  return { status: response.status, body: JSON.parse(data) };
 }
 
 describe('two replicas behind one port (MCP 2026-07-28)', () => {

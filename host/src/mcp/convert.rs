@@ -13,7 +13,7 @@ use crate::plugins::Question;
 use crate::wit::client::{
     Answer, ClientError, Elicitation, Root, SamplingContent, SamplingRequest, SamplingResponse,
 };
-use crate::wit::tool_execution::{ClientFeature, Execution, TaskSupport};
+use crate::wit::tool_execution::{ClientFeature, Execution};
 use crate::wit::types::{
     CallResult, Completion, Content, EmbeddedResource, Prompt, PromptResult, ResourceContents,
     ResourceInfo, ResourceTemplate, Role, Tool,
@@ -38,7 +38,7 @@ fn put(object: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value
     }
 }
 
-pub fn tool(tool: &Tool, execution: Option<&Execution>) -> Result<model::Tool, model::ErrorData> {
+pub fn tool(tool: &Tool) -> Result<model::Tool, model::ErrorData> {
     let schema = |text: &str| serde_json::from_str::<Value>(text).unwrap_or_else(|_| json!({}));
     let mut object = Map::new();
     object.insert("name".into(), tool.name.clone().into());
@@ -59,15 +59,6 @@ pub fn tool(tool: &Tool, execution: Option<&Execution>) -> Result<model::Tool, m
     put(&mut annotations, "openWorldHint", a.open_world_hint);
     if !annotations.is_empty() {
         object.insert("annotations".into(), annotations.into());
-    }
-    if let Some(support) = execution
-        .map(|e| e.task_support)
-        .filter(|s| *s != TaskSupport::Forbidden)
-    {
-        object.insert(
-            "execution".into(),
-            json!({ "taskSupport": crate::plugins::task_support_name(support) }),
-        );
     }
     into(object.into())
 }

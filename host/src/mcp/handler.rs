@@ -209,6 +209,13 @@ impl McpHandler {
                         continue;
                     }
                     let task_client = client.clone();
+                    // The epoch deadline stops a plugin that computes; this
+                    // one also stops one that waits in the host (a sleep).
+                    let timeout = self.shared.tasks.timeout;
+                    let over_time = CallFailure {
+                        plugin: plugin.name().to_owned(),
+                        failure: Failure::Timeout(timeout),
+                    };
                     let task = self.shared.tasks.start(owner, move |task| {
                         task_client.attach_task(task.clone());
                         Box::pin(async move {
@@ -217,6 +224,10 @@ impl McpHandler {
                                 () = task.cancelled() => {
                                     running.abort();
                                     Err(TaskExit::Cancelled)
+                                }
+                                () = tokio::time::sleep(timeout) => {
+                                    running.abort();
+                                    Err(TaskExit::Error(failure_error(&over_time)))
                                 }
                             }
                         })
@@ -440,7 +451,7 @@ impl ServerHandler for McpHandler {
                     .decide_export(principal, &Export::tool(&t.name, p.name()))
                     .allowed
             })
-            .map(|(p, t)| Ok((t.name.clone(), convert::tool(t, p.execution(&t.name))?)))
+            .map(|(_, t)| Ok((t.name.clone(), convert::tool(t)?)))
             .collect::<Result<Vec<_>, ErrorData>>()?;
         let (tools, next_cursor) = page(tools, request)?;
         let mut result = ListToolsResult::with_all_items(tools);
@@ -863,8 +874,8 @@ impl ServerHandler for McpHandler {
     /// The tool rmcp checks `Mcp-Param-*` headers against (SEP-2243).
     fn get_tool(&self, name: &str) -> Option<rmcp::model::Tool> {
         let registry = self.shared.plugins.registry();
-        let (plugin, tool) = registry.tool(name)?;
-        convert::tool(tool, plugin.execution(name)).ok()
+        let (_, tool) = registry.tool(name)?;
+        convert::tool(tool).ok()
     }
 
     async fn get_task(

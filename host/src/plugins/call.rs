@@ -44,13 +44,17 @@ pub struct Deadline {
     start: Instant,
     /// Nanoseconds after `start`.
     after: std::sync::atomic::AtomicU64,
+    /// The time limit given last, in nanoseconds (for messages).
+    limit: std::sync::atomic::AtomicU64,
 }
 
 impl Deadline {
     pub fn after(timeout: std::time::Duration) -> Deadline {
+        let nanos = timeout.as_nanos() as u64;
         Deadline {
             start: Instant::now(),
-            after: (timeout.as_nanos() as u64).into(),
+            after: nanos.into(),
+            limit: nanos.into(),
         }
     }
 
@@ -59,9 +63,18 @@ impl Deadline {
         self.start + std::time::Duration::from_nanos(after)
     }
 
+    /// The time limit given last: the plugin's, or a task's.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.limit.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Moves the deadline to `timeout` from now.
     pub fn extend(&self, timeout: std::time::Duration) {
         let after = self.start.elapsed() + timeout;
+        self.limit.store(
+            timeout.as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.after.store(
             after.as_nanos() as u64,
             std::sync::atomic::Ordering::Relaxed,

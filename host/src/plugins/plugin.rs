@@ -324,7 +324,7 @@ impl Plugin {
         store.data_mut().slots = slots.into();
         match self.pre.instantiate_async(&mut store).await {
             Ok(instance) => Ok((store, instance)),
-            Err(e) => Err(self.fail(self.classify(&e, store.data().limit_hit))),
+            Err(e) => Err(self.fail(self.classify(&e, store.data()))),
         }
     }
 
@@ -334,7 +334,7 @@ impl Plugin {
         store: &Store<CallState>,
         outcome: wasmtime::Result<T>,
     ) -> Result<T, CallFailure> {
-        outcome.map_err(|e| self.fail(self.classify(&e, store.data().limit_hit)))
+        outcome.map_err(|e| self.fail(self.classify(&e, store.data())))
     }
 
     fn check_size(&self, size: u64) -> Result<(), CallFailure> {
@@ -346,7 +346,8 @@ impl Plugin {
     }
 
     /// Names the limit or fault behind a failed call.
-    fn classify(&self, error: &wasmtime::Error, limit_hit: Option<LimitHit>) -> Failure {
+    fn classify(&self, error: &wasmtime::Error, state: &CallState) -> Failure {
+        let limit_hit = state.limit_hit;
         let limits = self.sandbox.limits;
         if error.is::<super::imports::InputRequired>() {
             return Failure::InputRequired;
@@ -355,7 +356,8 @@ impl Plugin {
             return Failure::AskedAfterChange;
         }
         match (error.downcast_ref::<Trap>(), limit_hit) {
-            (Some(Trap::Interrupt), _) => Failure::Timeout(limits.timeout),
+            // The call's own deadline: a task's is longer than the limit.
+            (Some(Trap::Interrupt), _) => Failure::Timeout(state.deadline.timeout()),
             (Some(Trap::StackOverflow), _) => Failure::StackOverflow,
             // A guest whose memory cannot grow aborts (an `unreachable`
             // trap); the limiter recorded why.

@@ -8,7 +8,14 @@
 //! elicitation; a dry run needs no confirmation, and the model cannot opt
 //! out. A client that cannot be asked (no elicitation, or a stateless
 //! server) gets a refusal, unless the operator set
-//! `plugins.overrides.kube-ops.settings.confirmation: notRequired`.
+//! `plugins.overrides.kube-ops.settings.confirmation: notRequired`. A
+//! stateless (MCP 2026-07-28) client is asked through a multi-round-trip
+//! request: the question comes before any change, as the host requires.
+//!
+//! `rollout_restart` with `wait: true` then follows the rollout until it
+//! completes, as `kubectl rollout status` does: as a task the client polls
+//! and may cancel, when the client supports tasks (`progress.detach`), or
+//! else for at most [`WAIT_IN_REQUEST`] within the request.
 
 use kube_mcp_plugin::client::{self, Elicitation};
 use kube_mcp_plugin::config;
@@ -16,12 +23,15 @@ use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 use kube_mcp_plugin::kubernetes::{
     self, ApplyOptions, DeleteOptions, Error, ObjectRef, Propagation, ResourceType,
 };
+use kube_mcp_plugin::progress;
+use kube_mcp_plugin::tool_execution::{self, Execution, TaskSupport};
 use kube_mcp_plugin::types::{
     CallError, CallResult, Caller, Capability, PluginInfo, Tool, ToolAnnotations,
 };
 use kube_mcp_plugin::{parse_args, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::time::{Duration, Instant};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -77,7 +87,19 @@ struct RestartArgs {
     name: String,
     #[serde(default)]
     dry_run: bool,
+    /// Follow the rollout until every pod is updated and available (as
+    /// `kubectl rollout status`). Runs as a task the client can poll and
+    /// cancel, when the client supports tasks.
+    #[serde(default)]
+    wait: bool,
 }
+
+/// How long a wait runs inside a request that could not become a task
+/// (below the server's default request timeout of 60 s).
+const WAIT_IN_REQUEST: Duration = Duration::from_secs(45);
+
+/// How often a wait looks at the object.
+const POLL: Duration = Duration::from_secs(2);
 
 fn apps_v1() -> String {
     "apps/v1".into()
@@ -120,7 +142,7 @@ impl Guest for KubeOps {
             with(tool::<ApplyArgs>("resources_apply", "Create or update one object by server-side apply (YAML or JSON manifest). Asks the user to confirm; use dryRun to see the result first.").build(), annotations(true, true)),
             with(tool::<DeleteArgs>("resources_delete", "Delete one object by apiVersion, kind, namespace and name. Asks the user to confirm.").build(), annotations(true, true)),
             with(tool::<ScaleArgs>("resources_scale", "Set the replicas of a Deployment, StatefulSet or ReplicaSet. Asks the user to confirm.").build(), annotations(true, true)),
-            with(tool::<RestartArgs>("rollout_restart", "Restart the pods of a Deployment, StatefulSet or DaemonSet, as kubectl rollout restart does. Asks the user to confirm.").build(), annotations(true, false)),
+            with(tool::<RestartArgs>("rollout_restart", "Restart the pods of a Deployment, StatefulSet or DaemonSet, as kubectl rollout restart does. Asks the user to confirm. With wait, follows the rollout until every pod is updated and available (as a task the client can poll and cancel, when it supports tasks).").build(), annotations(true, false)),
         ]
     }
 
@@ -230,17 +252,135 @@ impl Guest for KubeOps {
                 if let Some(refused) = confirm(args.dry_run, &question) {
                     return Ok(refused);
                 }
-                answer(kubernetes::rollout_restart(
-                    &ObjectRef {
-                        type_: ResourceType::new("apps/v1", resource),
-                        namespace: Some(args.namespace),
-                        name: args.name,
-                    },
-                    args.dry_run,
-                ))
+                let object = ObjectRef {
+                    type_: ResourceType::new("apps/v1", resource),
+                    namespace: Some(args.namespace),
+                    name: args.name,
+                };
+                let restarted = answer(kubernetes::rollout_restart(&object, args.dry_run));
+                if !args.wait || args.dry_run || restarted.is_error {
+                    return Ok(restarted);
+                }
+                wait_for_rollout(&args.kind, &object)
             }
             _ => return Err(CallError::UnknownTool(name)),
         })
+    }
+}
+
+impl tool_execution::Guest for KubeOps {
+    fn executions() -> Vec<Execution> {
+        vec![Execution {
+            tool: "rollout_restart".into(),
+            task_support: TaskSupport::Optional,
+            requires: Vec::new(),
+        }]
+    }
+}
+
+/// How far a rollout has got, read from the object's status.
+#[derive(Debug, PartialEq)]
+struct Rollout {
+    desired: u64,
+    updated: u64,
+    available: u64,
+    /// Whether the controller has seen the latest spec.
+    observed: bool,
+    /// Pods of the old template still running (Deployments).
+    old: u64,
+}
+
+impl Rollout {
+    fn of(kind: &str, object: &serde_json::Value) -> Rollout {
+        let number = |path: &str| object.pointer(path).and_then(|v| v.as_u64()).unwrap_or(0);
+        let generation = number("/metadata/generation");
+        let observed = number("/status/observedGeneration") >= generation;
+        match kind {
+            "DaemonSet" => Rollout {
+                desired: number("/status/desiredNumberScheduled"),
+                updated: number("/status/updatedNumberScheduled"),
+                available: number("/status/numberAvailable"),
+                observed,
+                old: 0,
+            },
+            "StatefulSet" => Rollout {
+                desired: object
+                    .pointer("/spec/replicas")
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(1),
+                updated: number("/status/updatedReplicas"),
+                available: number("/status/availableReplicas"),
+                observed: observed
+                    && object.pointer("/status/currentRevision")
+                        == object.pointer("/status/updateRevision"),
+                old: 0,
+            },
+            _ => {
+                let desired = object
+                    .pointer("/spec/replicas")
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(1);
+                let updated = number("/status/updatedReplicas");
+                Rollout {
+                    desired,
+                    updated,
+                    available: number("/status/availableReplicas"),
+                    observed,
+                    old: number("/status/replicas").saturating_sub(updated),
+                }
+            }
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.observed
+            && self.updated >= self.desired
+            && self.available >= self.desired
+            && self.old == 0
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} of {} pods updated, {} available",
+            self.updated, self.desired, self.available
+        )
+    }
+}
+
+/// Follows the rollout of `object` (just restarted) until it completes.
+fn wait_for_rollout(kind: &str, object: &ObjectRef) -> CallResult {
+    let what = format!(
+        "{kind} {}{}",
+        ns_prefix(object.namespace.as_deref()),
+        object.name
+    );
+    let as_task = progress::detach();
+    let started = Instant::now();
+    loop {
+        let rollout = match kubernetes::get(object) {
+            Ok(json) => Rollout::of(kind, &serde_json::from_str(&json).unwrap_or_default()),
+            Err(e) => return answer(Err(e)),
+        };
+        let seconds = started.elapsed().as_secs();
+        if rollout.complete() {
+            return CallResult::text(format!(
+                "{what} restarted; the rollout is complete: {} (after {seconds} s)",
+                rollout.describe()
+            ));
+        }
+        progress::report(
+            rollout.updated.min(rollout.desired) as f64,
+            Some(rollout.desired as f64),
+            Some(&format!("{what}: {}", rollout.describe())),
+        );
+        if !as_task && started.elapsed() >= WAIT_IN_REQUEST {
+            return CallResult::text(format!(
+                "{what} restarted; the rollout is still going after {seconds} s: {}. \
+                 Ask again later, or use a client that supports tasks to wait to the end",
+                rollout.describe()
+            ));
+        }
+        std::thread::sleep(POLL);
     }
 }
 
@@ -317,4 +457,4 @@ fn answer(result: Result<String, Error>) -> CallResult {
     }
 }
 
-kube_mcp_plugin::export!(KubeOps);
+kube_mcp_plugin::export!(KubeOps, with_executions);
