@@ -4,10 +4,11 @@
 // the rollout to its end; a rollout that cannot finish is cancelled; a
 // caller's tasks are bounded.
 //
-// Driven with bare 2026-07-28 requests: the newest TypeScript SDK client
-// (@modelcontextprotocol/client 2.4.0) rejects `resultType: "task"` ("Unsupported
-// result type 'task' for tools/call"); it does not implement the extension
-// yet. The conformance suite's task scenarios run in conformance.test.mjs.
+// The whole flow is driven by the TypeScript SDK's tasks client
+// (@modelcontextprotocol/ext-tasks 0.2.2 over @modelcontextprotocol/client
+// 2.4.0, whose own callTool rejects `resultType: "task"`); the edges
+// (cancel, status messages, bounds) with bare 2026-07-28 requests. The
+// conformance suite's task scenarios run in conformance.test.mjs.
 
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -16,9 +17,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
+
 import { kubectl, required } from './lib/env.mjs';
 import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
-import { TASKS, post, settled } from './lib/stateless.mjs';
+import { TASKS, VERSION, post, rawDispatch, settled } from './lib/stateless.mjs';
 
 const admin = () => required('KUBECONFIG');
 const withTasks = { elicitation: {}, extensions: { [TASKS]: {} } };
@@ -80,6 +84,33 @@ plugins:
     const { body } = await post(server.url, 'tools/list', {}, { capabilities: withTasks });
     const tool = body.result.tools.find((t) => t.name === 'rollout_restart');
     assert.equal(tool.inputSchema.properties.wait?.type, 'boolean', JSON.stringify(tool.inputSchema));
+  });
+
+  test('the TypeScript SDK\'s tasks client confirms, then follows the task to the end', async () => {
+    const capabilities = { elicitation: { form: {} }, extensions: { [TASKS]: {} } };
+    const client = new Client({ name: 'e2e-tasks', version: '1' }, { capabilities, versionNegotiation: { mode: 'auto' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    const asked = [];
+    const session = createTaskSessionFromClient(client, {
+      endpointId: 'kube-mcp-e2e',
+      rawDispatch: rawDispatch(server.url),
+      v2RequestFraming: { protocolVersion: VERSION, clientInfo: { name: 'e2e-tasks', version: '1' }, clientCapabilities: capabilities },
+      onInputRequest: async (request) => {
+        asked.push(request.params.message);
+        return { action: 'accept', content: { confirm: true } };
+      },
+    });
+    try {
+      const execution = await session.callTool('rollout_restart', { kind: 'Deployment', namespace: 'demo', name: 'web', wait: true });
+      assert.equal(execution.kind, 'task');
+      const { outcome } = await execution.settle();
+      const result = resultFromTaskOutcome(outcome);
+      assert.match(result.content[0].text, /Deployment demo\/web restarted; the rollout is complete: 2 of 2 pods updated, 2 available/);
+      assert.deepEqual(asked, ['Restart the pods of Deployment demo/web?']);
+    } finally {
+      await session.close();
+      await client.close();
+    }
   });
 
   test('confirmed, restarted, then followed as a task until the rollout completes', async () => {

@@ -39,12 +39,7 @@ export async function post(url, method, params = {}, { capabilities = { elicitat
       },
     }),
   });
-  const text = await response.text();
-  // A JSON body, or an SSE stream whose last data line is the response.
-  const data = text.trimStart().startsWith('{')
-    ? text
-    : text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).filter((l) => l.trim()).at(-1);
-  return { status: response.status, body: JSON.parse(data) };
+  return { status: response.status, body: JSON.parse(lastMessage(await response.text())) };
 }
 
 /** Polls `tasks/get` until the task is terminal (or `ms` pass). */
@@ -57,4 +52,35 @@ export async function settled(url, taskId, { capabilities, ms = 120_000 } = {}) 
     if (Date.now() > deadline) throw new Error(`task ${taskId} still ${body.result.status} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * A raw dispatcher for @modelcontextprotocol/ext-tasks: sends one JSON-RPC
+ * request (already framed with its `_meta`) and resolves to the response.
+ */
+export function rawDispatch(url) {
+  let id = 0;
+  return async (request) => {
+    const params = request.params ?? {};
+    const name = mcpName(request.method, params);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': VERSION,
+        'mcp-method': request.method,
+        ...(name ? { 'mcp-name': name } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, ...request }),
+    });
+    return JSON.parse(lastMessage(await response.text()));
+  };
+}
+
+/** A JSON body, or the last data line of an SSE stream. */
+function lastMessage(text) {
+  return text.trimStart().startsWith('{')
+    ? text
+    : text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).filter((l) => l.trim()).at(-1);
 }
