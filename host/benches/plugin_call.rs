@@ -35,7 +35,7 @@ fn load(rt: &tokio::runtime::Runtime, runtime: Runtime) -> Arc<Plugin> {
     std::fs::copy(greeter(), dir.path().join("greeter.wasm")).unwrap();
     let host = PluginHost::new(runtime, dir.path().into());
     let registry = rt.block_on(host.reload()).unwrap().registry;
-    registry.tool("greet").unwrap().0.clone()
+    registry.tool("hello").unwrap().0.clone()
 }
 
 fn bench(c: &mut Criterion) {
@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("kube-mcp (pooling allocator)", |b| {
         b.to_async(&rt).iter(|| async {
             let result = ours
-                .call_tool("greet", "{}", &caller)
+                .call_tool("hello", "{}", &caller)
                 .await
                 .unwrap()
                 .unwrap();
@@ -74,7 +74,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("default wasmtime setup (on-demand allocation)", |b| {
         b.to_async(&rt).iter(|| async {
             let result = baseline
-                .call_tool("greet", "{}", &caller)
+                .call_tool("hello", "{}", &caller)
                 .await
                 .unwrap()
                 .unwrap();

@@ -11,6 +11,25 @@ use crate::plugins::{Plugin, Runtime};
 use crate::plugins::{client_feature_name, task_support_name};
 use crate::wit::types::{Capability, Tool, ToolAnnotations};
 
+/// What in the plugin's tool schemas is not JSON Schema 2020-12, each
+/// naming the tool and the schema.
+pub fn schema_problems(plugin: &Plugin) -> Vec<String> {
+    let mut problems = Vec::new();
+    for tool in &plugin.tools {
+        let schemas = std::iter::once(("input", Some(&tool.input_schema)))
+            .chain(std::iter::once(("output", tool.output_schema.as_ref())));
+        for (which, schema) in schemas {
+            let Some(schema) = schema.and_then(|s| serde_json::from_str::<Value>(s).ok()) else {
+                continue;
+            };
+            for problem in crate::schema_dialect::problems(&schema) {
+                problems.push(format!("tool '{}': {which} schema: {problem}", tool.name));
+            }
+        }
+    }
+    problems
+}
+
 /// Loads `file` as the server would (compile, link, describe, check).
 pub fn load(file: &Path) -> Result<Plugin, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod plugins;
 pub mod policy;
+pub mod schema_dialect;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;

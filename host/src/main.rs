@@ -60,13 +60,22 @@ fn plugin(command: PluginCommand) -> ExitCode {
             println!("{:#}", inspect::to_json(&plugin));
         }
         PluginCommand::Inspect { json: false, .. } => print!("{}", inspect::to_text(&plugin)),
-        PluginCommand::Validate { .. } => println!(
-            "{}: valid plugin '{}' {} with {} tool(s)",
-            file.display(),
-            plugin.info.name,
-            plugin.info.version,
-            plugin.tools.len()
-        ),
+        PluginCommand::Validate { .. } => {
+            let problems = inspect::schema_problems(&plugin);
+            if !problems.is_empty() {
+                for problem in problems {
+                    eprintln!("kube-mcp: {}: {problem}", file.display());
+                }
+                return ExitCode::FAILURE;
+            }
+            println!(
+                "{}: valid plugin '{}' {} with {} tool(s)",
+                file.display(),
+                plugin.info.name,
+                plugin.info.version,
+                plugin.tools.len()
+            )
+        }
     }
     ExitCode::SUCCESS
 }

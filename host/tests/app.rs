@@ -30,8 +30,8 @@ const ISSUER: &str = "https://idp.example.com";
 const BASE: &str = "http://localhost:9000";
 const SECRET: &[u8] = b"an-hs256-secret-of-32-bytes-len!";
 
-/// The greeter test plugin (tool `greet`, ...) behind an HS256 issuer;
-/// the `viewers` group may not use `greet`.
+/// The greeter test plugin (tool `hello`, ...) behind an HS256 issuer;
+/// the `viewers` group may not use `hello`.
 async fn test_app() -> axum::Router {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
@@ -70,7 +70,7 @@ async fn test_app() -> axum::Router {
         filter: ToolFilter::All,
         rules: vec![ToolRule {
             effect: Effect::Deny,
-            patterns: vec!["greet".into()],
+            patterns: vec!["hello".into()],
             when: Condition {
                 groups: vec!["viewers".into()],
                 ..Condition::default()
@@ -250,10 +250,10 @@ async fn each_caller_sees_the_tools_the_policy_gives_them() {
     let app = test_app().await;
     let greeter = tools_for(&app, &["greeters"]).await;
     let other = tools_for(&app, &["viewers"]).await;
-    assert!(greeter.iter().any(|t| t == "greet"), "{greeter:?}");
-    assert!(!other.iter().any(|t| t == "greet"), "{other:?}");
-    let without: Vec<_> = greeter.iter().filter(|t| *t != "greet").cloned().collect();
-    assert_eq!(other, without, "only `greet` differs");
+    assert!(greeter.iter().any(|t| t == "hello"), "{greeter:?}");
+    assert!(!other.iter().any(|t| t == "hello"), "{other:?}");
+    let without: Vec<_> = greeter.iter().filter(|t| *t != "hello").cloned().collect();
+    assert_eq!(other, without, "only `hello` differs");
 }
 
 /// Log lines written while `work` runs, as JSON objects.
@@ -291,8 +291,8 @@ async fn logged<T>(work: impl Future<Output = T>) -> (T, Vec<Value>) {
     (out, lines)
 }
 
-fn call_greet() -> String {
-    r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"greet","arguments":{}}}"#
+fn call_hello() -> String {
+    r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"hello","arguments":{}}}"#
         .into()
 }
 
@@ -305,7 +305,7 @@ async fn every_tool_call_writes_one_audit_line_with_its_decision() {
         for bearer in [&viewer, &greeter] {
             let (status, _, _) = send(&app, rpc(Some(bearer), INITIALIZE)).await;
             assert_eq!(status, StatusCode::OK);
-            let (status, _, body) = send(&app, rpc(Some(bearer), &call_greet())).await;
+            let (status, _, body) = send(&app, rpc(Some(bearer), &call_hello())).await;
             assert_eq!(status, StatusCode::OK, "{body}");
         }
     })
@@ -332,7 +332,7 @@ async fn every_tool_call_writes_one_audit_line_with_its_decision() {
         ),
         (&json!("gil"), &json!("allow"), &json!("ok"))
     );
-    assert_eq!(allowed["tool"], json!("greet"));
+    assert_eq!(allowed["tool"], json!("hello"));
     assert_eq!(allowed["plugin"], json!("greeter"));
     let logged_tokens = lines
         .iter()

@@ -57,14 +57,32 @@ fn inspect_json_has_parsed_schemas_and_annotations() {
 
 #[test]
 fn validate_accepts_a_plugin_and_rejects_with_the_reason() {
+    let greeter = support::built_test_plugin("greeter-v1");
+    let output = kube_mcp()
+        .args(["plugin", "validate"])
+        .arg(&greeter)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("valid plugin 'greeter'"));
+
+    // Loadable, but a schema in an older dialect than JSON Schema 2020-12.
     let hostile = support::built_test_plugin("hostile");
     let output = kube_mcp()
         .args(["plugin", "validate"])
         .arg(&hostile)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("valid plugin 'hostile'"));
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("tool 'draft7_schema': input schema: declares $schema 'http://json-schema.org/draft-07/schema#'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tool 'draft7_schema': input schema: #: `definitions` is not JSON Schema 2020-12; use `$defs`"),
+        "{stderr}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("bogus.wasm");

@@ -59,7 +59,7 @@ async fn call(registry: &Registry, tool: &str) -> String {
 }
 
 fn greeter_version(registry: &Registry) -> Option<String> {
-    registry.tool("greet").map(|(p, _)| p.info.version.clone())
+    registry.tool("hello").map(|(p, _)| p.info.version.clone())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +101,7 @@ async fn add_replace_and_remove_while_calls_run() {
         greeter_version(r).as_deref() == Some("1.0.0")
     })
     .await;
-    assert_eq!(call(&host.registry(), "greet").await, "hello from v1");
+    assert_eq!(call(&host.registry(), "hello").await, "hello from v1");
 
     // Replaced (in place, as `cp` does) while a call to the old version runs:
     // that call finishes on v1, later calls get v2.
@@ -116,11 +116,11 @@ async fn add_replace_and_remove_while_calls_run() {
     })
     .await;
     assert_eq!(in_flight.await.unwrap(), "hello from v1");
-    assert_eq!(call(&host.registry(), "greet").await, "hello from v2");
+    assert_eq!(call(&host.registry(), "hello").await, "hello from v2");
 
     // Removed: disappears.
     std::fs::remove_file(dir.path().join("greeter.wasm")).unwrap();
-    wait_until(&host, "greeter unloaded", |r| r.tool("greet").is_none()).await;
+    wait_until(&host, "greeter unloaded", |r| r.tool("hello").is_none()).await;
 
     stop.store(true, Ordering::Relaxed);
     steady.await.unwrap();
@@ -156,7 +156,7 @@ async fn a_configmap_style_symlink_swap_is_picked_up() {
         greeter_version(r).as_deref() == Some("2.0.0")
     })
     .await;
-    assert_eq!(call(&host.registry(), "greet").await, "hello from v2");
+    assert_eq!(call(&host.registry(), "hello").await, "hello from v2");
 }
 
 #[tokio::test]
@@ -191,7 +191,7 @@ async fn a_broken_replacement_keeps_the_previous_version() {
     std::fs::write(dir.path().join("greeter.wasm"), "not a component any more").unwrap();
     let reload = host.reload().await.unwrap();
     assert!(!reload.changed);
-    assert_eq!(call(&reload.registry, "greet").await, "hello from v1");
+    assert_eq!(call(&reload.registry, "hello").await, "hello from v1");
     assert!(matches!(reload.failures[..], [ref f] if matches!(f.error, LoadError::Compile(_))));
 }
 

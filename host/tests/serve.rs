@@ -188,7 +188,7 @@ fn loads_plugins_and_reports_broken_ones() {
     let summary = server.wait_for_log("\"plugins loaded\"", support::STARTUP_LIMIT);
     let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(summary["plugins"], 1);
-    assert_eq!(summary["tools"], 15);
+    assert_eq!(summary["tools"], 33);
     assert_eq!(summary["failed"], 1);
     let broken = server
         .log

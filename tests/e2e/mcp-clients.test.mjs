@@ -39,7 +39,7 @@ describe('TypeScript SDK client, session mode', () => {
 
     const { tools } = await client.listTools();
     assert.ok(tools.some((t) => t.name === 'test_simple_text'));
-    assert.ok(!tools.some((t) => t.name === 'greet'));
+    assert.ok(!tools.some((t) => t.name === 'hello'));
     const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
     assert.deepEqual(result.content, [{ type: 'text', text: 'This is a simple text response for testing.' }]);
 
@@ -50,8 +50,8 @@ describe('TypeScript SDK client, session mode', () => {
       new Promise((_, reject) => setTimeout(() => reject(new Error('no tools/list_changed within 15 s')), 15_000)),
     ]);
     const after = await client.listTools();
-    assert.ok(after.tools.some((t) => t.name === 'greet'), 'the new plugin\'s tool is listed');
-    const greeting = await client.callTool({ name: 'greet', arguments: { name: 'e2e' } });
+    assert.ok(after.tools.some((t) => t.name === 'hello'), 'the new plugin\'s tool is listed');
+    const greeting = await client.callTool({ name: 'hello', arguments: { name: 'e2e' } });
     assert.equal(greeting.isError, false);
     await client.close();
   });

@@ -23,7 +23,7 @@ impl Guest for Greeter {
     }
 
     fn tools() -> Vec<Tool> {
-        ["greet", "slow_greet"]
+        ["hello", "slow_greet"]
             .into_iter()
             .map(|name| {
                 tool::<NoArgs>(
@@ -42,7 +42,7 @@ impl Guest for Greeter {
         _caller: Caller,
     ) -> Result<CallResult, CallError> {
         match name.as_str() {
-            "greet" => Ok(CallResult::text(format!("hello from {VERSION}"))),
+            "hello" => Ok(CallResult::text(format!("hello from {VERSION}"))),
             "slow_greet" => {
                 // WASI clocks are linked; busy-wait so the call stays in flight.
                 let start = std::time::Instant::now();

@@ -72,10 +72,16 @@ impl Guest for Hostile {
     }
 
     fn tools() -> Vec<Tool> {
-        TOOLS
+        let mut tools: Vec<Tool> = TOOLS
             .iter()
             .map(|(name, description)| tool::<NoArgs>(name, description).build())
-            .collect()
+            .collect();
+        // A schema in an older dialect: the server loads it, `plugin
+        // validate` refuses it (MCP tool schemas are JSON Schema 2020-12).
+        let mut draft7 = tool::<NoArgs>("draft7_schema", "Has a draft-07 input schema.").build();
+        draft7.input_schema = r##"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","definitions":{"id":{"type":"string"}},"properties":{"id":{"$ref":"#/definitions/id"}}}"##.into();
+        tools.push(draft7);
+        tools
     }
 
     fn call_tool(
