@@ -31,8 +31,8 @@ async fn load(directory: Option<DirectoryGrant>) -> (Arc<Registry>, tempfile::Te
     load_with(directory, Arc::new(NoCluster)).await
 }
 
-/// Loads the conformance and hostile plugins; `hostile` is granted get and
-/// list on pods in namespace `demo` of `cluster`.
+/// Loads the conformance and hostile plugins; `hostile` is granted get,
+/// list and delete on pods in namespace `demo` of `cluster`.
 async fn load_with(
     directory: Option<DirectoryGrant>,
     cluster: Arc<dyn Cluster>,
@@ -61,7 +61,7 @@ async fn load_with(
         grants: BTreeMap::from([(
             "hostile".to_owned(),
             vec![Capability {
-                verbs: vec!["get".into(), "list".into()],
+                verbs: vec!["get".into(), "list".into(), "delete".into()],
                 api_groups: vec!["".into()],
                 resources: vec!["pods".into()],
                 namespaces: vec!["demo".into()],
@@ -514,4 +514,63 @@ async fn one_caller_cannot_hold_every_slot() {
         other => panic!("a third call of alice's went ahead: {other:?}"),
     }
     assert!(bob.is_ok(), "bob was held up by alice: {bob:?}");
+}
+
+/// A stateless (MCP 2026-07-28) client: every question goes back with the
+/// response, and the call stops there.
+struct StatelessClient;
+
+impl ClientPeer for StatelessClient {
+    fn support(&self) -> ClientSupport {
+        ClientSupport {
+            elicitation: true,
+            ..ClientSupport::default()
+        }
+    }
+
+    fn progress(&self, _: f64, _: Option<f64>, _: Option<String>) {}
+
+    fn ask(&self, _: Vec<(String, Question)>) -> BoxFuture<'_, Result<Vec<Answer>, Unanswered>> {
+        Box::pin(async { Err(Unanswered::Deferred) })
+    }
+}
+
+#[tokio::test]
+async fn a_question_left_open_after_a_change_fails_the_call_so_no_retry_repeats_it() {
+    let cluster = Arc::new(RecordingCluster::default());
+    let (registry, _dir) = load_with(None, cluster.clone()).await;
+    let stateless = || support::context().with_client(Arc::new(StatelessClient));
+    let deletes = || {
+        cluster
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|o| matches!(o, Operation::Delete { .. }))
+            .count()
+    };
+
+    // Asked first: the call stops at the question, nothing changed.
+    let asked = call_from(&registry, "ask_then_delete", stateless()).await;
+    assert_eq!(asked.unwrap_err(), Failure::InputRequired);
+    assert_eq!(deletes(), 0);
+
+    // Changed first: the change happened once, and the call fails rather
+    // than wait for a retry that would delete again.
+    let changed = call_from(&registry, "delete_then_ask", stateless()).await;
+    let failure = changed.unwrap_err();
+    assert_eq!(failure, Failure::AskedAfterChange);
+    assert_eq!(
+        failure.to_string(),
+        "asked the client a question after changing the cluster; a stateless client's answer \
+         reruns the plugin, which would make the change again, so questions must come first"
+    );
+    assert_eq!(deletes(), 1);
+
+    // A session client is asked while the call runs: either order works.
+    let session = support::context().with_client(client(Some(Elicitation::Accept("{}".into()))));
+    let result = call_from(&registry, "delete_then_ask", session)
+        .await
+        .unwrap();
+    assert_eq!(text(&result), r#"Elicitation::Accept("{}")"#);
 }

@@ -149,6 +149,11 @@ describe('two replicas behind one port (MCP 2026-07-28)', () => {
     const foreign = await post(stranger.url, 'tools/call', { name: 'resources_delete', arguments: args, inputResponses: answer, requestState: state });
     assert.equal(foreign.body.error?.code, -32602, JSON.stringify(foreign.body));
     assert.equal((await kubectl(admin(), 'get', 'configmap', name, '-n', 'demo')).code, 0, 'nothing was deleted');
+    // A client that cannot be asked is refused, fail closed (no question,
+    // no change), as in session mode.
+    const unasked = await post(replicas[0].url, 'tools/call', { name: 'resources_delete', arguments: args }, { capabilities: {} });
+    assert.equal(unasked.body.result?.isError, true, JSON.stringify(unasked.body));
+    assert.match(unasked.body.result.content[0].text, /cannot be asked.*nothing was changed/s);
     // The genuine state, on the other replica, completes the delete.
     const done = await post(replicas[1].url, 'tools/call', { name: 'resources_delete', arguments: args, inputResponses: answer, requestState: state });
     assert.equal(done.body.result?.isError ?? false, false, JSON.stringify(done.body));

@@ -52,6 +52,14 @@ const TOOLS: &[(&str, &str)] = &[
         "Asks the client to confirm (elicitation) and reports the answer.",
     ),
     ("report_progress", "Reports progress 1/3, 2/3, 3/3."),
+    (
+        "delete_then_ask",
+        "Deletes pod demo/victim, then asks the client (questions must come first).",
+    ),
+    (
+        "ask_then_delete",
+        "Asks the client, then deletes pod demo/victim (the right order).",
+    ),
 ];
 
 static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -63,7 +71,7 @@ impl Guest for Hostile {
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Misbehaves on purpose. For tests only.".into(),
             capabilities: vec![Capability {
-                verbs: vec!["get".into(), "list".into()],
+                verbs: vec!["get".into(), "list".into(), "delete".into()],
                 api_groups: vec!["".into()],
                 resources: vec!["pods".into()],
                 namespaces: vec!["*".into()],
@@ -160,6 +168,19 @@ impl Guest for Hostile {
                     Err(e) => CallResult::error(format!("{e:?}")),
                 }
             }
+            "delete_then_ask" => {
+                if let Err(e) = delete_victim() {
+                    return Ok(CallResult::error(e.message()));
+                }
+                confirm_answer()
+            }
+            "ask_then_delete" => {
+                let answer = confirm_answer();
+                match delete_victim() {
+                    Ok(_) => answer,
+                    Err(e) => CallResult::error(e.message()),
+                }
+            }
             "report_progress" => {
                 for step in 1..=3 {
                     progress::report(step as f64, Some(3.0), Some(&format!("step {step}")));
@@ -168,6 +189,30 @@ impl Guest for Hostile {
             }
             _ => return Err(CallError::UnknownTool(name)),
         })
+    }
+}
+
+/// Deletes pod demo/victim (granted in tests).
+fn delete_victim() -> Result<String, kubernetes::Error> {
+    let victim = kubernetes::ObjectRef {
+        type_: ResourceType::new("v1", "pods"),
+        namespace: Some("demo".into()),
+        name: "victim".into(),
+    };
+    let options = kubernetes::DeleteOptions {
+        dry_run: false,
+        propagation: None,
+        grace_period_seconds: None,
+    };
+    kubernetes::delete(&victim, options)
+}
+
+/// Asks the client to confirm; the answer as a result.
+fn confirm_answer() -> CallResult {
+    let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean"}}}"#;
+    match client::elicit("Really?", schema) {
+        Ok(answer) => CallResult::text(format!("{answer:?}")),
+        Err(e) => CallResult::error(format!("{e:?}")),
     }
 }
 
