@@ -45,20 +45,80 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// Print a plugin's description, tools and requested capabilities.
+    /// Print a plugin's description, tools (with their arguments) and
+    /// requested capabilities.
     Inspect {
         /// The plugin component (.wasm).
         file: PathBuf,
-        /// Print JSON instead of text.
+        /// Print JSON (with the whole schemas) instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        config: LocalConfig,
     },
     /// Check that a file is a plugin the server can load; exits 1 with the
-    /// reason when it is not.
+    /// reason when it is not, and warns about what would hurt it in use.
     Validate {
         /// The plugin component (.wasm).
         file: PathBuf,
+        #[command(flatten)]
+        config: LocalConfig,
     },
+    /// Call one tool of a plugin against the cluster of your kubeconfig,
+    /// with no server: the same sandbox, limits and Kubernetes gateway.
+    /// Grants come from --config; without one for the plugin, it gets what
+    /// it requests (the cluster's RBAC still applies).
+    Call {
+        /// The plugin component (.wasm).
+        file: PathBuf,
+        /// The tool to call.
+        tool: String,
+        /// The arguments, as a JSON object.
+        #[arg(long, value_name = "JSON", default_value = "{}")]
+        args: String,
+        /// Print the whole MCP result as JSON instead of its text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: Box<ServerArgs>,
+    },
+    /// Create a plugin project in Rust, TypeScript or Python that builds
+    /// with one command and passes `plugin validate`.
+    New {
+        /// The plugin's name (lowercase letters, digits and '-'); grants
+        /// refer to it.
+        name: String,
+        /// The language.
+        #[arg(long, value_enum)]
+        lang: crate::authoring::Lang,
+        /// Where to create it (default: ./NAME); must be new or empty.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Compile plugins into the compiled-code cache ahead of time (in an
+    /// image build or an init container), so the server starts without
+    /// compiling.
+    Compile {
+        /// Plugin components (.wasm).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        config: LocalConfig,
+    },
+}
+
+/// The server configuration `inspect`, `validate` and `compile` read: its
+/// plugin limits, and where compiled code is cached.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LocalConfig {
+    /// The server's YAML configuration (its plugins.limits, overrides and
+    /// cacheDir apply).
+    #[arg(long, env = "KUBE_MCP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory of compiled plugin code (default: the server's,
+    /// ~/.cache/kube-mcp/compiled); `none` turns the cache off.
+    #[arg(long, env = "KUBE_MCP_PLUGIN_CACHE_DIR", value_name = "DIR")]
+    pub plugin_cache_dir: Option<String>,
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@
 
 pub mod answer;
 pub mod auth;
+pub mod authoring;
 pub mod cli;
 pub mod config;
 pub mod health;
-pub mod inspect;
 pub mod kube;
 pub mod mcp;
 pub mod metrics;

@@ -2,9 +2,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use kube_mcp::cli::{Cli, Command, PluginCommand};
+use kube_mcp::cli::{Cli, Command};
 use kube_mcp::config::Config;
-use kube_mcp::inspect;
 use kube_mcp::server::{self, Shutdown};
 use kube_mcp::telemetry;
 
@@ -40,44 +39,8 @@ fn main() -> ExitCode {
                 serve(config)
             }
         }
-        Command::Plugin { command } => plugin(command),
+        Command::Plugin { command } => kube_mcp::authoring::run(command),
     }
-}
-
-/// `kube-mcp plugin inspect|validate FILE`: exit 1 when the file is not a
-/// plugin the server would load.
-fn plugin(command: PluginCommand) -> ExitCode {
-    let (PluginCommand::Inspect { file, .. } | PluginCommand::Validate { file }) = &command;
-    let plugin = match inspect::load(file) {
-        Ok(plugin) => plugin,
-        Err(reason) => {
-            eprintln!("kube-mcp: {}: {reason}", file.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    match command {
-        PluginCommand::Inspect { json: true, .. } => {
-            println!("{:#}", inspect::to_json(&plugin));
-        }
-        PluginCommand::Inspect { json: false, .. } => print!("{}", inspect::to_text(&plugin)),
-        PluginCommand::Validate { .. } => {
-            let problems = inspect::schema_problems(&plugin);
-            if !problems.is_empty() {
-                for problem in problems {
-                    eprintln!("kube-mcp: {}: {problem}", file.display());
-                }
-                return ExitCode::FAILURE;
-            }
-            println!(
-                "{}: valid plugin '{}' {} with {} tool(s)",
-                file.display(),
-                plugin.info.name,
-                plugin.info.version,
-                plugin.tools.len()
-            )
-        }
-    }
-    ExitCode::SUCCESS
 }
 
 fn serve(config: Config) -> ExitCode {

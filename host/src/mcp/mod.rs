@@ -20,6 +20,7 @@ mod round_trip;
 mod sessions;
 mod tasks;
 
+pub use self::convert::call_result;
 pub use self::handler::{McpHandler, PAGE_SIZE, Shared};
 pub use self::round_trip::{MIN_SECRET_BYTES as MIN_STATE_KEY_BYTES, StateKey};
 pub use self::sessions::Sessions;

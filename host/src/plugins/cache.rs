@@ -31,6 +31,10 @@ pub struct CodeCache {
     /// The directory as configured (for messages) and held open.
     dir: Option<(PathBuf, Dir)>,
     engine_key: String,
+    /// Held while compiling: one component compiles at a time (wasmtime
+    /// already compiles its functions in parallel), so a folder of large
+    /// plugins peaks at the memory of the largest, not of all of them.
+    compiling: std::sync::Mutex<()>,
     pub stats: CacheStats,
 }
 
@@ -65,6 +69,7 @@ impl CodeCache {
         CodeCache {
             dir,
             engine_key,
+            compiling: std::sync::Mutex::new(()),
             stats: CacheStats::default(),
         }
     }
@@ -99,7 +104,9 @@ impl CodeCache {
                 }
             }
         }
+        let compiling = self.compiling.lock().unwrap_or_else(|e| e.into_inner());
         let component = Component::new(engine, bytes)?;
+        drop(compiling);
         self.stats.compiled.fetch_add(1, Ordering::Relaxed);
         if let Some((shown, dir, name)) = entry
             && let Err(e) = store(dir, &name, &component)

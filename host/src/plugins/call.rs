@@ -95,6 +95,8 @@ pub struct CallState {
     /// The plugin's name, for tagging its log lines.
     pub plugin: Arc<str>,
     wasi: WasiCtx,
+    /// `wasi:http`, refusing every request (see [`super::http`]).
+    http: super::http::HttpState,
     table: ResourceTable,
     memory_bytes: usize,
     /// Bytes of linear memory the instance holds, all memories together.
@@ -139,6 +141,18 @@ impl Drop for CallState {
     /// Whatever the call's last burst dropped is reported now.
     fn drop(&mut self) {
         self.log_budget.report_dropped(&self.plugin);
+    }
+}
+
+impl CallState {
+    /// Bytes of linear memory the instance holds now.
+    pub fn memory_used(&self) -> u64 {
+        self.memory_used as u64
+    }
+
+    /// The `wasi:http` state and the resource table, borrowed together.
+    pub(super) fn http_parts(&mut self) -> (&mut super::http::HttpState, &mut ResourceTable) {
+        (&mut self.http, &mut self.table)
     }
 }
 
@@ -237,6 +251,7 @@ impl CallState {
         let state = CallState {
             plugin: sandbox.plugin.clone(),
             wasi: wasi.build(),
+            http: Default::default(),
             table: ResourceTable::new(),
             memory_bytes: usize::try_from(sandbox.limits.memory_bytes).unwrap_or(usize::MAX),
             memory_used: 0,

@@ -82,6 +82,8 @@ impl Runtime {
         // A std guest imports WASI; it gets the interfaces backed by an
         // empty context (see `CallState::new_store`).
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        // Some toolchains import wasi:http unasked; every request is refused.
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         // Each interface works on what it needs: `kubernetes` on a
         // [`KubeView`](crate::kube::KubeView), the small ones on the state.
         use wasmtime::component::HasSelf;
@@ -157,6 +159,7 @@ impl Runtime {
             .map_err(|e| LoadError::Describe(one_line(&e)))?;
         let describe = async {
             let instance = pre.instantiate_async(&mut store).await?;
+            let initial_memory = store.data().memory_used();
             let provider = exports.tools.load(&mut store, &instance)?;
             let info = provider.call_describe(&mut store).await?;
             let tools = provider.call_tools(&mut store).await?;
@@ -192,6 +195,7 @@ impl Runtime {
                 resources,
                 templates,
                 execution,
+                initial_memory,
             })
         };
         let description = describe
@@ -209,14 +213,18 @@ impl Runtime {
         }
 
         let sandbox = self.sandbox(&info.name, &info.capabilities);
-        Ok(Plugin::new(
+        let plugin = Plugin::new(
             path.to_owned(),
             description,
             exports,
             pre,
             self.engine.clone(),
             sandbox,
-        ))
+        );
+        if let Some(warning) = plugin.memory_warning() {
+            tracing::warn!(plugin = %plugin.info.name, "{warning}");
+        }
+        Ok(plugin)
     }
 
     /// The per-plugin settings (limits, grants, pins).
@@ -410,6 +418,7 @@ mod tests {
             resources: Vec::new(),
             templates: Vec::new(),
             execution: Vec::new(),
+            initial_memory: 0,
         })
     }
 
@@ -428,6 +437,7 @@ mod tests {
             resources: Vec::new(),
             templates: Vec::new(),
             execution,
+            initial_memory: 0,
         };
         super::check_description(&description(vec![execution("restart")])).unwrap();
         assert_eq!(

@@ -15,6 +15,7 @@ pub(crate) mod engine;
 mod folder;
 mod guest_log;
 mod host;
+mod http;
 mod imports;
 mod loader;
 mod plugin;

@@ -91,6 +91,9 @@ pub struct Description {
     pub templates: Vec<ResourceTemplate>,
     /// How tools run, for those that said (`tool-execution`).
     pub execution: Vec<Execution>,
+    /// Bytes of linear memory a fresh instance holds before it does
+    /// anything: what every call starts from.
+    pub initial_memory: u64,
 }
 
 /// A plugin whose component compiled, linked and described itself.
@@ -104,6 +107,8 @@ pub struct Plugin {
     pub templates: Vec<ResourceTemplate>,
     /// How tools run, for those that said (`tool-execution`).
     pub execution: Vec<Execution>,
+    /// Bytes of linear memory a fresh instance holds (see [`Description`]).
+    pub initial_memory: u64,
     exports: Exports,
     pre: InstancePre<CallState>,
     engine: Engine,
@@ -162,6 +167,7 @@ impl Plugin {
             resources: description.resources,
             templates: description.templates,
             execution: description.execution,
+            initial_memory: description.initial_memory,
             exports,
             pre,
             engine,
@@ -171,6 +177,36 @@ impl Plugin {
 
     pub fn name(&self) -> &str {
         &self.sandbox.plugin
+    }
+
+    /// What the operator granted this plugin.
+    pub fn grants(&self) -> &[crate::kube::grants::Capability] {
+        &self.sandbox.kube.granted
+    }
+
+    /// The most linear memory one call of this plugin may hold.
+    pub fn memory_limit(&self) -> u64 {
+        self.sandbox.limits.memory_bytes
+    }
+
+    /// Why this plugin's calls may run out of memory: a fresh instance
+    /// already holds more than an eighth of the limit. Runtimes that bring
+    /// their own engine (JavaScript, Python) start at 9-13 MiB and need
+    /// many times what they return while building an answer, so the
+    /// default 64 MiB is too tight for them; a Rust plugin starts near
+    /// 1 MiB.
+    pub fn memory_warning(&self) -> Option<String> {
+        let (initial, limit) = (self.initial_memory, self.memory_limit());
+        (initial.saturating_mul(8) > limit).then(|| {
+            format!(
+                "a fresh instance already holds {:.1} MiB of its {} MiB memory limit: \
+                 building an answer of a few MiB may exceed it; raise \
+                 plugins.overrides.{}.limits.memory (256MiB suits JavaScript and Python plugins)",
+                initial as f64 / f64::from(1 << 20),
+                limit >> 20,
+                self.info.name
+            )
+        })
     }
 
     /// How tool `name` runs, if the plugin said.

@@ -1,7 +1,8 @@
 //! Conveniences over the generated `kubernetes` types.
 
 use crate::kubernetes::{
-    self, ApiResource, ApiStatus, Error, ListFormat, ObjectFormat, Page, ResourceType,
+    self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, ListFormat, ListOptions,
+    LogOptions, ObjectFormat, Page, PageOptions, ResourceType,
 };
 use crate::types::{CallResult, Content};
 
@@ -190,5 +191,67 @@ mod tests {
         assert_eq!(found("apps/v1", "Scale"), None);
         assert_eq!(found("v1", "Deployment"), None);
         assert_eq!(found("v1", "ConfigMap").as_deref(), Some("v1 configmaps"));
+    }
+}
+
+// The option records are written out whole by the bindings; these defaults
+// let a plugin name only what it sets:
+// `ListOptions { namespace: Some("demo".into()), ..Default::default() }`.
+
+impl Default for ListOptions {
+    /// Every namespace (or cluster-scoped), no selector, the host's limit.
+    fn default() -> Self {
+        ListOptions {
+            namespace: None,
+            label_selector: None,
+            field_selector: None,
+            limit: None,
+            continue_token: None,
+        }
+    }
+}
+
+impl Default for PageOptions {
+    /// The server's format and answer budget, no wide columns.
+    fn default() -> Self {
+        PageOptions {
+            format: None,
+            wide: false,
+            budget: None,
+        }
+    }
+}
+
+impl Default for LogOptions {
+    /// The only container's whole current log, within the output limit.
+    fn default() -> Self {
+        LogOptions {
+            container: None,
+            tail_lines: None,
+            since_seconds: None,
+            previous: false,
+            limit_bytes: None,
+        }
+    }
+}
+
+impl Default for ApplyOptions {
+    /// A real apply that does not take fields from other managers.
+    fn default() -> Self {
+        ApplyOptions {
+            dry_run: false,
+            force: false,
+        }
+    }
+}
+
+impl Default for DeleteOptions {
+    /// A real delete with the API's default propagation and grace period.
+    fn default() -> Self {
+        DeleteOptions {
+            dry_run: false,
+            propagation: None,
+            grace_period_seconds: None,
+        }
     }
 }

@@ -44,7 +44,7 @@
 //! `.wasm` into the server's plugins directory.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "wit",
     world: "tool-plugin",
     pub_export_macro: true,
     // Wrapped by `export!` below, which fills in `tool-execution`.
@@ -77,6 +77,13 @@ macro_rules! export {
 
 mod args;
 mod builder;
+
+// What the derives in a plugin need, at the versions this SDK uses: a
+// plugin may depend on these crates itself (as the template does) or use
+// them from here.
+pub use schemars;
+pub use serde;
+pub use serde_json;
 
 pub use args::{NoArgs, parse_args, schema_of};
 pub use builder::{ToolBuilder, tool};

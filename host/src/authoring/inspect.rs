@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::config::PluginSettings;
+use crate::config::Config;
 use crate::plugins::{Plugin, Runtime};
 use crate::plugins::{client_feature_name, task_support_name};
 use crate::wit::types::{Capability, Tool, ToolAnnotations};
@@ -30,16 +30,37 @@ pub fn schema_problems(plugin: &Plugin) -> Vec<String> {
     problems
 }
 
-/// Loads `file` as the server would (compile, link, describe, check).
-pub fn load(file: &Path) -> Result<Plugin, String> {
+/// What would hurt the plugin in use, though it loads: a fresh instance
+/// near its memory limit; with a configuration, Kubernetes access requested
+/// but not granted.
+pub fn warnings(plugin: &Plugin, configured: bool) -> Vec<String> {
+    let mut warnings: Vec<String> = plugin.memory_warning().into_iter().collect();
+    if configured && !plugin.info.capabilities.is_empty() && plugin.grants().is_empty() {
+        warnings.push(format!(
+            "it requests Kubernetes access but the configuration has no plugins.grants.{}: \
+             every Kubernetes call it makes will be denied",
+            plugin.info.name
+        ));
+    }
+    warnings
+}
+
+/// Loads `file` as the server with `config` would (compile, or take the
+/// compiled code from the cache; link, describe, check). Also says whether
+/// it compiled.
+pub fn load(file: &Path, config: &Config) -> Result<(Plugin, bool), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let plugins =
-            Runtime::new(PluginSettings::default(), None).map_err(|e| format!("{e:#}"))?;
-        plugins.load_file(file).await.map_err(|e| e.to_string())
+        let plugins = Runtime::new(
+            config.plugins.settings.clone(),
+            config.plugins.cache_dir.clone(),
+        )
+        .map_err(|e| format!("{e:#}"))?;
+        let plugin = plugins.load_file(file).await.map_err(|e| e.to_string())?;
+        Ok((plugin, plugins.compilations().0 > 0))
     })
 }
 
@@ -59,6 +80,7 @@ pub fn to_json(plugin: &Plugin) -> Value {
         "resources": plugin.resources.iter().map(|r| json!({"uri": r.uri, "name": r.name, "mimeType": r.mime_type})).collect::<Vec<_>>(),
         "resourceTemplates": plugin.templates.iter().map(|t| json!({"uriTemplate": t.uri_template, "name": t.name})).collect::<Vec<_>>(),
         "completions": plugin.completes(),
+        "memory": {"initialBytes": plugin.initial_memory, "limitBytes": plugin.memory_limit()},
     })
 }
 
@@ -191,6 +213,12 @@ pub fn to_text(plugin: &Plugin) -> String {
     if plugin.completes() {
         let _ = writeln!(out, "completions: yes");
     }
+    let _ = writeln!(
+        out,
+        "memory: a fresh instance holds {:.1} MiB of its {} MiB limit",
+        plugin.initial_memory as f64 / f64::from(1 << 20),
+        plugin.memory_limit() >> 20
+    );
     out
 }
 

@@ -1,0 +1,54 @@
+//! `wasi:http` for guests that import it, with every request refused.
+//!
+//! Plugins reach the network only through the `kubernetes` interface, which
+//! checks each request against the plugin's grant. Some toolchains import
+//! `wasi:http` whether the plugin uses it or not (componentize-js does by
+//! default, for `fetch`), so the host links the interfaces, lets a guest
+//! build requests, and answers every one it sends with `HTTP-request-denied`
+//! before anything leaves the process: `fetch` rejects cleanly and the
+//! instance goes on.
+
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use super::call::CallState;
+
+/// Hooks whose `send_request` refuses everything.
+#[derive(Debug, Default)]
+pub struct DenyAllHttp;
+
+impl WasiHttpHooks for DenyAllHttp {
+    fn send_request(
+        &mut self,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _response_errors: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = wasmtime_wasi_http::Result<(
+                    http::Response<wasmtime_wasi_http::WasiBody>,
+                    Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+                )>,
+            > + Send,
+    > {
+        tracing::debug!(uri = %request.uri(), "refused a plugin's outgoing HTTP request");
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    }
+}
+
+/// The `wasi:http` state of one call.
+#[derive(Debug, Default)]
+pub struct HttpState {
+    ctx: WasiHttpCtx,
+    hooks: DenyAllHttp,
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        let (http, table) = self.http_parts();
+        WasiHttpCtxView {
+            ctx: &mut http.ctx,
+            table,
+            hooks: &mut http.hooks,
+        }
+    }
+}

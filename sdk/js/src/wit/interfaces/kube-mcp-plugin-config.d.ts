@@ -1,0 +1,6 @@
+declare module 'kube-mcp:plugin/config@0.1.0' {
+  /**
+   * The value of `key`, if the operator set one.
+   */
+  export function get(key: string): string | undefined;
+}

@@ -1,0 +1,418 @@
+declare module 'kube-mcp:plugin/kubernetes@0.1.0' {
+  /**
+   * Every resource type the API server offers (cached by the host).
+   * Needs no grant: it reveals which types exist, not any object.
+   */
+  export function apiResources(): Array<ApiResource>;
+  /**
+   * The API server's version. Needs no grant.
+   */
+  export function version(): ServerVersion;
+  /**
+   * One object (`get`), as JSON.
+   */
+  export function get(object: ObjectRef): string;
+  /**
+   * A page of objects (`list`), as the API server's List JSON; the next
+   * page's token is its `metadata.continue`.
+   */
+  export function list(type: ResourceType, options: ListOptions): string;
+  /**
+   * One object (`get`), written as YAML or compact JSON.
+   */
+  export function getAs(object: ObjectRef, format: ObjectFormat): string;
+  /**
+   * A page of objects (`list`, as many API requests as the page needs),
+   * written for a model within the answer budget. `options.limit` caps
+   * the items shown; `options.continue-token` takes this function's
+   * tokens (which resume exactly after the last item shown, even inside
+   * one of the API server's pages) or an API server's `metadata.continue`.
+   */
+  export function listPage(type: ResourceType, options: ListOptions, page: PageOptions): Page;
+  /**
+   * A container's log (`get` on `pods/log`), as text.
+   */
+  export function podLogs(namespace: string, pod: string, options: LogOptions): string;
+  /**
+   * Events in a namespace (or every namespace), optionally only those
+   * about one object (`list` on `events`), as an EventList JSON, newest
+   * last.
+   */
+  export function events(namespace: string | undefined, about: EventSubject | undefined): string;
+  /**
+   * Server-side apply of one object given as JSON or YAML (`patch` on its
+   * resource). The host resolves its `apiVersion` and `kind` through
+   * discovery and applies as field manager `kube-mcp-<plugin>`. Returns
+   * the object as stored (or as it would be, on a dry run).
+   */
+  export function apply(manifest: string, options: ApplyOptions): string;
+  /**
+   * Deletes one object (`delete`). Returns the API server's answer: the
+   * object (being deleted) or a `Status`.
+   */
+  export { _delete as delete };
+  function _delete(object: ObjectRef, options: DeleteOptions): string;
+  /**
+   * Sets the replicas of a scalable object (`patch` on `<resource>/scale`).
+   * Returns the resulting `Scale` object.
+   */
+  export function scale(object: ObjectRef, replicas: number, dryRun: boolean): string;
+  /**
+   * Restarts the pods of a Deployment, StatefulSet or DaemonSet the way
+   * `kubectl rollout restart` does, by stamping its pod template
+   * (`patch` on the workload). Returns the patched object.
+   */
+  export function rolloutRestart(object: ObjectRef, dryRun: boolean): string;
+  /**
+   * A kind of resource, as the API server addresses it (group, version,
+   * plural resource name). `api-resources` maps kinds to these.
+   */
+  export interface ResourceType {
+    /**
+     * API group; `""` is the core group (pods, services, ...).
+     */
+    group: string,
+    /**
+     * API version within the group: `v1`, `v1beta1`.
+     */
+    version: string,
+    /**
+     * Plural resource name: `pods`, `deployments`, `widgets`.
+     */
+    resource: string,
+  }
+  /**
+   * One object.
+   */
+  export interface ObjectRef {
+    type: ResourceType,
+    /**
+     * Required for namespaced resources; must be absent for
+     * cluster-scoped ones.
+     */
+    namespace?: string,
+    name: string,
+  }
+  /**
+   * How to list.
+   */
+  export interface ListOptions {
+    /**
+     * Absent: cluster-scoped resources, or a namespaced resource in
+     * every namespace (which needs a grant on namespace `*`).
+     */
+    namespace?: string,
+    /**
+     * `app=web,tier!=cache`
+     */
+    labelSelector?: string,
+    /**
+     * `status.phase=Running`
+     */
+    fieldSelector?: string,
+    /**
+     * At most this many items; the host caps it (500 by default), and
+     * a list longer than that always carries a continue token.
+     */
+    limit?: number,
+    /**
+     * `metadata.continue` of the previous page.
+     */
+    continueToken?: string,
+  }
+  /**
+   * What the API server offers for one resource type (discovery).
+   */
+  export interface ApiResource {
+    type: ResourceType,
+    /**
+     * `Deployment`
+     */
+    kind: string,
+    namespaced: boolean,
+    /**
+     * Verbs the resource supports.
+     */
+    verbs: Array<string>,
+    shortNames: Array<string>,
+    categories: Array<string>,
+  }
+  /**
+   * The API server's version.
+   */
+  export interface ServerVersion {
+    major: string,
+    minor: string,
+    /**
+     * `v1.36.3`
+     */
+    gitVersion: string,
+    /**
+     * `linux/amd64`
+     */
+    platform: string,
+  }
+  /**
+   * Which container log to read, and how much of it.
+   */
+  export interface LogOptions {
+    /**
+     * Required when the pod has more than one container.
+     */
+    container?: string,
+    /**
+     * The last N lines only.
+     */
+    tailLines?: number,
+    /**
+     * Only lines newer than this many seconds.
+     */
+    sinceSeconds?: number,
+    /**
+     * The previous, terminated container's log.
+     */
+    previous: boolean,
+    /**
+     * At most this many bytes; the host caps it at the plugin's output
+     * limit either way.
+     */
+    limitBytes?: number,
+  }
+  /**
+   * The object events are about.
+   */
+  export interface EventSubject {
+    /**
+     * `Pod`, `Deployment`, ...
+     */
+    kind: string,
+    name: string,
+  }
+  /**
+   * How to apply.
+   */
+  export interface ApplyOptions {
+    /**
+     * Validate and compute the result without persisting it.
+     */
+    dryRun: boolean,
+    /**
+     * Take ownership of fields another manager owns (resolves
+     * conflicts in this plugin's favour).
+     */
+    force: boolean,
+  }
+  /**
+   * How dependents of a deleted object are handled.
+   * # Variants
+   * 
+   * ## `"background"`
+   * 
+   * Delete dependents in the background (the API's default).
+   * ## `"foreground"`
+   * 
+   * Delete dependents before the object.
+   * ## `"orphan"`
+   * 
+   * Leave dependents behind.
+   */
+  export type Propagation = 'background' | 'foreground' | 'orphan';
+  /**
+   * How to delete.
+   */
+  export interface DeleteOptions {
+    dryRun: boolean,
+    propagation?: Propagation,
+    gracePeriodSeconds?: number,
+  }
+  /**
+   * The API server's own account of a failed request (its `Status`).
+   */
+  export interface ApiStatus {
+    /**
+     * HTTP status code.
+     */
+    code: number,
+    /**
+     * The machine-readable reason: `NotFound`, `AlreadyExists`, ...
+     */
+    reason: string,
+    /**
+     * The API server's message, verbatim.
+     */
+    message: string,
+  }
+  /**
+   * A request the host refused because the plugin's effective grant does
+   * not cover it.
+   */
+  export interface GrantDenial {
+    verb: string,
+    group: string,
+    resource: string,
+    namespace?: string,
+    /**
+     * Whether the plugin did not request it or the operator did not
+     * grant it, in words.
+     */
+    reason: string,
+  }
+  /**
+   * Why a Kubernetes call failed. The API's reason and message are kept.
+   */
+  export type Error = ErrorNotFound | ErrorForbidden | ErrorConflict | ErrorInvalid | ErrorUnauthorized | ErrorTimeout | ErrorUnavailable | ErrorDeniedByGrant | ErrorBadRequest | ErrorOther;
+  /**
+   * 404: the object or resource type does not exist.
+   */
+  export interface ErrorNotFound {
+    tag: 'not-found',
+    val: ApiStatus,
+  }
+  /**
+   * 403: the cluster's RBAC refused the identity in use.
+   */
+  export interface ErrorForbidden {
+    tag: 'forbidden',
+    val: ApiStatus,
+  }
+  /**
+   * 409: a conflict (already exists, changed meanwhile, apply field
+   * conflict).
+   */
+  export interface ErrorConflict {
+    tag: 'conflict',
+    val: ApiStatus,
+  }
+  /**
+   * 422 (or 400): the object or request is invalid.
+   */
+  export interface ErrorInvalid {
+    tag: 'invalid',
+    val: ApiStatus,
+  }
+  /**
+   * 401: the cluster did not accept the server's credentials.
+   */
+  export interface ErrorUnauthorized {
+    tag: 'unauthorized',
+    val: ApiStatus,
+  }
+  /**
+   * 504 or a timeout: the API server did not answer in time.
+   */
+  export interface ErrorTimeout {
+    tag: 'timeout',
+    val: ApiStatus,
+  }
+  /**
+   * The cluster could not be reached; says why.
+   */
+  export interface ErrorUnavailable {
+    tag: 'unavailable',
+    val: string,
+  }
+  /**
+   * The host refused the request before sending it.
+   */
+  export interface ErrorDeniedByGrant {
+    tag: 'denied-by-grant',
+    val: GrantDenial,
+  }
+  /**
+   * The host refused a malformed request before sending it (a
+   * manifest that is not an object, an unknown kind); says what.
+   */
+  export interface ErrorBadRequest {
+    tag: 'bad-request',
+    val: string,
+  }
+  /**
+   * Any other error status from the API server.
+   */
+  export interface ErrorOther {
+    tag: 'other',
+    val: ApiStatus,
+  }
+  /**
+   * How a page of a list is written for a model.
+   * # Variants
+   * 
+   * ## `"table"`
+   * 
+   * The API server's own table (the columns `kubectl get` shows;
+   * a custom resource's `additionalPrinterColumns`), as aligned text.
+   * ## `"yaml"`
+   * 
+   * The objects as YAML documents separated by `---`.
+   * ## `"json"`
+   * 
+   * The API server's List as compact JSON (one line per object).
+   */
+  export type ListFormat = 'table' | 'yaml' | 'json';
+  /**
+   * How one object is written.
+   * # Variants
+   * 
+   * ## `"yaml"`
+   * 
+   * ## `"json"`
+   */
+  export type ObjectFormat = 'yaml' | 'json';
+  /**
+   * How `list-page` writes its page.
+   */
+  export interface PageOptions {
+    /**
+     * Absent: the server's default (`kubernetes.listOutput`).
+     */
+    format?: ListFormat,
+    /**
+     * Tables only: also the columns `kubectl get -o wide` adds.
+     */
+    wide: boolean,
+    /**
+     * Keep the page within this many bytes of text. Absent, or above
+     * the server's `kubernetes.answerBudget`: that budget.
+     */
+    budget?: number,
+  }
+  /**
+   * One page of a list, written for a model, within the answer budget.
+   */
+  export interface Page {
+    /**
+     * The items in the requested format: an aligned table with a
+     * header line, YAML documents, or the List as JSON. Never cut in
+     * the middle of an item unless a single item exceeds the budget
+     * (then it says so).
+     */
+    text: string,
+    /**
+     * When more items follow: one line saying how many (when known)
+     * and the continue token that resumes exactly after this page.
+     */
+    more?: string,
+    /**
+     * The same page as JSON for `call-result.structured-content`:
+     * `{"columns": [{"name", "type"}], "rows": [{column name: cell}],
+     * "continue": token?, "remainingItemCount": n?}`. Columns are named
+     * as the API server names them (`Name`, `Ready`, `Nominated Node`),
+     * with `Namespace` first when listing across namespaces; in YAML
+     * and JSON formats the rows carry only `Namespace` and `Name`. Its
+     * JSON Schema is the SDKs' list output schema.
+     */
+    structured: string,
+    /**
+     * How many items this page shows.
+     */
+    items: number,
+    /**
+     * Give it as `list-options.continue-token` for the next page.
+     */
+    continueToken?: string,
+    /**
+     * How many items follow this page, when the API server knows.
+     */
+    remainingItemCount?: bigint,
+  }
+}

@@ -1,0 +1,1 @@
+export function capabilities() { return { elicitation: false, sampling: false, roots: false }; }
