@@ -22,7 +22,7 @@ EXAMPLES_OUT := target/examples
 TEST_ONLY_PLUGINS := conformance
 
 .DEFAULT_GOAL := help
-.PHONY: help build host plugins toolchain test-tools run test test-rust test-e2e env-up env-down bench lint fmt clean
+.PHONY: help build host plugins toolchain test-tools run test test-rust test-sdk test-e2e env-up env-down bench lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,12 +58,19 @@ run: build ## Run the server with the first-party plugins (see README)
 test-tools: ## Install the system tools the tests need if missing (buildah, umoci, maven, ...)
 	@scripts/test-tools
 
-test: test-tools toolchain build lint test-rust test-e2e ## Run every test (what CI runs); installs what it needs
+test: test-tools toolchain build lint test-rust test-sdk test-e2e ## Run every test (what CI runs); installs what it needs
 
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
 	$(CARGO) test --locked -p kube-mcp-plugin --lib
 	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) KUBE_MCP_TEST_EXAMPLES=$(CURDIR)/$(EXAMPLES_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
+
+test-sdk: ## The JavaScript and Python SDKs' own tests (Node and componentize-py come with tests/env/up)
+	@eval "$$(tests/env/up)" \
+	  && echo "==> sdk/js: npm ci && npm test" >&2 \
+	  && (cd sdk/js && npm ci --no-audit --no-fund --loglevel=error && npm test --silent) \
+	  && echo "==> sdk/python: pytest" >&2 \
+	  && COMPONENTIZE_PY=$$COMPONENTIZE_PY $$PLUGIN_PYTHON -m pytest -q sdk/python/tests
 
 test-e2e: ## End-to-end tests against the local control plane and IdPs (starts them)
 	@echo "==> tests/env/up" >&2

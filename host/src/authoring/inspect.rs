@@ -190,6 +190,10 @@ pub fn to_text(plugin: &Plugin) -> String {
             "  {:width$}  {first_line}{read_only}{execution}",
             tool.name
         );
+        let args = arguments(&tool.input_schema);
+        if !args.is_empty() {
+            let _ = writeln!(out, "  {:width$}    args: {args}", "");
+        }
     }
     if !plugin.prompts.is_empty() {
         let _ = writeln!(out, "prompts ({}):", plugin.prompts.len());
@@ -220,6 +224,42 @@ pub fn to_text(plugin: &Plugin) -> String {
         plugin.memory_limit() >> 20
     );
     out
+}
+
+/// A tool's arguments in one line: `namespace (string, required), limit
+/// (integer)`; `--json` has the whole schema.
+fn arguments(schema: &str) -> String {
+    let Ok(schema) = serde_json::from_str::<Value>(schema) else {
+        return String::new();
+    };
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema["properties"].as_object() else {
+        return String::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let kind = match &property["type"] {
+                Value::String(kind) => kind.clone(),
+                Value::Array(kinds) => kinds
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                _ if property.get("enum").is_some() => "enum".into(),
+                _ => "any".into(),
+            };
+            if required.contains(&name.as_str()) {
+                format!("{name} ({kind}, required)")
+            } else {
+                format!("{name} ({kind})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How a tool runs, when it said: ` [task: optional, needs: sampling]`.

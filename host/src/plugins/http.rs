@@ -52,3 +52,30 @@ impl WasiHttpView for CallState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::{BodyExt, Empty};
+
+    use super::*;
+
+    /// The request never leaves: whatever a guest sends is refused with
+    /// `HTTP-request-denied`, which `fetch` reports as a network error.
+    #[tokio::test]
+    async fn every_request_is_refused() {
+        let body = Empty::<bytes::Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let request = http::Request::builder()
+            .uri("https://example.com/")
+            .body(body)
+            .unwrap();
+        let sent = DenyAllHttp.send_request(request, None, Box::new(async { Ok(()) }));
+        let refused = std::pin::Pin::from(sent).await;
+        assert!(
+            matches!(refused, Err(wasmtime_wasi_http::Error::HttpRequestDenied)),
+            "{:?}",
+            refused.err()
+        );
+    }
+}

@@ -47,7 +47,7 @@ from wit_world.exports import tool_execution as _execution
 from wit_world.imports import client, config, kubernetes, log, progress
 from wit_world.imports import types as _types
 
-from ._schema import check_value, schema_of
+from ._schema import check_value, from_json, schema_of
 
 __all__ = [
     "Capability",
@@ -250,7 +250,7 @@ class Plugin:
         if problem is not None:
             raise Err(_types.CallError_InvalidArguments(problem))
         try:
-            value = tool.args_type(**args) if tool.args_type is not None else args
+            value = from_json(tool.args_type, args) if tool.args_type is not None else args
             result = tool.run(value, caller)
         except InvalidArguments as e:
             raise Err(_types.CallError_InvalidArguments(str(e)))

@@ -14,10 +14,23 @@ from typing import Any, Optional
 _PRIMITIVES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
+def json_name(field: dataclasses.Field) -> str:
+    """A field's property name in JSON: ``metadata={"alias": ...}``, or its
+    own name (``label_selector`` can be ``labelSelector`` for clients)."""
+    return field.metadata.get("alias", field.name)
+
+
+def from_json(cls: type, value: dict) -> Any:
+    """An instance of dataclass ``cls`` from checked JSON arguments (keys
+    are the fields' JSON names)."""
+    return cls(**{f.name: value[json_name(f)] for f in dataclasses.fields(cls) if json_name(f) in value})
+
+
 def schema_of(cls: type) -> dict:
     """The JSON Schema (2020-12) of a dataclass: its fields as properties,
     those without a default required, no others allowed. A field's
-    ``metadata={"description": ...}`` becomes its description."""
+    ``metadata={"description": ...}`` becomes its description, and
+    ``metadata={"alias": ...}`` its property name."""
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
     hints = typing.get_type_hints(cls)
@@ -28,9 +41,9 @@ def schema_of(cls: type) -> dict:
         description = field.metadata.get("description")
         if description:
             schema = {**schema, "description": description}
-        properties[field.name] = schema
+        properties[json_name(field)] = schema
         if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            required.append(field.name)
+            required.append(json_name(field))
     schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = required

@@ -19,7 +19,7 @@ CALLER = types.Caller(subject="alice", username="alice", groups=[], scopes=[])
 @dataclass
 class PodsArgs:
     namespace: str = field(metadata={"description": "The namespace."})
-    label_selector: Optional[str] = None
+    label_selector: Optional[str] = field(default=None, metadata={"alias": "labelSelector"})
     output: Literal["table", "yaml"] = "table"
     limit: Optional[int] = None
 
@@ -95,7 +95,7 @@ def test_schema_from_the_dataclass():
         "type": "object",
         "properties": {
             "namespace": {"type": "string", "description": "The namespace."},
-            "label_selector": {"type": "string"},
+            "labelSelector": {"type": "string"},
             "output": {"enum": ["table", "yaml"]},
             "limit": {"type": "integer"},
         },
@@ -106,7 +106,7 @@ def test_schema_from_the_dataclass():
 
 def test_a_call_gets_its_dataclass_and_returns_the_page(host):
     host["answer"] = kubernetes.Page("NAME\nweb", '1 more: continue with "t"', '{"rows":[]}', 1, "t", 1)
-    result = make_plugin().call("list_pods", '{"namespace": "demo", "label_selector": "app=web"}', CALLER)
+    result = make_plugin().call("list_pods", '{"namespace": "demo", "labelSelector": "app=web"}', CALLER)
     assert result == types.CallResult(
         [types.Content_Text(types.TextContent('NAME\nweb\n1 more: continue with "t"'))], '{"rows":[]}', False
     )

@@ -31,7 +31,8 @@ plugin = Plugin(
 class PodsArgs:
     namespace: str = field(metadata={"description": "The namespace to list pods in."})
     label_selector: Optional[str] = field(
-        default=None, metadata={"description": "Only pods with these labels, e.g. `app=web`."}
+        default=None,
+        metadata={"alias": "labelSelector", "description": "Only pods with these labels, e.g. `app=web`."},
     )
 
 

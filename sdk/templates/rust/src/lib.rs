@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 /// Arguments of `{{tool}}`. Doc comments become the schema's descriptions.
 #[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PodsArgs {
     /// The namespace to list pods in.
     namespace: String,
