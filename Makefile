@@ -22,16 +22,26 @@ EXAMPLES_OUT := target/examples
 TEST_ONLY_PLUGINS := conformance
 
 .DEFAULT_GOAL := help
-.PHONY: help build host plugins toolchain test-tools run test test-rust test-sdk test-e2e env-up env-down bench lint fmt clean
+.PHONY: help build host plugins wit-package toolchain test-tools run test test-rust test-sdk test-e2e env-up env-down bench lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-build: host plugins ## Build the server (release) and every plugin
+build: host plugins wit-package ## Build the server (release), every plugin, and the WIT package
 
 host: ## Build the server binary: target/release/kube-mcp
 	@echo "==> building the host (release)" >&2
 	$(CARGO) build --release --locked -p kube-mcp
+
+WIT_VERSION = $(shell sed -n 's/^package kube-mcp:plugin@\(.*\);/\1/p' wit/world.wit)
+wit-package: ## The WIT package as a release artifact: target/dist/kube-mcp-plugin-wit-<version>.tar.gz
+	@rm -rf target/dist/stage && mkdir -p target/dist/stage/kube-mcp-plugin-$(WIT_VERSION)
+	@cp wit/*.wit wit/README.md target/dist/stage/kube-mcp-plugin-$(WIT_VERSION)/
+	@# Reproducible: sorted, no owners, no timestamps.
+	@tar -C target/dist/stage --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - kube-mcp-plugin-$(WIT_VERSION) \
+	  | gzip -n > target/dist/kube-mcp-plugin-wit-$(WIT_VERSION).tar.gz
+	@rm -rf target/dist/stage
+	@printf '    %-40s %8d bytes\n' target/dist/kube-mcp-plugin-wit-$(WIT_VERSION).tar.gz "$$(stat -c %s target/dist/kube-mcp-plugin-wit-$(WIT_VERSION).tar.gz)" >&2
 
 toolchain: ## Install the plugin target and lint components if missing
 	@rustup target list --installed | grep -qx $(PLUGIN_TARGET) || rustup target add $(PLUGIN_TARGET)

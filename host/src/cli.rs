@@ -95,11 +95,17 @@ pub enum PluginCommand {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Write the kube-mcp:plugin WIT package this server speaks into DIR
+    /// (for wit-bindgen, componentize-py, componentize-js or wkg).
+    Wit {
+        /// Where to write it; must be new or empty.
+        dir: PathBuf,
+    },
     /// Compile plugins into the compiled-code cache ahead of time (in an
     /// image build or an init container), so the server starts without
     /// compiling.
     Compile {
-        /// Plugin components (.wasm).
+        /// Plugin components (.wasm), or directories of them.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[command(flatten)]

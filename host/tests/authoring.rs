@@ -313,3 +313,66 @@ fn inspect_validate_and_compile_share_the_compiled_code_cache() {
         "{stderr}"
     );
 }
+
+#[test]
+fn wit_writes_the_package_the_server_speaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wit");
+    let (code, stdout, stderr) = run(&["plugin", "wit", path(&out)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("wrote kube-mcp:plugin@0.1.0"), "{stdout}");
+    let repo_wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+    let mut expected: Vec<String> = std::fs::read_dir(&repo_wit)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".wit"))
+        .collect();
+    expected.sort();
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, expected, "every .wit file, nothing else");
+    for name in &expected {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            std::fs::read_to_string(repo_wit.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let (code, _, stderr) = run(&["plugin", "wit", path(&out)]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("already exists and is not empty"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn compile_takes_directories() {
+    let cache = tempfile::tempdir().unwrap();
+    let plugins = tempfile::tempdir().unwrap();
+    for name in ["kube-core", "kube-ops"] {
+        std::fs::copy(
+            support::built_plugin(name),
+            plugins.path().join(format!("{name}.wasm")),
+        )
+        .unwrap();
+    }
+    std::fs::write(plugins.path().join("notes.txt"), "not a plugin").unwrap();
+    let (code, stdout, stderr) = run(&[
+        "plugin",
+        "compile",
+        "--plugin-cache-dir",
+        path(cache.path()),
+        path(plugins.path()),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("compiled 'kube-core'") && stdout.contains("compiled 'kube-ops'"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 2);
+}

@@ -116,6 +116,7 @@ describe('plugins written with the SDKs, from `plugin new` to a client', () => {
     const expected = listed.stdout.split(' ').filter(Boolean).sort();
     assert.ok(expected.length >= 3, `fixture pods: ${listed.stdout} ${listed.stderr}`);
 
+    const calls = new Set();
     for (const { lang } of LANGUAGES) {
       const progress = [];
       const result = await client.callTool(
@@ -131,7 +132,12 @@ describe('plugins written with the SDKs, from `plugin new` to a client', () => {
       assert.ok(progress.some((p) => p.message === 'listing pods'), `${lang}: progress ${JSON.stringify(progress)}`);
       const logged = await server.waitForLog((e) => e.plugin === pluginName(lang) && /lists pods in demo$/.test(e.message ?? ''));
       assert.equal(logged.level, 'INFO', lang);
+      // Tagged with the call it belongs to, and the tool.
+      assert.equal(logged.tool, toolName(lang), JSON.stringify(logged));
+      assert.equal(typeof logged.call, 'number', JSON.stringify(logged));
+      calls.add(logged.call);
     }
+    assert.equal(calls.size, LANGUAGES.length, 'one call number per call');
   });
 
   test('outside its grant, each language reports the refusal to the caller', async () => {

@@ -87,13 +87,48 @@ pub fn run(command: PluginCommand) -> ExitCode {
                 }
             }
         }
-        PluginCommand::Compile { files, config } => compile(&files, &config),
+        PluginCommand::Wit { dir } => match scaffold::write_wit(&dir) {
+            Ok(files) => {
+                println!(
+                    "wrote kube-mcp:plugin@0.1.0 to {} ({})",
+                    dir.display(),
+                    files.join(", ")
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("kube-mcp: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        PluginCommand::Compile { files, config } => compile(&expand(&files), &config),
     }
+}
+
+/// The `.wasm` files of each directory in `paths` (sorted), and the other
+/// paths as they are.
+fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::read_dir(path) {
+            Ok(entries) => {
+                let mut found: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+                    .collect();
+                found.sort();
+                files.extend(found);
+            }
+            Err(_) => files.push(path.clone()),
+        }
+    }
+    files
 }
 
 /// `plugin compile`: loads each file, which compiles it into the cache.
 fn compile(files: &[PathBuf], local: &LocalConfig) -> ExitCode {
     let Some(first) = files.first() else {
+        println!("no plugins to compile");
         return ExitCode::SUCCESS;
     };
     let config = match local_config(first, local) {

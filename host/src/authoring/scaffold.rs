@@ -202,17 +202,7 @@ pub enum ScaffoldError {
 /// files written, relative to `dir`.
 pub fn create(name: &str, lang: Lang, dir: &Path) -> Result<Vec<String>, ScaffoldError> {
     check_name(name)?;
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map_err(|e| ScaffoldError::Write {
-                path: dir.to_owned(),
-                source: e,
-            })?
-            .next()
-            .is_some()
-    {
-        return Err(ScaffoldError::NotEmpty(dir.to_owned()));
-    }
+    ensure_empty(dir)?;
     let snake = name.replace('-', "_");
     let tool = format!("{snake}_pods");
     let mut values: Vec<(&str, &str)> = vec![
@@ -264,6 +254,33 @@ fn write(dir: &Path, relative: &str, text: &str) -> Result<(), ScaffoldError> {
     if EXECUTABLE.contains(&relative) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(error)?;
+    }
+    Ok(())
+}
+
+/// Writes the WIT package into `dir` (new or empty); returns the files.
+pub fn write_wit(dir: &Path) -> Result<Vec<String>, ScaffoldError> {
+    ensure_empty(dir)?;
+    let mut written = Vec::new();
+    for file in WIT {
+        let name = file.path.trim_start_matches("wit/");
+        write(dir, name, file.text)?;
+        written.push(name.to_owned());
+    }
+    Ok(written)
+}
+
+fn ensure_empty(dir: &Path) -> Result<(), ScaffoldError> {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(|e| ScaffoldError::Write {
+                path: dir.to_owned(),
+                source: e,
+            })?
+            .next()
+            .is_some()
+    {
+        return Err(ScaffoldError::NotEmpty(dir.to_owned()));
     }
     Ok(())
 }

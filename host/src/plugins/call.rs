@@ -94,6 +94,11 @@ pub enum LimitHit {
 pub struct CallState {
     /// The plugin's name, for tagging its log lines.
     pub plugin: Arc<str>,
+    /// This instance's number, for tagging its log lines
+    /// ([`super::guest_log::next_call`]).
+    pub call: u64,
+    /// The tool being called, once known, for tagging log lines.
+    pub tool: Option<Arc<str>>,
     wasi: WasiCtx,
     /// `wasi:http`, refusing every request (see [`super::http`]).
     http: super::http::HttpState,
@@ -222,14 +227,17 @@ impl CallState {
         sandbox: &Sandbox,
         context: CallContext,
     ) -> wasmtime::Result<Store<Self>> {
+        let call = super::guest_log::next_call();
         let mut wasi = WasiCtx::builder();
         wasi.stdout(GuestLog::new(
             sandbox.plugin.clone(),
+            call,
             Stream::Stdout,
             sandbox.log_budget.clone(),
         ))
         .stderr(GuestLog::new(
             sandbox.plugin.clone(),
+            call,
             Stream::Stderr,
             sandbox.log_budget.clone(),
         ));
@@ -250,6 +258,8 @@ impl CallState {
         let deadline = Arc::new(Deadline::after(sandbox.limits.timeout));
         let state = CallState {
             plugin: sandbox.plugin.clone(),
+            call,
+            tool: None,
             wasi: wasi.build(),
             http: Default::default(),
             table: ResourceTable::new(),

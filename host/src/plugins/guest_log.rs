@@ -16,6 +16,14 @@ const BURST: f64 = 200.0;
 /// A line longer than this is cut (and says so).
 const MAX_LINE: usize = 4096;
 
+/// A number for each instance the server starts, unique in the process:
+/// the `call` field of every log line the instance writes, so the lines of
+/// one call can be told from those of calls running beside it.
+pub fn next_call() -> u64 {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A token bucket shared by every call of one plugin.
 #[derive(Debug)]
 pub struct LogBudget {
@@ -100,14 +108,17 @@ pub enum Stream {
 #[derive(Clone)]
 pub struct GuestLog {
     plugin: Arc<str>,
+    /// The call the instance runs (see [`next_call`]).
+    call: u64,
     stream: Stream,
     budget: Arc<LogBudget>,
 }
 
 impl GuestLog {
-    pub fn new(plugin: Arc<str>, stream: Stream, budget: Arc<LogBudget>) -> Self {
+    pub fn new(plugin: Arc<str>, call: u64, stream: Stream, budget: Arc<LogBudget>) -> Self {
         GuestLog {
             plugin,
+            call,
             stream,
             budget,
         }
@@ -122,12 +133,13 @@ impl GuestLog {
         let truncated = line.len() > MAX_LINE;
         let text = String::from_utf8_lossy(&line[..line.len().min(MAX_LINE)]);
         let text = text.trim_end_matches('\r');
+        let call = self.call;
         match self.stream {
             Stream::Stdout => {
-                tracing::info!(target: "kube_mcp::plugin", plugin, stream = "stdout", truncated, "{text}")
+                tracing::info!(target: "kube_mcp::plugin", plugin, call, stream = "stdout", truncated, "{text}")
             }
             Stream::Stderr => {
-                tracing::warn!(target: "kube_mcp::plugin", plugin, stream = "stderr", truncated, "{text}")
+                tracing::warn!(target: "kube_mcp::plugin", plugin, call, stream = "stderr", truncated, "{text}")
             }
         }
     }

@@ -34,12 +34,23 @@ impl log::Host for CallState {
             message.to_owned()
         };
         self.context.client.log(level, plugin, &message);
+        let (call, tool) = (self.call, self.tool.as_deref().unwrap_or(""));
         match level {
-            Level::Trace => tracing::trace!(target: "kube_mcp::plugin", plugin, "{message}"),
-            Level::Debug => tracing::debug!(target: "kube_mcp::plugin", plugin, "{message}"),
-            Level::Info => tracing::info!(target: "kube_mcp::plugin", plugin, "{message}"),
-            Level::Warn => tracing::warn!(target: "kube_mcp::plugin", plugin, "{message}"),
-            Level::Error => tracing::error!(target: "kube_mcp::plugin", plugin, "{message}"),
+            Level::Trace => {
+                tracing::trace!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+            }
+            Level::Debug => {
+                tracing::debug!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+            }
+            Level::Info => {
+                tracing::info!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+            }
+            Level::Warn => {
+                tracing::warn!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+            }
+            Level::Error => {
+                tracing::error!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+            }
         }
     }
 }

@@ -227,6 +227,7 @@ impl Plugin {
         context: &CallContext,
     ) -> Result<Result<CallResult, CallError>, CallFailure> {
         let (mut store, instance) = self.instantiate(context).await?;
+        store.data_mut().tool = Some(name.into());
         let outcome = async {
             self.exports
                 .tools

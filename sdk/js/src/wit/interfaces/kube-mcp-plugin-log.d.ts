@@ -1,7 +1,7 @@
 declare module 'kube-mcp:plugin/log@0.1.0' {
   /**
-   * Writes one log line. Never fails; lines over the rate limit are
-   * dropped and counted.
+   * Writes one log line. Never fails, never blocks; lines over the rate
+   * limit are dropped and counted.
    */
   export function write(level: Level, message: string): void;
   /**

@@ -339,12 +339,12 @@ declare module 'kube-mcp:plugin/types@0.1.0' {
     hasMore: boolean,
   }
   /**
-   * Why a call could not run at all. The host reports these to the client
-   * as protocol errors, unlike `call-result.is-error`.
+   * Why a call could not run at all.
    */
   export type CallError = CallErrorUnknownTool | CallErrorInvalidArguments;
   /**
-   * No tool of this name in this plugin.
+   * No tool of this name in this plugin. The client gets a protocol
+   * error (JSON-RPC `-32602`, "unknown tool").
    */
   export interface CallErrorUnknownTool {
     tag: 'unknown-tool',
@@ -352,6 +352,9 @@ declare module 'kube-mcp:plugin/types@0.1.0' {
   }
   /**
    * The arguments do not match the tool's input schema; says which.
+   * The client gets a tool error result (`isError: true`, text
+   * `invalid arguments: <this>`), which a model reads and can
+   * correct, as MCP asks of input validation errors.
    */
   export interface CallErrorInvalidArguments {
     tag: 'invalid-arguments',
