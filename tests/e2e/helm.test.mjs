@@ -192,3 +192,45 @@ describe('the rendered configuration is one the server accepts', () => {
     });
   }
 });
+
+describe('the precompile step fills the cache the server then loads from', () => {
+  test('its rendered command compiles every plugin directory; the server compiles nothing', async () => {
+    const { startServer, builtPlugin, binary } = await import('./lib/server.mjs');
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart, '--set', 'plugins.extra.configMap.name=more',
+      '--show-only', 'templates/deployment.yaml');
+    const init = stdout.split('- name: precompile\n')[1];
+    assert.ok(init, 'an init container named precompile');
+    assert.match(init, /image: "ghcr\.io\/kube-mcp\/kube-mcp:/, 'the server image');
+    assert.match(init, /limits:\n\s+memory: 1Gi/, 'its own memory limit');
+    const args = JSON.parse(init.match(/args: (\[.*\])/)[1]);
+    assert.deepEqual(args.slice(0, 4), ['plugin', 'compile', '--plugin-cache-dir', '/var/cache/kube-mcp/compiled']);
+    assert.deepEqual(args.slice(4), ['/usr/lib/kube-mcp/plugins', '/var/lib/kube-mcp/plugins-configmap']);
+    assert.match(init, /mountPath: \/var\/lib\/kube-mcp\/plugins-configmap/, 'the extra directory is mounted');
+
+    // The same command here, with the pod's paths mapped to local ones.
+    const dir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'kube-mcp-e2e-precompile-'));
+    const local = (p) => path.join(dir, p.replaceAll('/', '_'));
+    for (const [d, plugin] of [[args[4], 'kube-core'], [args[5], 'kube-ops']]) {
+      fs.mkdirSync(local(d));
+      fs.copyFileSync(builtPlugin(plugin), path.join(local(d), `${plugin}.wasm`));
+    }
+    const cache = local(args[3]);
+    const compiled = await run(binary, [...args.slice(0, 3), cache, local(args[4]), local(args[5])]);
+    assert.match(compiled.stdout, /compiled 'kube-core'/);
+    assert.match(compiled.stdout, /compiled 'kube-ops'/);
+
+    const server = await startServer({
+      plugins: local(args[4]),
+      args: ['--no-auth', '--plugins-extra-dirs', local(args[5]), '--plugin-cache-dir', cache],
+    });
+    try {
+      const loaded = await server.waitForLog((e) => e.message === 'plugins loaded');
+      assert.equal(loaded.plugins, 2);
+      assert.equal(loaded.compiled, 0, JSON.stringify(loaded));
+      assert.equal(loaded.from_cache, 2, JSON.stringify(loaded));
+    } finally {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

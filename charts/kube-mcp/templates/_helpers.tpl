@@ -144,3 +144,39 @@ logging:
   level: {{ .Values.mcp.logging.level }}
   format: json
 {{- end }}
+
+{{/*
+The directories plugins are loaded from, as a JSON list: the image's own,
+then the extra ones that are configured.
+*/}}
+{{- define "kube-mcp.pluginDirs" -}}
+{{- $dirs := list "/usr/lib/kube-mcp/plugins" }}
+{{- if .Values.plugins.extra.configMap.name }}{{ $dirs = append $dirs "/var/lib/kube-mcp/plugins-configmap" }}{{ end }}
+{{- if .Values.plugins.extra.image.reference }}{{ $dirs = append $dirs "/var/lib/kube-mcp/plugins-image" }}{{ end }}
+{{- if .Values.plugins.extra.initContainer.image }}{{ $dirs = append $dirs "/var/lib/kube-mcp/plugins-init" }}{{ end }}
+{{- toJson $dirs }}
+{{- end }}
+
+{{/*
+The volume mounts of the extra plugin directories (the server's and the
+precompile step's).
+*/}}
+{{- define "kube-mcp.pluginMounts" -}}
+{{- if .Values.plugins.extra.configMap.name }}
+# The whole directory, not subPaths: ConfigMap updates then arrive
+# as an atomic `..data` swap the server reloads on.
+- name: plugins-configmap
+  mountPath: /var/lib/kube-mcp/plugins-configmap
+  readOnly: true
+{{- end }}
+{{- if .Values.plugins.extra.image.reference }}
+- name: plugins-image
+  mountPath: /var/lib/kube-mcp/plugins-image
+  readOnly: true
+{{- end }}
+{{- if .Values.plugins.extra.initContainer.image }}
+- name: plugins-init
+  mountPath: /var/lib/kube-mcp/plugins-init
+  readOnly: true
+{{- end }}
+{{- end }}
