@@ -16,8 +16,11 @@ pub fn parse_args<T: DeserializeOwned>(arguments: &str) -> Result<T, CallError> 
     } else {
         arguments
     };
-    let mut deserializer = serde_json::Deserializer::from_str(arguments);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    // Parsed to a value first: a type mismatch then reads without a line
+    // and column, which mean nothing to the model that sent one line.
+    let value: serde_json::Value = serde_json::from_str(arguments)
+        .map_err(|e| CallError::InvalidArguments(format!("not JSON: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         CallError::InvalidArguments(if path == "." {
@@ -37,3 +40,38 @@ pub fn schema_of<T: JsonSchema>() -> String {
 #[derive(Debug, Default, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Args {
+        namespace: String,
+        #[serde(default)]
+        limit: Option<u32>,
+    }
+
+    fn message(arguments: &str) -> String {
+        match parse_args::<Args>(arguments) {
+            Err(CallError::InvalidArguments(message)) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mismatches_name_the_field_without_a_position() {
+        assert_eq!(
+            message(r#"{"namespace": 7}"#),
+            "namespace: invalid type: integer `7`, expected a string"
+        );
+        assert_eq!(
+            message(r#"{"namespace": "a", "limit": -1}"#),
+            "limit: invalid value: integer `-1`, expected u32"
+        );
+        assert_eq!(message("{}"), "missing field `namespace`");
+        assert!(message("{nope").starts_with("not JSON: "));
+        assert_eq!(message(""), "missing field `namespace`");
+    }
+}
