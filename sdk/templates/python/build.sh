@@ -12,6 +12,9 @@ if [[ ! -x $tool ]]; then
   .venv/bin/pip install --quiet "componentize-py==$version"
 fi
 
+# Bindings for editors and type checkers (the build makes its own).
+"$tool" -d wit -w tool-plugin bindings bindings >/dev/null
+
 echo "==> componentize-py app.py -> {{name}}.wasm" >&2
 started=$SECONDS
 # -p: where app.py and the SDK (vendor/kube_mcp_plugin) are found.
