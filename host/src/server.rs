@@ -340,8 +340,8 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
         None
     };
     let app = app(state.clone(), endpoint, metrics);
-    let server =
-        axum::serve(listener, app).with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
+    let server = axum::serve(without_delay(listener), app)
+        .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let mut server = tokio::spawn(server.into_future());
 
     let signal = tokio::select! {
@@ -377,6 +377,23 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     }
 }
 
+/// The listener with `TCP_NODELAY` on every accepted connection. An MCP
+/// response often leaves in two small writes (headers, then an SSE event);
+/// with Nagle's algorithm the second waits for the client's delayed ACK,
+/// about 40 ms, on every call.
+fn without_delay(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(set_nodelay)
+}
+
+fn set_nodelay(stream: &mut tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("cannot set TCP_NODELAY: {e}");
+    }
+}
+
 /// Serves `/metrics` on `addr` until the returned task is aborted (dropping
 /// it does not stop it; the process exit does).
 async fn serve_metrics(
@@ -389,7 +406,7 @@ async fn serve_metrics(
     tracing::info!(addr = %listener.local_addr()?, "serving metrics");
     let app = metrics::router(exporter);
     Ok(tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = axum::serve(without_delay(listener), app).await {
             tracing::error!("the metrics listener failed: {e}");
         }
     }))
@@ -444,4 +461,22 @@ fn base_url(config: &Config, local_addr: SocketAddr) -> String {
         });
     }
     format!("http://{addr}/")
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener;
+
+    use super::*;
+
+    /// Every connection the server accepts has Nagle's algorithm off.
+    #[tokio::test]
+    async fn accepted_connections_do_not_delay_small_writes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut listener = without_delay(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(accepted.nodelay().unwrap());
+    }
 }
