@@ -183,6 +183,8 @@ tools:
     assert.equal(allowed.isError, true);
     await alice.close();
     await carol.close();
+    // The audit line of a call is written once its response has gone out.
+    await server.waitForLog((l) => l.target === 'kube_mcp::audit' && l.tool === 'test_error_handling' && l.decision === 'allow', 5_000);
     const audit = server.log.filter((l) => l.target === 'kube_mcp::audit' && l.tool === 'test_error_handling');
     assert.ok(audit.some((l) => l.decision === 'deny' && l.reason === 'denied by tools.rules[0]' && l.subject === 'alice'), JSON.stringify(audit));
     assert.ok(audit.some((l) => l.decision === 'allow' && l.subject === 'carol' && typeof l.duration_ms === 'number' && l.plugin === 'conformance'));

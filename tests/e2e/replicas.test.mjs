@@ -119,7 +119,11 @@ describe('two replicas behind one port (MCP 2026-07-28)', () => {
     assert.deepEqual(calls.map((c) => c.retry), [false, true]);
     assert.notEqual(calls[0].backend, calls[1].backend, 'the retry went to the other replica');
     assert.notEqual((await kubectl(admin(), 'get', 'configmap', name, '-n', 'demo')).code, 0, 'the ConfigMap is gone');
-    // Each replica's audit line says what it did.
+    // Each replica's audit line says what it did (written once the
+    // response has gone out, so wait for both).
+    const audited = (outcome) => Promise.any(replicas.map((r) => r.waitForLog(
+      (e) => e.message === 'tool call' && e.tool === 'resources_delete' && e.outcome === outcome, 5_000)));
+    await Promise.all([audited('input_required'), audited('ok')]);
     const outcomes = replicas.map((r) => r.log.filter((e) => e.message === 'tool call' && e.tool === 'resources_delete').map((e) => e.outcome));
     assert.deepEqual(outcomes.flat().sort(), ['input_required', 'ok']);
   });

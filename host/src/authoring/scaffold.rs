@@ -149,7 +149,7 @@ impl Lang {
                 ("lang", "typescript"),
                 (
                     "build",
-                    "```sh\nnpm install\nnpm run build   # tsc --noEmit, esbuild, componentize-js\n```\n\nNeeds Node.js 22.18 or later. The build type-checks `src/`, bundles it\nwith the SDK into `dist/plugin.js`, and makes the component with\ncomponentize-js (StarlingMonkey: about 12 MB, about 12 s).",
+                    "```sh\nnpm install\nnpm run build   # tsc --noEmit, esbuild, componentize-js\n```\n\nNeeds Node.js 22.18 or later. The build type-checks `src/`, bundles it\nwith the SDK into `dist/plugin.js`, and makes the component with\ncomponentize-js (StarlingMonkey: about 12 MB, in a few seconds).",
                 ),
                 ("memory", "256MiB"),
                 (
@@ -166,7 +166,7 @@ impl Lang {
                 ("lang", "python"),
                 (
                     "build",
-                    "```sh\n./build.sh      # componentize-py, installed into .venv on first use\n```\n\nNeeds Python 3.11 or later and pip. The component carries its own\nCPython (about 18 MB; about 10 s to build).",
+                    "```sh\n./build.sh      # componentize-py, installed into .venv on first use\n```\n\nNeeds Python 3.11 or later and pip. The component carries its own\nCPython (about 18 MB; under 10 s to build).",
                 ),
                 ("memory", "256MiB"),
                 (
