@@ -9,6 +9,7 @@ pub mod auth;
 pub mod authoring;
 pub mod cli;
 pub mod config;
+pub mod distribution;
 pub mod health;
 pub mod kube;
 pub mod mcp;
