@@ -111,11 +111,110 @@ pub enum PluginCommand {
         #[command(flatten)]
         config: LocalConfig,
     },
+    /// Push a plugin to an OCI registry as a Wasm artifact (the layout wkg
+    /// and oci-wasm use), annotated with its name, version, WIT package,
+    /// tools and requested capabilities. Prints the digest to pin or sign.
+    Push {
+        /// The plugin component (.wasm).
+        file: PathBuf,
+        /// Where: oci://REGISTRY/REPOSITORY:TAG.
+        reference: String,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Push the kube-mcp:plugin WIT package this binary speaks, encoded as
+    /// wkg publishes WIT packages, so plugin authors can fetch it.
+    PushWit {
+        /// Where: oci://REGISTRY/REPOSITORY:TAG.
+        reference: String,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Pull a plugin from a registry into a file, verified: by the digest
+    /// the reference pins, or by a signature from --key or --config's
+    /// plugins.trust.
+    Pull {
+        /// oci://REGISTRY/REPOSITORY:TAG or @sha256:DIGEST.
+        reference: String,
+        /// The file to write (default: ./NAME.wasm).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write it without verifying (for inspection only).
+        #[arg(long)]
+        no_verify: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Sign a plugin with a private key, as cosign does: in the registry
+    /// (the sha256-DIGEST.sig tag) for oci://…, or a detached FILE.wasm.sig
+    /// for a file.
+    Sign {
+        /// oci://REGISTRY/REPOSITORY:TAG (or @sha256:DIGEST), or FILE.wasm.
+        target: String,
+        /// PKCS#8 PEM private key (ECDSA P-256 or Ed25519).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Check that a plugin in a registry or a folder is signed by a trusted
+    /// key, as the server would; exits 1 with the reason when it is not.
+    Verify {
+        /// oci://REGISTRY/REPOSITORY:TAG (or @sha256:DIGEST), or FILE.wasm.
+        target: String,
+        #[command(flatten)]
+        trust: TrustArgs,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Generate a signing key pair: PREFIX.key (PKCS#8, keep it secret)
+    /// and PREFIX.pub (for plugins.trust).
+    Keygen {
+        /// Where to write the pair (PREFIX.key and PREFIX.pub).
+        #[arg(long, value_name = "PREFIX", default_value = "kube-mcp")]
+        output: PathBuf,
+        #[arg(long, value_enum, default_value = "ecdsa-p256")]
+        algorithm: KeyAlgorithm,
+    },
+}
+
+/// The key algorithms cosign-compatible keys use.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KeyAlgorithm {
+    EcdsaP256,
+    Ed25519,
+}
+
+/// How to reach registries.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegistryArgs {
+    /// Docker config file with registry credentials (default:
+    /// $DOCKER_CONFIG/config.json or ~/.docker/config.json when present).
+    #[arg(long, env = "KUBE_MCP_REGISTRY_AUTH", value_name = "FILE")]
+    pub registry_auth: Option<PathBuf>,
+}
+
+/// Which keys to trust when verifying.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrustArgs {
+    /// A trusted public key (PEM), allowed to sign anything; repeatable.
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// The server configuration whose plugins.trust (and plugins.sources
+    /// names) apply.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The plugin name to check the keys' scope against (default: the
+    /// source's name in --config, else the file or repository name).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 /// The server configuration `inspect`, `validate` and `compile` read: its
 /// plugin limits, and where compiled code is cached.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct LocalConfig {
     /// The server's YAML configuration (its plugins.limits, overrides and
     /// cacheDir apply).

@@ -28,7 +28,7 @@ struct Inner {
 /// One component's readiness flag, held by the component that sets it.
 #[derive(Clone, Debug)]
 pub struct Component {
-    name: &'static str,
+    name: std::borrow::Cow<'static, str>,
     ready: Arc<AtomicBool>,
 }
 
@@ -40,9 +40,9 @@ impl Component {
 
 impl Readiness {
     /// Registers a component that starts not ready.
-    pub fn component(&self, name: &'static str) -> Component {
+    pub fn component(&self, name: impl Into<std::borrow::Cow<'static, str>>) -> Component {
         let component = Component {
-            name,
+            name: name.into(),
             ready: Arc::default(),
         };
         self.inner
@@ -60,18 +60,18 @@ impl Readiness {
     }
 
     /// `Ok` when ready; otherwise the reasons, for the log.
-    pub fn check(&self) -> Result<(), Vec<&'static str>> {
-        let mut pending: Vec<&'static str> = self
+    pub fn check(&self) -> Result<(), Vec<String>> {
+        let mut pending: Vec<String> = self
             .inner
             .components
             .lock()
             .expect("readiness lock poisoned")
             .iter()
             .filter(|c| !c.ready.load(Ordering::Acquire))
-            .map(|c| c.name)
+            .map(|c| c.name.to_string())
             .collect();
         if self.inner.draining.load(Ordering::Acquire) {
-            pending.push("shutting down");
+            pending.push("shutting down".into());
         }
         if pending.is_empty() {
             Ok(())
@@ -109,10 +109,10 @@ mod tests {
         let readiness = Readiness::default();
         assert_eq!(readiness.check(), Ok(()));
         let plugins = readiness.component("plugins");
-        assert_eq!(readiness.check(), Err(vec!["plugins"]));
+        assert_eq!(readiness.check(), Err(vec!["plugins".to_string()]));
         plugins.set_ready(true);
         assert_eq!(readiness.check(), Ok(()));
         readiness.start_draining();
-        assert_eq!(readiness.check(), Err(vec!["shutting down"]));
+        assert_eq!(readiness.check(), Err(vec!["shutting down".to_string()]));
     }
 }

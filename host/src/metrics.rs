@@ -82,6 +82,19 @@ impl prometheus_client::encoding::EncodeLabelValue for Outcome {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabels {
+    pub plugin: String,
+    /// `unsigned`, `untrusted`, `bad_signature`, `digest_mismatch`,
+    /// `tampered`, `unreachable`, `not_found`, `denied`, `invalid`, `load`.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabels {
+    pub plugin: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LatencyLabels {
     pub tool: String,
     pub plugin: String,
@@ -99,6 +112,8 @@ pub struct Metrics {
     loads: Counter,
     load_failures: Counter,
     compilations: Counter,
+    refusals: Family<RefusalLabels, Counter>,
+    sources_ready: Family<SourceLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -157,7 +172,21 @@ impl Default for Metrics {
             "Components compiled (not found in the code cache)",
             compilations.clone(),
         );
+        let refusals = Family::<RefusalLabels, Counter>::default();
+        registry.register(
+            "plugin_refusals",
+            "Plugins refused (untrusted, tampered, unreachable, not loadable), by plugin and reason",
+            refusals.clone(),
+        );
+        let sources_ready = Family::<SourceLabels, Gauge>::default();
+        registry.register(
+            "plugin_source_ready",
+            "Whether a plugin from a registry (plugins.sources) is serving (1) or not yet (0)",
+            sources_ready.clone(),
+        );
         Metrics {
+            refusals,
+            sources_ready,
             registry,
             http_requests,
             tool_calls,
@@ -204,6 +233,19 @@ impl Metrics {
         catch_up(&self.loads, stats.loaded.load(Ordering::Relaxed));
         catch_up(&self.load_failures, stats.failed.load(Ordering::Relaxed));
         catch_up(&self.compilations, plugins.runtime().compilations().0);
+        for ((plugin, reason), total) in stats.refusals.lock().expect("refusals lock").iter() {
+            let labels = RefusalLabels {
+                plugin: plugin.clone(),
+                reason: (*reason).to_owned(),
+            };
+            catch_up(&self.refusals.get_or_create(&labels), *total);
+        }
+        for (plugin, ready) in stats.sources.lock().expect("sources lock").iter() {
+            let labels = SourceLabels {
+                plugin: plugin.clone(),
+            };
+            self.sources_ready.get_or_create(&labels).set(i64::from(*ready));
+        }
         self.plugins_loaded
             .set(plugins.registry().plugins().len() as i64);
         self.sessions.set(open_sessions as i64);

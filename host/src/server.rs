@@ -180,11 +180,56 @@ async fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
             "no Kubernetes cluster: plugins' Kubernetes calls will fail as unavailable: {e:#}"
         ),
     }
-    Ok(PluginHost::with_extra_dirs(
-        runtime,
-        config.plugins.dir.clone(),
-        config.plugins.extra_dirs.clone(),
-    ))
+    let dirs = config
+        .plugins
+        .dir
+        .iter()
+        .chain(&config.plugins.extra_dirs)
+        .cloned()
+        .collect();
+    let distribution = &config.plugins.distribution;
+    let folder_trust = distribution
+        .require_signatures
+        .then(|| distribution.trust.clone());
+    Ok(PluginHost::with_dirs(runtime, dirs, folder_trust))
+}
+
+/// Starts following `plugins.sources`: each source reports ready through
+/// its own readiness component once a verified version serves.
+fn follow_sources(
+    config: &Config,
+    plugins: &Arc<PluginHost>,
+    readiness: &Readiness,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let distribution = &config.plugins.distribution;
+    if distribution.sources.is_empty() {
+        return Vec::new();
+    }
+    let store = distribution.store.clone().unwrap_or_else(|| {
+        match &config.plugins.cache_dir {
+            Some(cache) => cache.with_file_name("oci"),
+            None => std::env::temp_dir().join("kube-mcp-oci"),
+        }
+    });
+    tracing::info!(
+        sources = distribution.sources.len(),
+        store = %store.display(),
+        poll_interval = %humantime::format_duration(distribution.poll_interval),
+        trusted_keys = distribution.trust.keys.len(),
+        "following plugins from registries"
+    );
+    let fetcher = Arc::new(crate::distribution::Fetcher {
+        registries: crate::distribution::Registries::new(distribution.credentials.clone()),
+        store: crate::distribution::Store::new(store),
+        trust: distribution.trust.clone(),
+    });
+    crate::plugins::follow_sources(
+        plugins,
+        fetcher,
+        distribution.sources.clone(),
+        distribution.poll_interval,
+        |name| readiness.component(format!("plugin source {name}")),
+    )
 }
 
 /// What every MCP transport shares, from `config`: the plugins, the
@@ -259,6 +304,7 @@ pub fn app(state: AppState, endpoint: Option<Endpoint>, metrics: Arc<Metrics>) -
 pub async fn run_stdio(config: Config) -> anyhow::Result<()> {
     let plugins = plugin_host(&config).await?;
     let (shared, _follow) = shared(&config, plugins.clone(), Arc::default());
+    let _sources = follow_sources(&config, &plugins, &Readiness::default());
     tokio::spawn(load_plugins(
         plugins,
         Readiness::default().component("plugins"),
@@ -291,6 +337,7 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     // Listen first, then load: liveness answers while plugins compile, and
     // readiness turns green when they are in place.
     tokio::spawn(load_plugins(state.plugins.clone(), plugins_loaded));
+    let _sources = follow_sources(&config, &state.plugins, &readiness);
 
     let stop_accepting = CancellationToken::new();
     let metrics = Arc::new(Metrics::default());

@@ -8,6 +8,7 @@
 //! - `compile`: fills the compiled-code cache ahead of time.
 
 pub mod call;
+pub mod distribute;
 pub mod inspect;
 pub mod scaffold;
 
@@ -102,6 +103,33 @@ pub fn run(command: PluginCommand) -> ExitCode {
             }
         },
         PluginCommand::Compile { files, config } => compile(&expand(&files), &config),
+        PluginCommand::Push {
+            file,
+            reference,
+            registry,
+        } => distribute::push(&file, &reference, &registry),
+        PluginCommand::PushWit {
+            reference,
+            registry,
+        } => distribute::push_wit(&reference, &registry),
+        PluginCommand::Pull {
+            reference,
+            output,
+            no_verify,
+            trust,
+            registry,
+        } => distribute::pull(&reference, output.as_deref(), no_verify, &trust, &registry),
+        PluginCommand::Sign {
+            target,
+            key,
+            registry,
+        } => distribute::sign(&target, &key, &registry),
+        PluginCommand::Verify {
+            target,
+            trust,
+            registry,
+        } => distribute::verify(&target, &trust, &registry),
+        PluginCommand::Keygen { output, algorithm } => distribute::keygen(&output, algorithm),
     }
 }
 
@@ -191,7 +219,7 @@ fn load_for(file: &Path, local: &LocalConfig) -> Option<crate::plugins::Plugin> 
 /// The server configuration these commands read: `--config` and the cache
 /// directory, with the plugin's own directory and no authentication (no
 /// server runs).
-fn local_config(file: &Path, local: &LocalConfig) -> Result<Config, crate::config::ConfigError> {
+pub(crate) fn local_config(file: &Path, local: &LocalConfig) -> Result<Config, crate::config::ConfigError> {
     let dir = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -259,6 +259,16 @@ fn write(dir: &Path, relative: &str, text: &str) -> Result<(), ScaffoldError> {
 }
 
 /// Writes the WIT package into `dir` (new or empty); returns the files.
+/// `kube-mcp:plugin@0.1.0`: the package this binary speaks, from its
+/// `world.wit`.
+pub fn wit_package() -> &'static str {
+    WIT.iter()
+        .find(|f| f.path == "wit/world.wit")
+        .and_then(|f| f.text.lines().find_map(|l| l.trim().strip_prefix("package ")))
+        .map(|l| l.trim_end_matches(';').trim())
+        .expect("world.wit names its package")
+}
+
 pub fn write_wit(dir: &Path) -> Result<Vec<String>, ScaffoldError> {
     ensure_empty(dir)?;
     let mut written = Vec::new();

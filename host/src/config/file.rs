@@ -14,7 +14,7 @@ use serde_yaml_ng::{Mapping, Value};
 
 use super::layer::{
     RawAccess, RawCapability, RawDirectory, RawImpersonation, RawIssuer, RawLimits, RawOverride,
-    RawPluginSettings, RawToolRule,
+    RawPluginSettings, RawSource, RawToolRule, RawTrustKey,
 };
 use super::settings::{Given, Kind, Layer, SETTINGS};
 use super::values::ListValue;
@@ -131,6 +131,48 @@ struct PluginsSection {
     /// Plugin name → `sha256:<hex>` its file must have.
     #[serde(default)]
     pins: std::collections::BTreeMap<String, Scalar>,
+    /// Plugins pulled from OCI registries.
+    #[serde(default)]
+    sources: Vec<SourceSection>,
+    /// Keys that may sign plugins, and what each may sign.
+    trust: Option<TrustSection>,
+    /// Whether folder plugins need a detached signature too.
+    require_signatures: Option<Scalar>,
+    /// How registries are reached.
+    registry: Option<RegistrySection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SourceSection {
+    name: Option<Scalar>,
+    #[serde(rename = "ref")]
+    reference: Option<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TrustSection {
+    #[serde(default)]
+    keys: Vec<TrustKeySection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TrustKeySection {
+    name: Option<Scalar>,
+    public_key: Option<Scalar>,
+    public_key_file: Option<Scalar>,
+    plugins: Option<ListValue>,
+    repositories: Option<ListValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RegistrySection {
+    auth_file: Option<Scalar>,
+    poll_interval: Option<Scalar>,
+    store: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,7 +229,19 @@ struct ImpersonationSection {
 const STRUCTURED: &[(&str, &[&str])] = &[
     ("oidc", &["issuers"]),
     ("tools", &["rules"]),
-    ("plugins", &["limits", "overrides", "grants", "pins"]),
+    (
+        "plugins",
+        &[
+            "limits",
+            "overrides",
+            "grants",
+            "pins",
+            "sources",
+            "trust",
+            "requireSignatures",
+            "registry",
+        ],
+    ),
     ("kubernetes", &["impersonation"]),
 ];
 
@@ -558,7 +612,47 @@ fn plugin_settings(file: &Origins, plugins: PluginsSection) -> RawPluginSettings
             (name, Sourced::new(pin, origin))
         })
         .collect();
+    let sources = plugins
+        .sources
+        .into_iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let prefix = format!("plugins.sources[{i}]");
+            RawSource {
+                at: file.at(&prefix),
+                name: file.scalar(source.name, &format!("{prefix}.name")),
+                reference: file.scalar(source.reference, &format!("{prefix}.ref")),
+            }
+        })
+        .collect();
+    let trust_keys = plugins
+        .trust
+        .unwrap_or_default()
+        .keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let prefix = format!("plugins.trust.keys[{i}]");
+            RawTrustKey {
+                at: file.at(&prefix),
+                name: file.scalar(key.name, &format!("{prefix}.name")),
+                public_key: file.scalar(key.public_key, &format!("{prefix}.publicKey")),
+                public_key_file: file
+                    .scalar(key.public_key_file, &format!("{prefix}.publicKeyFile")),
+                plugins: file.list(key.plugins, &format!("{prefix}.plugins")),
+                repositories: file.list(key.repositories, &format!("{prefix}.repositories")),
+            }
+        })
+        .collect();
+    let registry = plugins.registry.unwrap_or_default();
     RawPluginSettings {
+        sources,
+        trust_keys,
+        require_signatures: file.scalar(plugins.require_signatures, "plugins.requireSignatures"),
+        registry_auth_file: file.scalar(registry.auth_file, "plugins.registry.authFile"),
+        registry_poll_interval: file
+            .scalar(registry.poll_interval, "plugins.registry.pollInterval"),
+        registry_store: file.scalar(registry.store, "plugins.registry.store"),
         grants,
         pins,
         limits: file.limits(plugins.limits, "plugins.limits"),

@@ -80,9 +80,34 @@ pub struct RawCapability {
     pub namespaces: Option<Sourced<Vec<String>>>,
 }
 
+/// One `plugins.sources[]` entry as written.
+#[derive(Debug)]
+pub struct RawSource {
+    pub at: Origin,
+    pub name: Option<Sourced<String>>,
+    pub reference: Option<Sourced<String>>,
+}
+
+/// One `plugins.trust.keys[]` entry as written.
+#[derive(Debug)]
+pub struct RawTrustKey {
+    pub at: Origin,
+    pub name: Option<Sourced<String>>,
+    pub public_key: Option<Sourced<String>>,
+    pub public_key_file: Option<Sourced<String>>,
+    pub plugins: Option<Sourced<Vec<String>>>,
+    pub repositories: Option<Sourced<Vec<String>>>,
+}
+
 /// The `plugins` settings beyond the directory, as written in the file.
 #[derive(Debug, Default)]
 pub struct RawPluginSettings {
+    pub sources: Vec<RawSource>,
+    pub trust_keys: Vec<RawTrustKey>,
+    pub require_signatures: Option<Sourced<String>>,
+    pub registry_auth_file: Option<Sourced<String>>,
+    pub registry_poll_interval: Option<Sourced<String>>,
+    pub registry_store: Option<Sourced<String>>,
     pub grants: std::collections::BTreeMap<String, Vec<RawCapability>>,
     /// Plugin name → the digest its file must have.
     pub pins: std::collections::BTreeMap<String, Sourced<String>>,

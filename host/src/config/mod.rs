@@ -6,6 +6,7 @@
 //! names the flag, variable or file key that holds the bad value.
 //! `docs/configuration.md` lists every setting.
 
+mod distribution;
 mod file;
 mod impersonation;
 mod layer;
@@ -19,6 +20,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
+
+pub use self::distribution::{DEFAULT_POLL_INTERVAL, DistributionConfig, Source};
 
 pub use self::origin::{Origin, Sourced};
 pub use self::plugins::{
@@ -155,7 +158,10 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct PluginsConfig {
-    pub dir: PathBuf,
+    /// The plugin folder; `None` when every plugin comes from a registry.
+    pub dir: Option<PathBuf>,
+    /// Plugins pulled by reference, and the trust policy.
+    pub distribution: DistributionConfig,
     /// More directories of plugins.
     pub extra_dirs: Vec<PathBuf>,
     /// Where compiled code is cached; `None` when the cache is off.
@@ -395,20 +401,26 @@ fn tools_section(layer: &mut Layer) -> Result<(ToolFilter, Vec<ToolRule>), Confi
 
 /// `plugins.*`: where plugins come from, their cache, limits and grants.
 fn plugins_section(layer: &mut Layer) -> Result<PluginsConfig, ConfigError> {
+    let distribution = DistributionConfig::resolve(&mut layer.plugin_settings)?;
     let plugin_settings = PluginSettings::resolve(std::mem::take(&mut layer.plugin_settings))?;
     let plugins_dir = match layer.plugins_dir.take() {
-        Some(dir) => dir.try_map(|dir| existing_dir(&dir))?.value,
-        None => {
+        Some(dir) => Some(dir.try_map(|dir| existing_dir(&dir))?.value),
+        // Plugins from registries only: no folder unless one is there.
+        None if !distribution.sources.is_empty() => {
+            Some(PathBuf::from(DEFAULT_PLUGINS_DIR)).filter(|d| d.is_dir())
+        }
+        None => Some({
             Sourced::default_value(DEFAULT_PLUGINS_DIR, "plugins.dir")
                 .try_map(|dir| {
                     existing_dir(dir)
                         .map_err(|e| format!("{e}; set --plugins-dir or KUBE_MCP_PLUGINS_DIR"))
                 })?
                 .value
-        }
+        }),
     };
     Ok(PluginsConfig {
         dir: plugins_dir,
+        distribution,
         extra_dirs: match layer.plugins_extra_dirs.take() {
             Some(dirs) => {
                 dirs.try_map(|dirs| dirs.iter().map(|d| existing_dir(d)).collect())?

@@ -5,7 +5,7 @@
 //! call already running finishes on the version it started with while new
 //! calls see the new one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,8 @@ use tokio::sync::{mpsc, watch};
 use super::loader::{LoadError, LoadFailure, Runtime};
 use super::plugin::Plugin;
 use super::registry::Registry;
+use crate::distribution::signature::{decode_detached, detached_path};
+use crate::distribution::{Refusal, TrustPolicy};
 
 /// How long the directory must be quiet before a reload: copying a file or
 /// swapping a ConfigMap produces a burst of events.
@@ -33,10 +35,14 @@ struct Loaded {
 /// The plugins directory, live.
 pub struct PluginHost {
     runtime: Runtime,
-    dir: PathBuf,
-    /// More directories loaded and watched the same way (a ConfigMap, an
-    /// image volume): each file is one plugin, whichever directory holds it.
-    extra_dirs: Vec<PathBuf>,
+    /// The plugin folder first, then more directories loaded and watched
+    /// the same way (a ConfigMap, an image volume): each file is one
+    /// plugin, whichever directory holds it. Empty when every plugin comes
+    /// from a registry.
+    dirs: Vec<PathBuf>,
+    /// With `plugins.requireSignatures`, the policy folder plugins must
+    /// satisfy (a detached signature, or a pin).
+    folder_trust: Option<TrustPolicy>,
     current: ArcSwap<Registry>,
     /// Bumped on every change of the registry.
     generation: watch::Sender<u64>,
@@ -54,6 +60,30 @@ pub struct LoadStats {
     pub loaded: AtomicU64,
     /// Files that failed to load (including collisions).
     pub failed: AtomicU64,
+    /// Plugins refused for want of trust, by plugin and reason.
+    pub refusals: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// Whether each registry source has loaded, by plugin.
+    pub sources: Mutex<BTreeMap<String, bool>>,
+}
+
+impl LoadStats {
+    /// Counts a refusal of `plugin` for `reason` (a metric label).
+    pub fn refused(&self, plugin: &str, reason: &'static str) {
+        *self
+            .refusals
+            .lock()
+            .expect("refusals lock")
+            .entry((plugin.to_owned(), reason))
+            .or_default() += 1;
+    }
+
+    /// Records whether source `plugin` is serving.
+    pub fn source_ready(&self, plugin: &str, ready: bool) {
+        self.sources
+            .lock()
+            .expect("sources lock")
+            .insert(plugin.to_owned(), ready);
+    }
 }
 
 /// The outcome of one (re)load of the directory.
@@ -68,10 +98,22 @@ pub struct Reload {
 impl PluginHost {
     /// A host with an empty registry; [`Self::reload`] loads the directory.
     pub fn new(runtime: Runtime, dir: PathBuf) -> Arc<PluginHost> {
+        PluginHost::with_dirs(runtime, vec![dir], None)
+    }
+
+    /// A host of the plugins in `dirs` (in order of precedence; none when
+    /// every plugin comes from a registry). With `folder_trust`, a folder
+    /// plugin loads only with a detached signature that policy accepts, or
+    /// a pin.
+    pub fn with_dirs(
+        runtime: Runtime,
+        dirs: Vec<PathBuf>,
+        folder_trust: Option<TrustPolicy>,
+    ) -> Arc<PluginHost> {
         Arc::new(PluginHost {
             runtime,
-            dir,
-            extra_dirs: Vec::new(),
+            dirs,
+            folder_trust,
             current: ArcSwap::from_pointee(Registry::default()),
             generation: watch::Sender::new(0),
             loaded: tokio::sync::Mutex::default(),
@@ -90,14 +132,12 @@ impl PluginHost {
         dir: PathBuf,
         extra_dirs: Vec<PathBuf>,
     ) -> Arc<PluginHost> {
-        let mut host =
-            Arc::into_inner(PluginHost::new(runtime, dir)).expect("a new host has one owner");
-        host.extra_dirs = extra_dirs;
-        Arc::new(host)
+        let dirs = std::iter::once(dir).chain(extra_dirs).collect();
+        PluginHost::with_dirs(runtime, dirs, None)
     }
 
     fn dirs(&self) -> impl Iterator<Item = &PathBuf> {
-        std::iter::once(&self.dir).chain(&self.extra_dirs)
+        self.dirs.iter()
     }
 
     /// The runtime that compiles and runs the plugins.
@@ -120,7 +160,18 @@ impl PluginHost {
     pub async fn reload(&self) -> std::io::Result<Reload> {
         // One reload at a time; the lock also guards `loaded`.
         let mut loaded = self.loaded.lock().await;
-        let mut next: HashMap<PathBuf, Loaded> = HashMap::new();
+        // Plugins from registries are not the folder's to drop.
+        let mut next: HashMap<PathBuf, Loaded> = loaded
+            .iter()
+            .filter(|(key, _)| is_source_key(key))
+            .map(|(key, l)| {
+                let l = Loaded {
+                    digest: l.digest,
+                    plugin: l.plugin.clone(),
+                };
+                (key.clone(), l)
+            })
+            .collect();
         let mut failures = Vec::new();
 
         let mut paths = Vec::new();
@@ -145,6 +196,21 @@ impl PluginHost {
             let digest: [u8; 32] = Sha256::digest(&bytes).into();
             let previous = loaded.remove(&path);
             let name = plugin_name(&path);
+            let pinned = self.runtime.settings().pins.contains_key(&name);
+            if let Some(policy) = self.folder_trust.as_ref().filter(|_| !pinned)
+                && let Err(error) = self.check_signature(policy, &path, &name, &bytes).await
+            {
+                tracing::error!(path = %path.display(), reason = error.reason(), "refused plugin: {error}");
+                self.stats.refused(&name, error.reason());
+                if let Some(previous) = previous {
+                    next.insert(path.clone(), previous);
+                }
+                failures.push(LoadFailure {
+                    path,
+                    error: LoadError::Refused(error.to_string()),
+                });
+                continue;
+            }
             if let Some(pin) = self.runtime.settings().pins.get(&name)
                 && *pin != digest
             {
@@ -212,11 +278,129 @@ impl PluginHost {
             }
         }
 
-        let registry = self.assemble(&next, &mut failures);
         self.stats.reloads.fetch_add(1, Ordering::Relaxed);
+        let (registry, changed) = self.publish(&next, &mut failures);
+        *loaded = next;
+        Ok(Reload {
+            registry,
+            failures,
+            changed,
+        })
+    }
+
+    /// Whether folder plugin `name` at `path` carries a detached signature
+    /// `policy` accepts.
+    async fn check_signature(
+        &self,
+        policy: &TrustPolicy,
+        path: &Path,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<String, Refusal> {
+        let signature_path = detached_path(path);
+        let read = {
+            let signature_path = signature_path.clone();
+            tokio::task::spawn_blocking(move || super::folder::read_plugin(&signature_path)).await
+        };
+        let text = match read.unwrap_or_else(|e| Err(std::io::Error::other(e))) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Refusal::Unsigned(format!(
+                    " (plugins.requireSignatures is on, and there is no {} next to it, nor a pin in plugins.pins)",
+                    signature_path.file_name().unwrap_or_default().to_string_lossy()
+                )));
+            }
+            Err(e) => {
+                return Err(Refusal::BadSignature(format!(
+                    "cannot read {}: {e}",
+                    signature_path.display()
+                )));
+            }
+        };
+        let signature = decode_detached(&text).map_err(Refusal::BadSignature)?;
+        policy.verify_file(name, bytes, &signature)
+    }
+
+    /// Installs plugin `name` pulled from a registry under `key` (its
+    /// reference), replacing the version `key` had, in one atomic swap.
+    /// When it fails to load, the previous version keeps serving.
+    pub async fn install(
+        &self,
+        key: &str,
+        name: &str,
+        component: Vec<u8>,
+    ) -> Result<Arc<Plugin>, LoadError> {
+        let key = PathBuf::from(key);
+        let mut loaded = self.loaded.lock().await;
+        let digest: [u8; 32] = Sha256::digest(&component).into();
+        if let Some(same) = loaded.get(&key).filter(|l| l.digest == digest) {
+            return Ok(same.plugin.clone());
+        }
+        let plugin = self.runtime.load_bytes(&key, component).await.and_then(|plugin| {
+            if plugin.name() == name {
+                Ok(plugin)
+            } else {
+                Err(LoadError::Invalid(format!(
+                    "it calls itself '{}', and plugins.sources names it '{name}': grants bind to the \
+                     configured name, so the two must agree; name the source '{}' if that is the \
+                     plugin you mean to install",
+                    plugin.name(),
+                    plugin.name()
+                )))
+            }
+        })?;
+        let plugin = Arc::new(plugin);
+        self.stats.loaded.fetch_add(1, Ordering::Relaxed);
+        let mut next: HashMap<PathBuf, Loaded> = loaded
+            .iter()
+            .map(|(k, l)| {
+                let l = Loaded {
+                    digest: l.digest,
+                    plugin: l.plugin.clone(),
+                };
+                (k.clone(), l)
+            })
+            .collect();
+        next.insert(
+            key.clone(),
+            Loaded {
+                digest,
+                plugin: plugin.clone(),
+            },
+        );
+        let mut failures = Vec::new();
+        let registry = self.assemble(&next, &mut failures);
+        if !registry.plugins().iter().any(|p| Arc::ptr_eq(p, &plugin)) {
+            // It collides with a plugin already serving: keep what was.
+            self.stats.failed.fetch_add(1, Ordering::Relaxed);
+            return Err(failures
+                .into_iter()
+                .find(|f| f.path == key)
+                .map(|f| f.error)
+                .unwrap_or_else(|| LoadError::Collision("it collides with another plugin".into())));
+        }
+        self.swap(registry);
+        *loaded = next;
+        Ok(plugin)
+    }
+
+    /// Builds the registry of `next`, swaps it in if it differs, and logs
+    /// what was loaded and unloaded.
+    fn publish(
+        &self,
+        next: &HashMap<PathBuf, Loaded>,
+        failures: &mut Vec<LoadFailure>,
+    ) -> (Arc<Registry>, bool) {
+        let registry = self.assemble(next, failures);
         self.stats
             .failed
             .fetch_add(failures.len() as u64, Ordering::Relaxed);
+        self.swap(registry)
+    }
+
+    /// Makes `registry` current if it differs from the current one, and
+    /// logs what was loaded and unloaded.
+    fn swap(&self, registry: Registry) -> (Arc<Registry>, bool) {
         let before = self.current.load();
         let changed = !same_plugins(&before, &registry);
         let registry = Arc::new(registry);
@@ -234,12 +418,7 @@ impl PluginHost {
             self.current.store(registry.clone());
             self.generation.send_modify(|g| *g += 1);
         }
-        *loaded = next;
-        Ok(Reload {
-            registry,
-            failures,
-            changed,
-        })
+        (registry, changed)
     }
 
     /// Builds the registry. Plugins already serving go first, so when a new
@@ -299,7 +478,7 @@ impl PluginHost {
                 while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {}
                 let Some(host) = host.upgrade() else { break };
                 if let Err(e) = host.reload().await {
-                    tracing::error!(dir = %host.dir.display(), "cannot read the plugins directory: {e}");
+                    tracing::error!("cannot read the plugins directory: {e}");
                 }
             }
         });
@@ -331,6 +510,11 @@ fn plugin_name(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// Registry sources are keyed by their `oci://` reference.
+fn is_source_key(key: &Path) -> bool {
+    key.to_str().is_some_and(|k| k.starts_with("oci://"))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -36,6 +36,9 @@ pub enum LoadError {
     Invalid(String),
     #[error("{0}")]
     Collision(String),
+    /// Not trusted: unsigned, signed by the wrong key, or tampered with.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 /// A file that was not loaded, and why.

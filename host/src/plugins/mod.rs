@@ -20,6 +20,7 @@ mod imports;
 mod loader;
 mod plugin;
 mod registry;
+mod sources;
 
 pub use self::call::GUEST_DIRECTORY;
 pub use self::context::{CallContext, ClientPeer, ClientSupport, NoClient, Question, Unanswered};
@@ -28,3 +29,4 @@ pub use self::host::{DEBOUNCE, LoadStats, PluginHost, Reload, WatchHandle};
 pub use self::loader::{LoadError, LoadFailure, Runtime};
 pub use self::plugin::{CallFailure, Failure, Plugin, client_feature_name, task_support_name};
 pub use self::registry::Registry;
+pub use self::sources::follow as follow_sources;
