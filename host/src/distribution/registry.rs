@@ -284,10 +284,14 @@ impl Registries {
             .await
             .map_err(|e| classify(e, &reference.to_string(), Digested::Layer))?;
         if !known {
-            client
-                .push_blob(reference.oci(), bytes, &digest)
-                .await
-                .map_err(|e| classify(e, &reference.to_string(), Digested::Layer))?;
+            match client.push_blob(reference.oci(), bytes, &digest).await {
+                Ok(_) => {}
+                // Some registries (go-containerregistry's, ECR) complete an
+                // upload without a Location header; the blob is there.
+                Err(OciDistributionError::RegistryNoLocationError)
+                    if client.blob_exists(reference.oci(), &digest).await.unwrap_or(false) => {}
+                Err(e) => return Err(classify(e, &reference.to_string(), Digested::Layer)),
+            }
         }
         Ok(digest)
     }
@@ -365,6 +369,14 @@ enum Digested {
 fn classify(error: OciDistributionError, what: &str, digested: Digested) -> RegistryError {
     use OciDistributionError as E;
     match error {
+        E::DigestError(oci_client::errors::DigestError::VerificationError { actual, .. })
+            if matches!(digested, Digested::Manifest) =>
+        {
+            Refusal::DigestMismatch(format!(
+                "the registry returned a manifest whose digest is {actual} for {what}"
+            ))
+            .into()
+        }
         E::DigestError(e) => match digested {
             Digested::Manifest => Refusal::DigestMismatch(format!("{what}: {e}")).into(),
             Digested::Layer => Refusal::Tampered(format!("{what}: the blob does not match its digest ({e})")).into(),

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::host::PluginHost;
 use crate::config::Source;
-use crate::distribution::{Fetcher, RegistryError, TrustedBy};
+use crate::distribution::{Fetcher, TrustedBy};
 use crate::health::Component;
 
 /// Starts one task per source; each stops when the host is dropped.
@@ -71,6 +71,8 @@ impl Follower {
 
     async fn poll(&mut self, host: &PluginHost) {
         let Source { name, reference } = &self.source;
+        // The digest being judged, once known, goes into the log line.
+        let mut judged = reference.digest().map(str::to_owned);
         let result = async {
             if reference.digest().is_some() {
                 return self.fetcher.fetch(name, reference, true).await.map(Some);
@@ -79,6 +81,7 @@ impl Follower {
             if self.serving.as_deref() == Some(manifest.digest.as_str()) {
                 return Ok(None);
             }
+            judged = Some(manifest.digest.clone());
             self.fetcher
                 .fetch_manifest(name, reference, manifest, true)
                 .await
@@ -89,10 +92,7 @@ impl Follower {
             Ok(None) => return,
             Ok(Some(fetched)) => fetched,
             Err(error) => {
-                let digest = match &error {
-                    RegistryError::Unreachable(_) => String::new(),
-                    _ => reference.digest().unwrap_or_default().to_owned(),
-                };
+                let digest = judged.unwrap_or_default();
                 self.problem(host, digest, error.reason(), error.to_string());
                 return;
             }
@@ -134,20 +134,22 @@ impl Follower {
         self.last_problem = Some(key);
         host.stats().refused(name, reason);
         let keeping = self.serving.as_deref();
-        match (reason, keeping) {
-            ("unreachable", None) => tracing::warn!(
+        // The registry could not be asked: not a judgement on the plugin.
+        let waiting = matches!(reason, "unreachable" | "not_found" | "denied");
+        match (waiting, keeping) {
+            (true, None) => tracing::warn!(
                 plugin = %name, source = %reference, reason,
                 "plugin source not ready (retrying every poll): {message}"
             ),
-            ("unreachable", Some(serving)) => tracing::warn!(
+            (true, Some(serving)) => tracing::warn!(
                 plugin = %name, source = %reference, reason, serving,
                 "cannot check the registry for a new version; the current one keeps serving: {message}"
             ),
-            (_, None) => tracing::error!(
+            (false, None) => tracing::error!(
                 plugin = %name, source = %reference, digest, reason,
                 "refused plugin from registry, nothing serves under this name: {message}"
             ),
-            (_, Some(serving)) => tracing::error!(
+            (false, Some(serving)) => tracing::error!(
                 plugin = %name, source = %reference, digest, reason, serving,
                 "refused plugin from registry, the previous version keeps serving: {message}"
             ),

@@ -26,10 +26,12 @@ export function pluginsDir(...files) {
  * Runs `kube-mcp serve` on a free loopback port with `args`; resolves once
  * its plugins are loaded. `server.url` is the MCP endpoint.
  */
-export async function startServer({ plugins, args = [], env = {} }) {
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-cache-'));
+export async function startServer({ plugins, args = [], env = {}, cacheDir }) {
+  const cache = cacheDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-cache-'));
+  // Without `plugins`, no folder: every plugin comes from plugins.sources.
+  const folder = plugins === undefined ? [] : ['--plugins-dir', plugins];
   const child = spawn(binary, [
-    'serve', '--port', '0', '--log-format', 'json', '--plugins-dir', plugins, ...args,
+    'serve', '--port', '0', '--log-format', 'json', ...folder, ...args,
   ], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: cache, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -70,7 +72,7 @@ export async function startServer({ plugins, args = [], env = {} }) {
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
-      fs.rmSync(cache, { recursive: true, force: true });
+      if (cacheDir === undefined) fs.rmSync(cache, { recursive: true, force: true });
     },
   };
 }
