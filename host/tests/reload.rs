@@ -319,3 +319,37 @@ async fn a_symlink_leading_out_of_the_plugin_directory_is_refused() {
     refused.sort();
     assert_eq!(refused, ["absolute.wasm", "relative.wasm"]);
 }
+
+/// A plugin from a registry is installed under its configured name: one
+/// that calls itself something else is refused, and a new version of a
+/// source swaps in while a folder reload leaves it alone.
+#[tokio::test]
+async fn registry_plugins_install_under_their_configured_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = host(dir.path());
+    let key = "oci://127.0.0.1:5000/acme/greeter:stable";
+    let v1 = std::fs::read(greeter("v1")).unwrap();
+    let refused = host.install(key, "hello-tools", v1.clone()).await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("it calls itself 'greeter', and plugins.sources names it 'hello-tools'"),
+        "{refused}"
+    );
+    assert!(host.registry().plugins().is_empty());
+
+    let installed = host.install(key, "greeter", v1).await.unwrap();
+    assert_eq!(installed.path.to_str(), Some(key));
+    assert_eq!(greeter_version(&host.registry()).as_deref(), Some("1.0.0"));
+    // A folder reload keeps the registry's plugin.
+    host.reload().await.unwrap();
+    assert_eq!(greeter_version(&host.registry()).as_deref(), Some("1.0.0"));
+    let v2 = std::fs::read(greeter("v2")).unwrap();
+    host.install(key, "greeter", v2).await.unwrap();
+    assert_eq!(greeter_version(&host.registry()).as_deref(), Some("2.0.0"));
+    // A folder file of the same name collides and is refused; the source serves on.
+    std::fs::copy(greeter("v1"), dir.path().join("greeter.wasm")).unwrap();
+    let report = host.reload().await.unwrap();
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    assert_eq!(greeter_version(&host.registry()).as_deref(), Some("2.0.0"));
+}

@@ -793,6 +793,101 @@ mod tests {
     }
 
     #[test]
+    fn sources_and_trust_resolve() {
+        let key = crate::distribution::signature::SigningKey::from_pem(
+            &crate::distribution::signature::SigningKey::generate(
+                crate::distribution::signature::Algorithm::Ed25519,
+            )
+            .unwrap(),
+        )
+        .unwrap()
+        .public_key()
+        .to_pem();
+        let indented: String = key.lines().map(|l| format!("          {l}\n")).collect();
+        let yaml = format!(
+            "plugins:\n  registry:\n    pollInterval: 30s\n  requireSignatures: true\n  \
+             sources:\n    - name: kube-core\n      ref: oci://ghcr.io/acme/kube-core:1\n  \
+             trust:\n    keys:\n      - name: acme\n        plugins: [kube-core]\n        \
+             publicKey: |\n{indented}"
+        );
+        let file = file::parse(&yaml, Path::new("c.yaml")).unwrap();
+        let config = Config::resolve(with_plugins_dir(file)).unwrap();
+        let d = &config.plugins.distribution;
+        assert_eq!(d.sources[0].name, "kube-core");
+        assert_eq!(d.sources[0].reference.repository(), "ghcr.io/acme/kube-core");
+        assert_eq!(d.trust.keys[0].key.to_pem(), key);
+        assert!(d.require_signatures);
+        assert_eq!(d.poll_interval, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn bad_sources_and_keys_are_named() {
+        let error = |yaml: &str| {
+            let file = match file::parse(yaml, Path::new("c.yaml")) {
+                Ok(file) => file,
+                Err(e) => return e.to_string(),
+            };
+            Config::resolve(with_plugins_dir(file)).unwrap_err().to_string()
+        };
+        let e = error("plugins:\n  sources:\n    - {name: kube-core, ref: 'ghcr.io/a/b:1'}\n");
+        assert!(e.contains("plugins.sources[0].ref") && e.contains("oci://REGISTRY"), "{e}");
+        let e = error("plugins:\n  sources:\n    - {ref: 'oci://ghcr.io/a/b:1'}\n");
+        assert!(e.contains("plugins.sources[0]") && e.contains("missing name"), "{e}");
+        let e = error("plugins:\n  sources:\n    - {name: Kube, ref: 'oci://ghcr.io/a/b:1'}\n");
+        assert!(e.contains("plugins.sources[0].name") && e.contains("not a plugin name"), "{e}");
+        let e = error(
+            "plugins:\n  sources:\n    - {name: a, ref: 'oci://r.io/a:1'}\n    - {name: a, ref: 'oci://r.io/b:1'}\n",
+        );
+        assert!(e.contains("plugins.sources[1].name") && e.contains("two sources"), "{e}");
+        let e = error("plugins:\n  sources:\n    - {name: a, ref: 'oci://r.io/a:1', tag: x}\n");
+        assert!(e.contains("unknown field `tag`"), "{e}");
+        let e = error("plugins:\n  trust:\n    keys:\n      - {name: k, publicKey: nope, plugins: [a]}\n");
+        assert!(e.contains("plugins.trust.keys[0].publicKey") && e.contains("not a PEM"), "{e}");
+        let e = error("plugins:\n  trust:\n    keys:\n      - {name: k, publicKeyFile: /nonexistent.pub}\n");
+        assert!(e.contains("plugins.trust.keys[0].publicKeyFile") && e.contains("cannot read"), "{e}");
+        let e = error("plugins:\n  requireSignatures: maybe\n");
+        assert!(e.contains("plugins.requireSignatures"), "{e}");
+        let e = error("plugins:\n  registry:\n    pollInterval: 1ms\n");
+        assert!(e.contains("plugins.registry.pollInterval") && e.contains("too short"), "{e}");
+        let e = error("plugins:\n  registry:\n    authFile: /nonexistent.json\n");
+        assert!(e.contains("plugins.registry.authFile"), "{e}");
+    }
+
+    #[test]
+    fn a_trusted_key_must_say_what_it_signs() {
+        let pem = crate::distribution::signature::SigningKey::from_pem(
+            &crate::distribution::signature::SigningKey::generate(
+                crate::distribution::signature::Algorithm::EcdsaP256,
+            )
+            .unwrap(),
+        )
+        .unwrap()
+        .public_key()
+        .to_pem();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.pub");
+        std::fs::write(&path, pem).unwrap();
+        let yaml = format!(
+            "plugins:\n  trust:\n    keys:\n      - {{name: k, publicKeyFile: {}}}\n",
+            path.display()
+        );
+        let file = file::parse(&yaml, Path::new("c.yaml")).unwrap();
+        let e = Config::resolve(with_plugins_dir(file)).unwrap_err().to_string();
+        assert!(e.contains("plugins.trust.keys[0]") && e.contains("must say what it may sign"), "{e}");
+    }
+
+    #[test]
+    fn sources_alone_need_no_plugin_folder() {
+        let file = file::parse(
+            "plugins:\n  sources:\n    - {name: a, ref: 'oci://r.io/a:1'}\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        let config = Config::resolve(file).unwrap();
+        assert_eq!(config.plugins.dir, None);
+    }
+
+    #[test]
     fn resource_audience_mode_refuses_an_audience_list() {
         let file = file::parse(
             "oidc:\n  issuerUrl: https://idp.example.com\n  audienceMode: resource\n  \

@@ -441,7 +441,18 @@ impl PluginHost {
                 .unwrap_or(usize::MAX)
         };
         let mut order: Vec<(&PathBuf, &Loaded)> = files.iter().collect();
-        order.sort_by_key(|(path, l)| (dir_rank(path), !serving(&l.plugin), (*path).clone()));
+        // A registry source ranks with the main folder while it serves (so
+        // a new folder file of its name is the one refused) and after every
+        // folder when it is new.
+        let rank = |path: &Path, serving: bool| match (is_source_key(path), serving) {
+            (true, true) => 0,
+            (true, false) => usize::MAX,
+            (false, _) => dir_rank(path),
+        };
+        order.sort_by_key(|(path, l)| {
+            let serving = serving(&l.plugin);
+            (rank(path, serving), !serving, (*path).clone())
+        });
         let mut registry = Registry::default();
         for (path, l) in order {
             if let Err(message) = registry.add(l.plugin.clone()) {
