@@ -234,3 +234,63 @@ describe('the precompile step fills the cache the server then loads from', () =>
     }
   });
 });
+
+describe('plugins from a registry through the chart', () => {
+  test('sources, trust keys from a Secret and registry credentials render to a server that pulls and verifies', async () => {
+    const { startServer, builtPlugin, binary } = await import('./lib/server.mjs');
+    const os = await import('node:os');
+    const registry = required('OCI_REGISTRY');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-chart-registry-'));
+    const repo = `chart-${process.pid}-${Date.now()}`;
+    await run(binary, ['plugin', 'keygen', '--output', path.join(dir, 'release')]);
+    const { stdout: pushed } = await run(binary, ['plugin', 'push', builtPlugin('kube-core'), `oci://${registry}/${repo}/kube-core:1`]);
+    await run(binary, ['plugin', 'sign', pushed.trim(), '--key', path.join(dir, 'release.key')]);
+
+    const set = [
+      '--set-json', `plugins.sources=[{"name":"kube-core","ref":"oci://${registry}/${repo}/kube-core:1"}]`,
+      '--set-json', 'plugins.trust.keys=[{"name":"release","publicKeyFile":"/etc/kube-mcp/trust/release.pub","plugins":["kube-core"]}]',
+      '--set', 'plugins.trust.secret=plugin-keys', '--set', 'plugins.registry.authSecret=registry-pull',
+      '--set', 'plugins.registry.pollInterval=1s',
+    ];
+    const { stdout: deployment } = await helm('helm', 'template', 'kube-mcp', chart, ...set, '--show-only', 'templates/deployment.yaml');
+    const [initPart, serverPart] = deployment.split('      containers:\n');
+    assert.match(serverPart, /- name: trust\n\s+mountPath: \/etc\/kube-mcp\/trust\n\s+readOnly: true/);
+    assert.match(serverPart, /- name: registry-auth\n\s+mountPath: \/etc\/kube-mcp\/registry\n\s+readOnly: true/);
+    assert.doesNotMatch(initPart, /registry-auth|\/etc\/kube-mcp\/trust/, 'the precompile step gets no keys or credentials');
+    assert.match(deployment, /- name: trust\n\s+secret:\n\s+secretName: plugin-keys/);
+    assert.match(deployment, /- name: registry-auth\n\s+secret:\n\s+secretName: registry-pull\n\s+items:\n\s+- key: \.dockerconfigjson/);
+
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart, ...set, '--show-only', 'templates/configmap.yaml');
+    const config = stdout.split('config.yaml: |\n')[1].split('\n').map((l) => l.slice(4)).join('\n');
+    const secret = path.join(dir, 'state.secret');
+    fs.writeFileSync(secret, 'x'.repeat(48));
+    fs.mkdirSync(path.join(dir, 'trust'));
+    fs.copyFileSync(path.join(dir, 'release.pub'), path.join(dir, 'trust', 'release.pub'));
+    fs.writeFileSync(path.join(dir, 'dockerconfig.json'), JSON.stringify({ auths: { [registry]: { auth: Buffer.from('robot:token').toString('base64') } } }));
+    const local = config
+      .replaceAll(/\/etc\/kube-mcp\/(hs256|state)\/[^\s"]+/g, secret)
+      .replaceAll('/etc/kube-mcp/trust', path.join(dir, 'trust'))
+      .replaceAll('/etc/kube-mcp/registry/.dockerconfigjson', path.join(dir, 'dockerconfig.json'))
+      .replaceAll('/var/cache/kube-mcp/oci', path.join(dir, 'oci'))
+      .replaceAll('/usr/lib/kube-mcp/plugins', path.join(dir, 'no-folder'));
+    fs.mkdirSync(path.join(dir, 'no-folder'));
+    fs.writeFileSync(path.join(dir, 'config.yaml'), local);
+    const server = await startServer({
+      plugins: path.join(dir, 'no-folder'),
+      args: ['--config', path.join(dir, 'config.yaml'), '--host', '127.0.0.1', '--no-auth',
+        '--plugin-cache-dir', path.join(dir, 'cache'), '--kubeconfig', required('KUBECONFIG_SERVER_SA')],
+    });
+    try {
+      const serving = await server.waitForLog((e) => e.message === 'plugin from registry is serving');
+      assert.equal(serving.plugin, 'kube-core');
+      assert.equal(serving.trust, "signed by 'release'");
+      // Verified content is kept by digest in the store the chart names.
+      const stored = fs.readdirSync(path.join(dir, 'oci', 'sha256'));
+      assert.ok(stored.includes(serving.digest.slice(7)), `${serving.digest} in ${stored}`);
+      assert.ok(!server.log.some((e) => JSON.stringify(e).includes('robot:token') || JSON.stringify(e).includes(Buffer.from('robot:token').toString('base64'))), 'credentials never logged');
+    } finally {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -129,6 +129,22 @@ plugins:
   {{- end }}
   grants: {{ toJson .Values.plugins.grants }}
   pins: {{ toJson .Values.plugins.pins }}
+  {{- with .Values.plugins.sources }}
+  sources: {{ toJson . }}
+  {{- end }}
+  {{- if .Values.plugins.requireSignatures }}
+  requireSignatures: true
+  {{- end }}
+  {{- with .Values.plugins.trust.keys }}
+  trust:
+    keys: {{ toJson . }}
+  {{- end }}
+  registry:
+    pollInterval: {{ .Values.plugins.registry.pollInterval | quote }}
+    store: /var/cache/kube-mcp/oci
+    {{- if .Values.plugins.registry.authSecret }}
+    authFile: /etc/kube-mcp/registry/.dockerconfigjson
+    {{- end }}
 kubernetes:
   identity: {{ .Values.mcp.identity }}
   {{- if eq .Values.mcp.identity "impersonate" }}
@@ -177,6 +193,20 @@ precompile step's).
 {{- if .Values.plugins.extra.initContainer.image }}
 - name: plugins-init
   mountPath: /var/lib/kube-mcp/plugins-init
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* Trust keys and registry credentials: the server's, not the precompile step's. */}}
+{{- define "kube-mcp.distributionMounts" -}}
+{{- if or .Values.plugins.trust.configMap .Values.plugins.trust.secret }}
+- name: trust
+  mountPath: /etc/kube-mcp/trust
+  readOnly: true
+{{- end }}
+{{- if .Values.plugins.registry.authSecret }}
+- name: registry-auth
+  mountPath: /etc/kube-mcp/registry
   readOnly: true
 {{- end }}
 {{- end }}
