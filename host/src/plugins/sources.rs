@@ -71,6 +71,7 @@ impl Follower {
 
     async fn poll(&mut self, host: &PluginHost) {
         let Source { name, reference } = &self.source;
+        let started = std::time::Instant::now();
         // The digest being judged, once known, goes into the log line.
         let mut judged = reference.digest().map(str::to_owned);
         let result = async {
@@ -97,6 +98,7 @@ impl Follower {
                 return;
             }
         };
+        let fetched_in = started.elapsed();
         let key = reference.to_string();
         match host.install(&key, name, fetched.component).await {
             Ok(plugin) => {
@@ -111,6 +113,8 @@ impl Follower {
                     version = %plugin.info.version,
                     trust = %trusted_by,
                     replaced = self.serving.as_deref().unwrap_or("nothing"),
+                    fetch_ms = fetched_in.as_millis() as u64,
+                    load_ms = (started.elapsed() - fetched_in).as_millis() as u64,
                     "plugin from registry is serving"
                 );
                 self.serving = Some(fetched.digest);
