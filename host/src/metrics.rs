@@ -244,7 +244,9 @@ impl Metrics {
             let labels = SourceLabels {
                 plugin: plugin.clone(),
             };
-            self.sources_ready.get_or_create(&labels).set(i64::from(*ready));
+            self.sources_ready
+                .get_or_create(&labels)
+                .set(i64::from(*ready));
         }
         self.plugins_loaded
             .set(plugins.registry().plugins().len() as i64);

@@ -205,12 +205,13 @@ fn follow_sources(
     if distribution.sources.is_empty() {
         return Vec::new();
     }
-    let store = distribution.store.clone().unwrap_or_else(|| {
-        match &config.plugins.cache_dir {
+    let store = distribution
+        .store
+        .clone()
+        .unwrap_or_else(|| match &config.plugins.cache_dir {
             Some(cache) => cache.with_file_name("oci"),
             None => std::env::temp_dir().join("kube-mcp-oci"),
-        }
-    });
+        });
     tracing::info!(
         sources = distribution.sources.len(),
         store = %store.display(),

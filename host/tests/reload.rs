@@ -329,7 +329,10 @@ async fn registry_plugins_install_under_their_configured_name() {
     let host = host(dir.path());
     let key = "oci://127.0.0.1:5000/acme/greeter:stable";
     let v1 = std::fs::read(greeter("v1")).unwrap();
-    let refused = host.install(key, "hello-tools", v1.clone()).await.unwrap_err();
+    let refused = host
+        .install(key, "hello-tools", v1.clone())
+        .await
+        .unwrap_err();
     assert!(
         refused
             .to_string()

@@ -69,7 +69,7 @@ async function freePort() {
  * digest) with other bytes, as a compromised registry or mirror would.
  */
 async function startLyingRegistry(target) {
-  const tamper = { blobs: new Set(), manifests: new Map() };
+  const tamper = { blobs: new Set(), grown: new Set(), manifests: new Map() };
   const server = http.createServer(async (req, res) => {
     const upstream = await fetch(`http://${target}${req.url}`, { method: req.method, headers: { accept: req.headers.accept ?? '*/*' } });
     let body = Buffer.from(await upstream.arrayBuffer());
@@ -79,6 +79,7 @@ async function startLyingRegistry(target) {
       body = Buffer.from(body);
       body[body.length - 1] ^= 0xff;
     }
+    if (blob && tamper.grown.has(blob[1])) body = Buffer.concat([body, Buffer.alloc(4 << 20)]);
     if (manifest && tamper.manifests.has(manifest[1])) body = tamper.manifests.get(manifest[1]);
     const headers = {};
     for (const name of ['content-type', 'docker-content-digest']) {
@@ -275,6 +276,18 @@ plugins:
     });
     assert.equal(tampered.reason, 'tampered');
     assert.match(tampered.message, /does not match its digest/);
+  });
+
+  test('a blob longer than its manifest says is cut off, not buffered', async () => {
+    const grown = await refusedMove('grown', async (ref) => {
+      await ok('sign', ref, '--key', key('release.key'));
+      const manifest = await (await fetch(`http://${registry}/v2/${repoPrefix}/greeter/manifests/${digestOf(ref)}`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      })).json();
+      lying.tamper.grown.add(manifest.layers[0].digest);
+    });
+    assert.equal(grown.reason, 'tampered');
+    assert.match(grown.message, /longer than the \d+ bytes its manifest declares/);
   });
 
   test('refusals are counted by plugin and reason', async () => {

@@ -10,8 +10,7 @@ use crate::cli::{KeyAlgorithm, RegistryArgs, TrustArgs};
 use crate::config::{Config, ServerArgs};
 use crate::distribution::artifact::{self, Artifact};
 use crate::distribution::signature::{
-    Algorithm, PublicKey, SigningKey, SimpleSigning, decode_detached, detached_path,
-    encode_base64,
+    Algorithm, PublicKey, SigningKey, SimpleSigning, decode_detached, detached_path, encode_base64,
 };
 use crate::distribution::{
     Fetcher, PluginRef, Registries, RegistryCredentials, Store, TrustPolicy, TrustedKey,
@@ -61,18 +60,43 @@ pub fn push(file: &Path, reference: &str, args: &RegistryArgs) -> ExitCode {
             return Err("push to a tag (oci://…:TAG); the digest is what the push prints".into());
         }
         let wasm = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let (plugin, _) = super::inspect::load(file, &super::local_config(file, &Default::default()).map_err(|e| e.to_string())?)
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let (plugin, _) = super::inspect::load(
+            file,
+            &super::local_config(file, &Default::default()).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| format!("{}: {e}", file.display()))?;
         let (imports, exports) = plugin.interfaces();
-        let capabilities: Vec<_> = super::inspect::to_json(&plugin)["capabilities"].clone().as_array().cloned().unwrap_or_default();
+        let capabilities: Vec<_> = super::inspect::to_json(&plugin)["capabilities"]
+            .clone()
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let tools: Vec<&str> = plugin.tools.iter().map(|t| t.name.as_str()).collect();
         let annotations = BTreeMap::from([
-            (artifact::TITLE_ANNOTATION.to_owned(), plugin.info.name.clone()),
-            (artifact::NAME_ANNOTATION.to_owned(), plugin.info.name.clone()),
-            (artifact::VERSION_ANNOTATION.to_owned(), plugin.info.version.clone()),
-            (artifact::DESCRIPTION_ANNOTATION.to_owned(), plugin.info.description.clone()),
-            (artifact::WIT_ANNOTATION.to_owned(), scaffold::wit_package().to_owned()),
-            (artifact::CAPABILITIES_ANNOTATION.to_owned(), serde_json::to_string(&capabilities).expect("JSON")),
+            (
+                artifact::TITLE_ANNOTATION.to_owned(),
+                plugin.info.name.clone(),
+            ),
+            (
+                artifact::NAME_ANNOTATION.to_owned(),
+                plugin.info.name.clone(),
+            ),
+            (
+                artifact::VERSION_ANNOTATION.to_owned(),
+                plugin.info.version.clone(),
+            ),
+            (
+                artifact::DESCRIPTION_ANNOTATION.to_owned(),
+                plugin.info.description.clone(),
+            ),
+            (
+                artifact::WIT_ANNOTATION.to_owned(),
+                scaffold::wit_package().to_owned(),
+            ),
+            (
+                artifact::CAPABILITIES_ANNOTATION.to_owned(),
+                serde_json::to_string(&capabilities).expect("JSON"),
+            ),
             (artifact::TOOLS_ANNOTATION.to_owned(), tools.join(",")),
         ]);
         let registries = registries(args)?;
@@ -83,7 +107,8 @@ pub fn push(file: &Path, reference: &str, args: &RegistryArgs) -> ExitCode {
             exports,
             target: Some(world()),
         };
-        let digest = block_on(artifact::push(&registries, &reference, artifact)).map_err(|e| e.to_string())?;
+        let digest = block_on(artifact::push(&registries, &reference, artifact))
+            .map_err(|e| e.to_string())?;
         eprintln!(
             "pushed plugin '{}' {} ({} tools) to {reference}",
             plugin.info.name,
@@ -105,7 +130,10 @@ fn world() -> String {
 
 /// `0.1.0` of `kube-mcp:plugin@0.1.0`.
 fn wit_version() -> &'static str {
-    scaffold::wit_package().split('@').nth(1).unwrap_or_default()
+    scaffold::wit_package()
+        .split('@')
+        .nth(1)
+        .unwrap_or_default()
 }
 
 /// `plugin push-wit oci://…`.
@@ -115,9 +143,18 @@ pub fn push_wit(reference: &str, args: &RegistryArgs) -> ExitCode {
         let wasm = encode_wit()?;
         let package = scaffold::wit_package();
         let annotations = BTreeMap::from([
-            (artifact::TITLE_ANNOTATION.to_owned(), package.split('@').next().unwrap_or_default().to_owned()),
-            (artifact::VERSION_ANNOTATION.to_owned(), wit_version().to_owned()),
-            (artifact::DESCRIPTION_ANNOTATION.to_owned(), "The WIT package kube-mcp tool plugins target".to_owned()),
+            (
+                artifact::TITLE_ANNOTATION.to_owned(),
+                package.split('@').next().unwrap_or_default().to_owned(),
+            ),
+            (
+                artifact::VERSION_ANNOTATION.to_owned(),
+                wit_version().to_owned(),
+            ),
+            (
+                artifact::DESCRIPTION_ANNOTATION.to_owned(),
+                "The WIT package kube-mcp tool plugins target".to_owned(),
+            ),
             (artifact::WIT_ANNOTATION.to_owned(), package.to_owned()),
         ]);
         let registries = registries(args)?;
@@ -146,11 +183,16 @@ pub fn encode_wit() -> Result<Vec<u8>, Failure> {
     let (package, _) = resolve
         .push_dir(dir.path().join("wit"))
         .map_err(|e| format!("the built-in WIT does not parse: {e:#}"))?;
-    wit_component::encode(&resolve, package).map_err(|e| format!("cannot encode the WIT package: {e:#}"))
+    wit_component::encode(&resolve, package)
+        .map_err(|e| format!("cannot encode the WIT package: {e:#}"))
 }
 
 /// The trust policy `args` give, and the plugin name to check against.
-fn trust(args: &TrustArgs, target_name: &str, repository: Option<&str>) -> Result<(TrustPolicy, String), Failure> {
+fn trust(
+    args: &TrustArgs,
+    target_name: &str,
+    repository: Option<&str>,
+) -> Result<(TrustPolicy, String), Failure> {
     let mut policy = TrustPolicy::default();
     let mut name = args.name.clone();
     if let Some(path) = &args.config {
@@ -192,15 +234,28 @@ fn trust(args: &TrustArgs, target_name: &str, repository: Option<&str>) -> Resul
 
 /// The name a repository suggests: its last path segment.
 fn repository_name(reference: &PluginRef) -> String {
-    reference.repository().rsplit('/').next().unwrap_or_default().to_owned()
+    reference
+        .repository()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn file_name(file: &Path) -> String {
-    file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// `plugin pull oci://… [-o FILE]`.
-pub fn pull(reference: &str, output: Option<&Path>, no_verify: bool, trust_args: &TrustArgs, args: &RegistryArgs) -> ExitCode {
+pub fn pull(
+    reference: &str,
+    output: Option<&Path>,
+    no_verify: bool,
+    trust_args: &TrustArgs,
+    args: &RegistryArgs,
+) -> ExitCode {
     finish((|| {
         let reference = PluginRef::parse(reference)?;
         let repository = reference.repository();
@@ -208,7 +263,13 @@ pub fn pull(reference: &str, output: Option<&Path>, no_verify: bool, trust_args:
         let (trust, name) = if verify {
             trust(trust_args, &repository_name(&reference), Some(&repository))?
         } else {
-            (TrustPolicy::default(), trust_args.name.clone().unwrap_or_else(|| repository_name(&reference)))
+            (
+                TrustPolicy::default(),
+                trust_args
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| repository_name(&reference)),
+            )
         };
         let store = tempfile::tempdir().map_err(|e| e.to_string())?;
         let fetcher = Fetcher {
@@ -216,9 +277,13 @@ pub fn pull(reference: &str, output: Option<&Path>, no_verify: bool, trust_args:
             store: Store::new(store.path().to_owned()),
             trust,
         };
-        let fetched = block_on(fetcher.fetch(&name, &reference, verify)).map_err(|e| format!("{reference}: {e}"))?;
-        let output = output.map(Path::to_owned).unwrap_or_else(|| PathBuf::from(format!("{name}.wasm")));
-        std::fs::write(&output, &fetched.component).map_err(|e| format!("{}: {e}", output.display()))?;
+        let fetched = block_on(fetcher.fetch(&name, &reference, verify))
+            .map_err(|e| format!("{reference}: {e}"))?;
+        let output = output
+            .map(Path::to_owned)
+            .unwrap_or_else(|| PathBuf::from(format!("{name}.wasm")));
+        std::fs::write(&output, &fetched.component)
+            .map_err(|e| format!("{}: {e}", output.display()))?;
         eprintln!(
             "pulled {} ({} bytes, {}) into {}",
             reference.at_digest(&fetched.digest),
@@ -241,7 +306,8 @@ pub fn sign(target: &str, key: &Path, args: &RegistryArgs) -> ExitCode {
             let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
             let signature = signer.sign(&bytes)?;
             let path = detached_path(file);
-            std::fs::write(&path, encode_base64(&signature) + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(&path, encode_base64(&signature) + "\n")
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             eprintln!("signed {} with key {fingerprint}", file.display());
             println!("{}", path.display());
             return Ok(());
@@ -249,9 +315,14 @@ pub fn sign(target: &str, key: &Path, args: &RegistryArgs) -> ExitCode {
         let reference = PluginRef::parse(target)?;
         let registries = registries(args)?;
         block_on(async {
-            let manifest = registries.manifest(&reference).await.map_err(|e| format!("{reference}: {e}"))?;
+            let manifest = registries
+                .manifest(&reference)
+                .await
+                .map_err(|e| format!("{reference}: {e}"))?;
             // Sign only what is a plugin artifact.
-            manifest.component_layer().map_err(|e| format!("{reference}: {e}"))?;
+            manifest
+                .component_layer()
+                .map_err(|e| format!("{reference}: {e}"))?;
             let payload = SimpleSigning {
                 digest: manifest.digest.clone(),
                 repository: reference.repository(),
@@ -262,8 +333,16 @@ pub fn sign(target: &str, key: &Path, args: &RegistryArgs) -> ExitCode {
                 .push_signature(&reference, &manifest.digest, payload, &signature)
                 .await
                 .map_err(|e| format!("{reference}: {e}"))?;
-            eprintln!("signed {} with key {fingerprint}", reference.at_digest(&manifest.digest));
-            println!("{}", reference.at_tag(&crate::distribution::signature::signature_tag(&manifest.digest)));
+            eprintln!(
+                "signed {} with key {fingerprint}",
+                reference.at_digest(&manifest.digest)
+            );
+            println!(
+                "{}",
+                reference.at_tag(&crate::distribution::signature::signature_tag(
+                    &manifest.digest
+                ))
+            );
             Ok(())
         })
     })())
@@ -277,10 +356,16 @@ pub fn verify(target: &str, trust_args: &TrustArgs, args: &RegistryArgs) -> Exit
             let (policy, name) = trust(trust_args, &file_name(file), None)?;
             let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
             let signature_path = detached_path(file);
-            let text = std::fs::read(&signature_path).map_err(|e| format!("{}: not signed: {e}", signature_path.display()))?;
+            let text = std::fs::read(&signature_path)
+                .map_err(|e| format!("{}: not signed: {e}", signature_path.display()))?;
             let signature = decode_detached(&text)?;
-            let key = policy.verify_file(&name, &bytes, &signature).map_err(|e| format!("{}: {e}", file.display()))?;
-            println!("{}: plugin '{name}' is signed by trusted key '{key}'", file.display());
+            let key = policy
+                .verify_file(&name, &bytes, &signature)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            println!(
+                "{}: plugin '{name}' is signed by trusted key '{key}'",
+                file.display()
+            );
             return Ok(());
         }
         let reference = PluginRef::parse(target)?;
@@ -288,7 +373,10 @@ pub fn verify(target: &str, trust_args: &TrustArgs, args: &RegistryArgs) -> Exit
         let (policy, name) = trust(trust_args, &repository_name(&reference), Some(&repository))?;
         let registries = registries(args)?;
         block_on(async {
-            let manifest = registries.manifest(&reference).await.map_err(|e| format!("{reference}: {e}"))?;
+            let manifest = registries
+                .manifest(&reference)
+                .await
+                .map_err(|e| format!("{reference}: {e}"))?;
             let signatures = registries
                 .signatures(&reference, &manifest.digest)
                 .await
@@ -321,10 +409,14 @@ pub fn keygen(output: &Path, algorithm: KeyAlgorithm) -> ExitCode {
         };
         let (key_path, pub_path) = (with(".key"), with(".pub"));
         if key_path.exists() {
-            return Err(format!("{} exists; not overwriting a key", key_path.display()));
+            return Err(format!(
+                "{} exists; not overwriting a key",
+                key_path.display()
+            ));
         }
         write_private(&key_path, &private)?;
-        std::fs::write(&pub_path, public.to_pem()).map_err(|e| format!("{}: {e}", pub_path.display()))?;
+        std::fs::write(&pub_path, public.to_pem())
+            .map_err(|e| format!("{}: {e}", pub_path.display()))?;
         eprintln!("{algorithm} key {}", public.fingerprint());
         println!("{}\n{}", key_path.display(), pub_path.display());
         Ok(())

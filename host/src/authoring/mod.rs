@@ -219,7 +219,10 @@ fn load_for(file: &Path, local: &LocalConfig) -> Option<crate::plugins::Plugin> 
 /// The server configuration these commands read: `--config` and the cache
 /// directory, with the plugin's own directory and no authentication (no
 /// server runs).
-pub(crate) fn local_config(file: &Path, local: &LocalConfig) -> Result<Config, crate::config::ConfigError> {
+pub(crate) fn local_config(
+    file: &Path,
+    local: &LocalConfig,
+) -> Result<Config, crate::config::ConfigError> {
     let dir = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

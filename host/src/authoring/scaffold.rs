@@ -264,7 +264,11 @@ fn write(dir: &Path, relative: &str, text: &str) -> Result<(), ScaffoldError> {
 pub fn wit_package() -> &'static str {
     WIT.iter()
         .find(|f| f.path == "wit/world.wit")
-        .and_then(|f| f.text.lines().find_map(|l| l.trim().strip_prefix("package ")))
+        .and_then(|f| {
+            f.text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("package "))
+        })
         .map(|l| l.trim_end_matches(';').trim())
         .expect("world.wit names its package")
 }

@@ -58,9 +58,10 @@ impl DistributionConfig {
             None => false,
         };
         let credentials = match raw.registry_auth_file.take() {
-            Some(path) => path
-                .try_map(|p| RegistryCredentials::from_file(std::path::Path::new(p.trim())))?
-                .value,
+            Some(path) => {
+                path.try_map(|p| RegistryCredentials::from_file(std::path::Path::new(p.trim())))?
+                    .value
+            }
             None => RegistryCredentials::default(),
         };
         let poll_interval = match raw.registry_poll_interval.take() {
@@ -76,10 +77,7 @@ impl DistributionConfig {
             }
             None => DEFAULT_POLL_INTERVAL,
         };
-        let store = raw
-            .registry_store
-            .take()
-            .map(|s| s.value.trim().into());
+        let store = raw.registry_store.take().map(|s| s.value.trim().into());
         Ok(DistributionConfig {
             sources,
             trust: TrustPolicy { keys },
@@ -107,17 +105,26 @@ fn resolve_source(raw: RawSource) -> Result<(Source, super::Origin), ConfigError
             let ok = !n.is_empty()
                 && n.len() <= 63
                 && !n.starts_with('-')
-                && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if ok {
                 Ok(n)
             } else {
-                Err(format!("'{n}' is not a plugin name (1-63 lowercase letters, digits and '-')"))
+                Err(format!(
+                    "'{n}' is not a plugin name (1-63 lowercase letters, digits and '-')"
+                ))
             }
         })?;
     let (name, at) = (name.value, name.origin);
     let reference = raw
         .reference
-        .ok_or_else(|| missing(&raw.at, "ref", "oci://REGISTRY/REPOSITORY:TAG or @sha256:DIGEST"))?
+        .ok_or_else(|| {
+            missing(
+                &raw.at,
+                "ref",
+                "oci://REGISTRY/REPOSITORY:TAG or @sha256:DIGEST",
+            )
+        })?
         .try_map(|r| PluginRef::parse(&r))?
         .value;
     Ok((Source { name, reference }, at))
@@ -146,7 +153,11 @@ fn resolve_key(raw: RawTrustKey) -> Result<TrustedKey, ConfigError> {
             });
         }
         (None, None) => {
-            return Err(missing(&raw.at, "publicKey or publicKeyFile", "a PEM public key (cosign.pub)"));
+            return Err(missing(
+                &raw.at,
+                "publicKey or publicKeyFile",
+                "a PEM public key (cosign.pub)",
+            ));
         }
     };
     let list = |v: Option<Sourced<Vec<String>>>| v.map(|l| l.value).unwrap_or_default();

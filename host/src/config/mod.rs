@@ -814,7 +814,10 @@ mod tests {
         let config = Config::resolve(with_plugins_dir(file)).unwrap();
         let d = &config.plugins.distribution;
         assert_eq!(d.sources[0].name, "kube-core");
-        assert_eq!(d.sources[0].reference.repository(), "ghcr.io/acme/kube-core");
+        assert_eq!(
+            d.sources[0].reference.repository(),
+            "ghcr.io/acme/kube-core"
+        );
         assert_eq!(d.trust.keys[0].key.to_pem(), key);
         assert!(d.require_signatures);
         assert_eq!(d.poll_interval, Duration::from_secs(30));
@@ -827,28 +830,55 @@ mod tests {
                 Ok(file) => file,
                 Err(e) => return e.to_string(),
             };
-            Config::resolve(with_plugins_dir(file)).unwrap_err().to_string()
+            Config::resolve(with_plugins_dir(file))
+                .unwrap_err()
+                .to_string()
         };
         let e = error("plugins:\n  sources:\n    - {name: kube-core, ref: 'ghcr.io/a/b:1'}\n");
-        assert!(e.contains("plugins.sources[0].ref") && e.contains("oci://REGISTRY"), "{e}");
+        assert!(
+            e.contains("plugins.sources[0].ref") && e.contains("oci://REGISTRY"),
+            "{e}"
+        );
         let e = error("plugins:\n  sources:\n    - {ref: 'oci://ghcr.io/a/b:1'}\n");
-        assert!(e.contains("plugins.sources[0]") && e.contains("missing name"), "{e}");
+        assert!(
+            e.contains("plugins.sources[0]") && e.contains("missing name"),
+            "{e}"
+        );
         let e = error("plugins:\n  sources:\n    - {name: Kube, ref: 'oci://ghcr.io/a/b:1'}\n");
-        assert!(e.contains("plugins.sources[0].name") && e.contains("not a plugin name"), "{e}");
+        assert!(
+            e.contains("plugins.sources[0].name") && e.contains("not a plugin name"),
+            "{e}"
+        );
         let e = error(
             "plugins:\n  sources:\n    - {name: a, ref: 'oci://r.io/a:1'}\n    - {name: a, ref: 'oci://r.io/b:1'}\n",
         );
-        assert!(e.contains("plugins.sources[1].name") && e.contains("two sources"), "{e}");
+        assert!(
+            e.contains("plugins.sources[1].name") && e.contains("two sources"),
+            "{e}"
+        );
         let e = error("plugins:\n  sources:\n    - {name: a, ref: 'oci://r.io/a:1', tag: x}\n");
         assert!(e.contains("unknown field `tag`"), "{e}");
-        let e = error("plugins:\n  trust:\n    keys:\n      - {name: k, publicKey: nope, plugins: [a]}\n");
-        assert!(e.contains("plugins.trust.keys[0].publicKey") && e.contains("not a PEM"), "{e}");
-        let e = error("plugins:\n  trust:\n    keys:\n      - {name: k, publicKeyFile: /nonexistent.pub}\n");
-        assert!(e.contains("plugins.trust.keys[0].publicKeyFile") && e.contains("cannot read"), "{e}");
+        let e = error(
+            "plugins:\n  trust:\n    keys:\n      - {name: k, publicKey: nope, plugins: [a]}\n",
+        );
+        assert!(
+            e.contains("plugins.trust.keys[0].publicKey") && e.contains("not a PEM"),
+            "{e}"
+        );
+        let e = error(
+            "plugins:\n  trust:\n    keys:\n      - {name: k, publicKeyFile: /nonexistent.pub}\n",
+        );
+        assert!(
+            e.contains("plugins.trust.keys[0].publicKeyFile") && e.contains("cannot read"),
+            "{e}"
+        );
         let e = error("plugins:\n  requireSignatures: maybe\n");
         assert!(e.contains("plugins.requireSignatures"), "{e}");
         let e = error("plugins:\n  registry:\n    pollInterval: 1ms\n");
-        assert!(e.contains("plugins.registry.pollInterval") && e.contains("too short"), "{e}");
+        assert!(
+            e.contains("plugins.registry.pollInterval") && e.contains("too short"),
+            "{e}"
+        );
         let e = error("plugins:\n  registry:\n    authFile: /nonexistent.json\n");
         assert!(e.contains("plugins.registry.authFile"), "{e}");
     }
@@ -872,8 +902,13 @@ mod tests {
             path.display()
         );
         let file = file::parse(&yaml, Path::new("c.yaml")).unwrap();
-        let e = Config::resolve(with_plugins_dir(file)).unwrap_err().to_string();
-        assert!(e.contains("plugins.trust.keys[0]") && e.contains("must say what it may sign"), "{e}");
+        let e = Config::resolve(with_plugins_dir(file))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("plugins.trust.keys[0]") && e.contains("must say what it may sign"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -27,8 +27,12 @@ impl RegistryCredentials {
     /// or `username`/`password`, or `identitytoken`). Credential helpers
     /// (`credsStore`, `credHelpers`) run programs and are not followed.
     pub fn from_file(path: &Path) -> Result<RegistryCredentials, String> {
-        let text = std::fs::read(path)
-            .map_err(|e| format!("cannot read the registry credentials {}: {e}", path.display()))?;
+        let text = std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read the registry credentials {}: {e}",
+                path.display()
+            )
+        })?;
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -42,7 +46,12 @@ impl RegistryCredentials {
         let mut by_registry = HashMap::new();
         for (key, entry) in auths {
             let registry = registry_host(key);
-            let field = |name: &str| entry.get(name).and_then(|v| v.as_str()).filter(|s| !s.is_empty());
+            let field = |name: &str| {
+                entry
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .filter(|s| !s.is_empty())
+            };
             let auth = if let Some(token) = field("identitytoken").or(field("registrytoken")) {
                 RegistryAuth::Bearer(token.to_owned())
             } else if let (Some(user), Some(password)) = (field("username"), field("password")) {
@@ -109,16 +118,26 @@ mod tests {
             }}"#,
         )
         .unwrap();
-        assert_eq!(creds.for_registry("ghcr.io"), RegistryAuth::Basic("user".into(), "pass".into()));
-        assert_eq!(creds.for_registry("127.0.0.1:5000"), RegistryAuth::Basic("bob".into(), "pw".into()));
-        assert_eq!(creds.for_registry("quay.io"), RegistryAuth::Bearer("tok".into()));
+        assert_eq!(
+            creds.for_registry("ghcr.io"),
+            RegistryAuth::Basic("user".into(), "pass".into())
+        );
+        assert_eq!(
+            creds.for_registry("127.0.0.1:5000"),
+            RegistryAuth::Basic("bob".into(), "pw".into())
+        );
+        assert_eq!(
+            creds.for_registry("quay.io"),
+            RegistryAuth::Bearer("tok".into())
+        );
         assert_eq!(creds.for_registry("other.io"), RegistryAuth::Anonymous);
         assert!(!format!("{creds:?}").contains("pass"));
     }
 
     #[test]
     fn malformed_files_name_the_entry() {
-        let err = RegistryCredentials::parse(br#"{"auths": {"r.io": {"auth": "!!"}}}"#).unwrap_err();
+        let err =
+            RegistryCredentials::parse(br#"{"auths": {"r.io": {"auth": "!!"}}}"#).unwrap_err();
         assert!(err.contains("auths.r.io.auth"), "{err}");
         let err = RegistryCredentials::parse(br#"{"credsStore": "desktop"}"#).unwrap_err();
         assert!(err.contains("no \"auths\""), "{err}");

@@ -66,7 +66,7 @@ impl Fetcher {
         verify: bool,
     ) -> Result<Fetched, RegistryError> {
         if let Some(pinned) = reference.digest()
-            && let Some(fetched) = self.from_store(pinned)
+            && let Some(fetched) = self.stored(pinned)
         {
             return Ok(fetched);
         }
@@ -121,7 +121,7 @@ impl Fetcher {
     }
 
     /// A pinned artifact pulled before.
-    fn from_store(&self, digest: &str) -> Option<Fetched> {
+    fn stored(&self, digest: &str) -> Option<Fetched> {
         let bytes = self.store.get(digest)?;
         let parsed = serde_json::from_slice(&bytes).ok()?;
         let manifest = Manifest {

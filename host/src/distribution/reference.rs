@@ -41,7 +41,10 @@ impl PluginRef {
             .map_err(|e| format!("'{text}' is not a valid OCI reference: {e}"))?;
         // `repo` alone means `repo:latest` to the parser; a plugin source
         // says what it wants.
-        let explicit_tag = rest.rsplit('/').next().is_some_and(|last| last.contains(':') || last.contains('@'));
+        let explicit_tag = rest
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':') || last.contains('@'));
         if !explicit_tag {
             return Err(format!(
                 "'{text}' names neither a tag nor a digest: add :TAG or @sha256:DIGEST"
@@ -147,7 +150,10 @@ mod tests {
         let r = PluginRef::parse(&format!("oci://127.0.0.1:5000/kube-core@{DIGEST}")).unwrap();
         assert_eq!(r.digest(), Some(DIGEST));
         assert!(r.is_loopback());
-        assert_eq!(r.at_tag("v2").to_string(), "oci://127.0.0.1:5000/kube-core:v2");
+        assert_eq!(
+            r.at_tag("v2").to_string(),
+            "oci://127.0.0.1:5000/kube-core:v2"
+        );
     }
 
     #[test]
@@ -164,7 +170,12 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for host in ["localhost:5000", "127.0.0.1", "127.0.0.1:5000", "[::1]:5000"] {
+        for host in [
+            "localhost:5000",
+            "127.0.0.1",
+            "127.0.0.1:5000",
+            "[::1]:5000",
+        ] {
             assert!(is_loopback_host(host), "{host}");
         }
         for host in ["ghcr.io", "10.0.0.1:5000", "registry.local:5000"] {

@@ -89,7 +89,8 @@ impl Manifest {
             .layers
             .iter()
             .filter(|l| {
-                l.media_type == WASM_LAYER_MEDIA_TYPE || l.media_type == LEGACY_WASM_LAYER_MEDIA_TYPE
+                l.media_type == WASM_LAYER_MEDIA_TYPE
+                    || l.media_type == LEGACY_WASM_LAYER_MEDIA_TYPE
             })
             .collect();
         match wasm.as_slice() {
@@ -198,11 +199,22 @@ impl Registries {
         client
             .store_auth_if_needed(reference.registry(), &auth)
             .await;
-        let mut bytes = Vec::with_capacity(usize::try_from(layer.size).unwrap_or(0));
+        let declared = usize::try_from(layer.size).unwrap_or(0);
+        let mut bytes = Bounded {
+            bytes: Vec::with_capacity(declared.min(MAX_COMPONENT_BYTES as usize)),
+            limit: declared,
+        };
         client
             .pull_blob(reference.oci(), layer, &mut bytes)
             .await
-            .map_err(|e| classify(e, &format!("{} of {reference}", layer.digest), Digested::Layer))?;
+            .map_err(|e| {
+                classify(
+                    e,
+                    &format!("{} of {reference}", layer.digest),
+                    Digested::Layer,
+                )
+            })?;
+        let bytes = bytes.bytes;
         if bytes.len() as i64 != layer.size {
             return Err(Refusal::Tampered(format!(
                 "layer {} is {} bytes, and its manifest says {}",
@@ -225,17 +237,25 @@ impl Registries {
         digest: &str,
     ) -> Result<Vec<FoundSignature>, RegistryError> {
         let mut manifests = Vec::new();
-        match self.manifest(&reference.at_tag(&signature_tag(digest))).await {
+        match self
+            .manifest(&reference.at_tag(&signature_tag(digest)))
+            .await
+        {
             Ok(m) => manifests.push(m),
             Err(RegistryError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
         let (client, auth) = self.client(reference);
-        client.store_auth_if_needed(reference.registry(), &auth).await;
+        client
+            .store_auth_if_needed(reference.registry(), &auth)
+            .await;
         // Referrers are optional: a registry without the API (and without
         // the fallback tag) has none.
         if let Ok(index) = client
-            .pull_referrers(&reference.at_digest(digest).oci().clone(), Some(SIGNATURE_ARTIFACT_TYPE))
+            .pull_referrers(
+                &reference.at_digest(digest).oci().clone(),
+                Some(SIGNATURE_ARTIFACT_TYPE),
+            )
             .await
         {
             for entry in index.manifests.iter().take(MAX_SIGNATURES) {
@@ -275,10 +295,16 @@ impl Registries {
     }
 
     /// Pushes a blob unless the registry has it.
-    pub async fn push_blob(&self, reference: &PluginRef, bytes: Vec<u8>) -> Result<String, RegistryError> {
+    pub async fn push_blob(
+        &self,
+        reference: &PluginRef,
+        bytes: Vec<u8>,
+    ) -> Result<String, RegistryError> {
         let (client, auth) = self.client(reference);
         let digest = sha256_digest(&bytes);
-        client.store_auth_if_needed(reference.registry(), &auth).await;
+        client
+            .store_auth_if_needed(reference.registry(), &auth)
+            .await;
         let known = client
             .blob_exists(reference.oci(), &digest)
             .await
@@ -289,7 +315,10 @@ impl Registries {
                 // Some registries (go-containerregistry's, ECR) complete an
                 // upload without a Location header; the blob is there.
                 Err(OciDistributionError::RegistryNoLocationError)
-                    if client.blob_exists(reference.oci(), &digest).await.unwrap_or(false) => {}
+                    if client
+                        .blob_exists(reference.oci(), &digest)
+                        .await
+                        .unwrap_or(false) => {}
                 Err(e) => return Err(classify(e, &reference.to_string(), Digested::Layer)),
             }
         }
@@ -303,7 +332,9 @@ impl Registries {
         manifest: &serde_json::Value,
     ) -> Result<String, RegistryError> {
         let (client, auth) = self.client(reference);
-        client.store_auth_if_needed(reference.registry(), &auth).await;
+        client
+            .store_auth_if_needed(reference.registry(), &auth)
+            .await;
         let bytes = serde_json::to_vec(manifest).expect("a manifest serializes");
         let digest = sha256_digest(&bytes);
         client
@@ -336,7 +367,10 @@ impl Registries {
         let size = payload.len() as i64;
         let payload_digest = self.push_blob(reference, payload).await?;
         layers.retain(|l| {
-            l.annotations.as_ref().and_then(|a| a.get(SIGNATURE_ANNOTATION)) != Some(&encoded)
+            l.annotations
+                .as_ref()
+                .and_then(|a| a.get(SIGNATURE_ANNOTATION))
+                != Some(&encoded)
         });
         layers.push(OciDescriptor {
             media_type: SIMPLE_SIGNING_MEDIA_TYPE.into(),
@@ -355,6 +389,47 @@ impl Registries {
             "layers": layers,
         });
         self.push_manifest(&tag, &manifest).await
+    }
+}
+
+/// A buffer that refuses to grow past the size a manifest declared: a
+/// registry that streams more is cut off, not buffered.
+struct Bounded {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl tokio::io::AsyncWrite for Bounded {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.bytes.len() + buf.len() > self.limit {
+            return std::task::Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the blob is longer than the {} bytes its manifest declares",
+                    self.limit
+                ),
+            )));
+        }
+        self.bytes.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
     }
 }
 
@@ -379,7 +454,10 @@ fn classify(error: OciDistributionError, what: &str, digested: Digested) -> Regi
         }
         E::DigestError(e) => match digested {
             Digested::Manifest => Refusal::DigestMismatch(format!("{what}: {e}")).into(),
-            Digested::Layer => Refusal::Tampered(format!("{what}: the blob does not match its digest ({e})")).into(),
+            Digested::Layer => {
+                Refusal::Tampered(format!("{what}: the blob does not match its digest ({e})"))
+                    .into()
+            }
         },
         E::RegistryError { envelope, .. } => {
             let not_found = envelope.errors.iter().any(|e| {
@@ -391,9 +469,10 @@ fn classify(error: OciDistributionError, what: &str, digested: Digested) -> Regi
                         | OciErrorCode::BlobUnknown
                 )
             });
-            let denied = envelope.errors.iter().any(|e| {
-                matches!(e.code, OciErrorCode::Unauthorized | OciErrorCode::Denied)
-            });
+            let denied = envelope
+                .errors
+                .iter()
+                .any(|e| matches!(e.code, OciErrorCode::Unauthorized | OciErrorCode::Denied));
             if not_found {
                 RegistryError::NotFound(what.to_owned())
             } else if denied {
@@ -414,6 +493,9 @@ fn classify(error: OciDistributionError, what: &str, digested: Digested) -> Regi
         E::UnauthorizedError { url } => RegistryError::Denied(url),
         E::AuthenticationFailure(m) => RegistryError::Denied(m),
         E::RequestError(e) => RegistryError::Unreachable(one_line(&e)),
+        E::IoError(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Refusal::Tampered(format!("{what}: {e}")).into()
+        }
         E::IoError(e) => RegistryError::Unreachable(e.to_string()),
         other => RegistryError::Invalid(format!("{what}: {other}")),
     }

@@ -87,7 +87,10 @@ impl PublicKey {
                 raw: raw.to_vec(),
             });
         }
-        if let Some(raw) = der.strip_prefix(ED25519_SPKI_PREFIX).filter(|k| k.len() == 32) {
+        if let Some(raw) = der
+            .strip_prefix(ED25519_SPKI_PREFIX)
+            .filter(|k| k.len() == 32)
+        {
             return Ok(PublicKey {
                 algorithm: Algorithm::Ed25519,
                 raw: raw.to_vec(),
@@ -160,9 +163,7 @@ impl SigningKey {
                 }
                 Ed25519KeyPair::from_pkcs8_maybe_unchecked(block.contents())
                     .map(SigningKey::Ed25519)
-                    .map_err(|_| {
-                        "the PKCS#8 key is neither ECDSA P-256 nor Ed25519".to_string()
-                    })
+                    .map_err(|_| "the PKCS#8 key is neither ECDSA P-256 nor Ed25519".to_string())
             }
             "EC PRIVATE KEY" => EcdsaKeyPair::from_private_key_der(
                 &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
@@ -350,7 +351,8 @@ mod tests {
 
     #[test]
     fn wrong_key_kinds_are_named() {
-        let err = PublicKey::from_pem(&SigningKey::generate(Algorithm::Ed25519).unwrap()).unwrap_err();
+        let err =
+            PublicKey::from_pem(&SigningKey::generate(Algorithm::Ed25519).unwrap()).unwrap_err();
         assert!(err.contains("'PRIVATE KEY' block"), "{err}");
         let err = SigningKey::from_pem("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n").unwrap_err();
         assert!(err.contains("encrypted"), "{err}");

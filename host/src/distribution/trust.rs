@@ -26,12 +26,14 @@ impl TrustedKey {
     pub fn covers(&self, name: &str, repository: Option<&str>) -> bool {
         self.plugins.iter().any(|p| p == "*" || p == name)
             || repository.is_some_and(|repo| {
-                self.repositories.iter().any(|pattern| match pattern.strip_suffix("/*") {
-                    Some(prefix) => repo
-                        .strip_prefix(prefix)
-                        .is_some_and(|rest| rest.starts_with('/')),
-                    None => pattern == repo,
-                })
+                self.repositories
+                    .iter()
+                    .any(|pattern| match pattern.strip_suffix("/*") {
+                        Some(prefix) => repo
+                            .strip_prefix(prefix)
+                            .is_some_and(|rest| rest.starts_with('/')),
+                        None => pattern == repo,
+                    })
             })
     }
 }
@@ -126,8 +128,12 @@ impl TrustPolicy {
                 });
                 continue;
             };
-            let payload = SimpleSigning::parse(&found.payload)
-                .map_err(|e| Refusal::BadSignature(format!("key '{}' signed a payload that cannot be read: {e}", key.name)))?;
+            let payload = SimpleSigning::parse(&found.payload).map_err(|e| {
+                Refusal::BadSignature(format!(
+                    "key '{}' signed a payload that cannot be read: {e}",
+                    key.name
+                ))
+            })?;
             if payload.digest != digest {
                 // A genuine signature of another artifact: replayed.
                 problems.push(format!(
@@ -152,7 +158,12 @@ impl TrustPolicy {
 
     /// Checks a folder plugin's detached signature of `bytes`. Returns the
     /// key's name.
-    pub fn verify_file(&self, name: &str, bytes: &[u8], signature: &[u8]) -> Result<String, Refusal> {
+    pub fn verify_file(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        signature: &[u8],
+    ) -> Result<String, Refusal> {
         if let Some(key) = self
             .keys_for(name, None)
             .find(|k| k.key.verify(bytes, signature))
@@ -180,7 +191,8 @@ mod tests {
     use super::*;
 
     fn key(plugins: &[&str], repositories: &[&str]) -> (SigningKey, TrustedKey) {
-        let signing = SigningKey::from_pem(&SigningKey::generate(Algorithm::EcdsaP256).unwrap()).unwrap();
+        let signing =
+            SigningKey::from_pem(&SigningKey::generate(Algorithm::EcdsaP256).unwrap()).unwrap();
         let trusted = TrustedKey {
             name: "release".into(),
             key: signing.public_key(),
@@ -219,30 +231,74 @@ mod tests {
         let (signer, trusted) = key(&["kube-core"], &[]);
         let (stranger, _) = key(&[], &[]);
         let (other_signer, other) = key(&["kube-ops"], &[]);
-        let policy = TrustPolicy { keys: vec![trusted, TrustedKey { name: "ops".into(), ..other }] };
+        let policy = TrustPolicy {
+            keys: vec![
+                trusted,
+                TrustedKey {
+                    name: "ops".into(),
+                    ..other
+                },
+            ],
+        };
         let d = "sha256:aa";
-        assert_eq!(policy.verify_artifact("kube-core", "r.io/p", d, &[signed(&signer, d)]).unwrap(), "release");
-        let refused = |sigs: &[FoundSignature]| policy.verify_artifact("kube-core", "r.io/p", d, sigs).unwrap_err();
+        assert_eq!(
+            policy
+                .verify_artifact("kube-core", "r.io/p", d, &[signed(&signer, d)])
+                .unwrap(),
+            "release"
+        );
+        let refused = |sigs: &[FoundSignature]| {
+            policy
+                .verify_artifact("kube-core", "r.io/p", d, sigs)
+                .unwrap_err()
+        };
         assert_eq!(refused(&[]).reason(), "unsigned");
         let e = refused(&[signed(&stranger, d)]);
         assert!(e.to_string().contains("not in plugins.trust"), "{e}");
         let e = refused(&[signed(&other_signer, d)]);
-        assert!(e.to_string().contains("trusted key 'ops', which plugins.trust does not allow to sign plugin 'kube-core'"), "{e}");
+        assert!(
+            e.to_string().contains(
+                "trusted key 'ops', which plugins.trust does not allow to sign plugin 'kube-core'"
+            ),
+            "{e}"
+        );
         let e = refused(&[signed(&signer, "sha256:bb")]);
-        assert!(e.to_string().contains("of another artifact (sha256:bb)"), "{e}");
+        assert!(
+            e.to_string().contains("of another artifact (sha256:bb)"),
+            "{e}"
+        );
         let mut forged = signed(&signer, d);
-        forged.payload = SimpleSigning { digest: d.into(), repository: "evil".into() }.to_bytes();
+        forged.payload = SimpleSigning {
+            digest: d.into(),
+            repository: "evil".into(),
+        }
+        .to_bytes();
         assert_eq!(refused(&[forged]).reason(), "untrusted");
     }
 
     #[test]
     fn detached_signatures() {
         let (signer, trusted) = key(&["kube-core"], &[]);
-        let policy = TrustPolicy { keys: vec![trusted] };
+        let policy = TrustPolicy {
+            keys: vec![trusted],
+        };
         let sig = signer.sign(b"wasm").unwrap();
-        assert_eq!(policy.verify_file("kube-core", b"wasm", &sig).unwrap(), "release");
-        assert_eq!(policy.verify_file("kube-core", b"wasm!", &sig).unwrap_err().reason(), "bad_signature");
+        assert_eq!(
+            policy.verify_file("kube-core", b"wasm", &sig).unwrap(),
+            "release"
+        );
+        assert_eq!(
+            policy
+                .verify_file("kube-core", b"wasm!", &sig)
+                .unwrap_err()
+                .reason(),
+            "bad_signature"
+        );
         let e = policy.verify_file("kube-ops", b"wasm", &sig).unwrap_err();
-        assert!(e.to_string().contains("does not allow to sign plugin 'kube-ops'"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("does not allow to sign plugin 'kube-ops'"),
+            "{e}"
+        );
     }
 }

@@ -307,7 +307,10 @@ impl PluginHost {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Refusal::Unsigned(format!(
                     " (plugins.requireSignatures is on, and there is no {} next to it, nor a pin in plugins.pins)",
-                    signature_path.file_name().unwrap_or_default().to_string_lossy()
+                    signature_path
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
                 )));
             }
             Err(e) => {
@@ -377,7 +380,9 @@ impl PluginHost {
                 .into_iter()
                 .find(|f| f.path == key)
                 .map(|f| f.error)
-                .unwrap_or_else(|| LoadError::Collision("it collides with another plugin".into())));
+                .unwrap_or_else(|| {
+                    LoadError::Collision("it collides with another plugin".into())
+                }));
         }
         self.swap(registry);
         *loaded = next;

@@ -155,8 +155,14 @@ impl Plugin {
     /// functions), sorted: what an OCI artifact's config lists.
     pub fn interfaces(&self) -> (Vec<String>, Vec<String>) {
         let ty = self.pre.component().component_type();
-        let mut imports: Vec<String> = ty.imports(&self.engine).map(|(n, _)| n.to_owned()).collect();
-        let mut exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_owned()).collect();
+        let mut imports: Vec<String> = ty
+            .imports(&self.engine)
+            .map(|(n, _)| n.to_owned())
+            .collect();
+        let mut exports: Vec<String> = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_owned())
+            .collect();
         imports.sort();
         exports.sort();
         (imports, exports)

@@ -57,7 +57,9 @@ struct Follower {
 impl Follower {
     async fn run(mut self, poll_interval: Duration) {
         loop {
-            let Some(host) = self.host.upgrade() else { return };
+            let Some(host) = self.host.upgrade() else {
+                return;
+            };
             self.poll(&host).await;
             drop(host);
             // A pinned digest never moves: once it serves, there is
@@ -128,7 +130,13 @@ impl Follower {
         }
     }
 
-    fn problem(&mut self, host: &PluginHost, digest: String, reason: &'static str, message: String) {
+    fn problem(
+        &mut self,
+        host: &PluginHost,
+        digest: String,
+        reason: &'static str,
+        message: String,
+    ) {
         let Source { name, reference } = &self.source;
         let key = (digest.clone(), reason, message.clone());
         if self.last_problem.as_ref() == Some(&key) {
