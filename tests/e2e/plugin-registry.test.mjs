@@ -68,9 +68,33 @@ async function freePort() {
  * `tamper.blobs` and answers the manifests in `tamper.manifests` (by
  * digest) with other bytes, as a compromised registry or mirror would.
  */
-async function startLyingRegistry(target) {
+async function startLyingRegistry(target, { auth } = {}) {
   const tamper = { blobs: new Set(), grown: new Set(), manifests: new Map() };
+  const token = `tok-${Math.random().toString(36).slice(2)}`;
+  const basic = auth && `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+  const seen = { authorized: 0, refused: 0 };
   const server = http.createServer(async (req, res) => {
+    if (auth) {
+      // As a real registry: Basic, or Bearer tokens from a token endpoint
+      // that takes the Basic credentials (Docker Hub, GHCR, Harbor).
+      const self = `http://${req.headers.host}`;
+      if (auth.mode === 'bearer' && req.url.startsWith('/token')) {
+        if (req.headers.authorization !== basic) { seen.refused++; res.writeHead(401).end(); return; }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
+        return;
+      }
+      const expected = auth.mode === 'bearer' ? `Bearer ${token}` : basic;
+      if (req.headers.authorization !== expected) {
+        seen.refused++;
+        const challenge = auth.mode === 'bearer'
+          ? `Bearer realm="${self}/token",service="lying",scope="repository:x:pull"`
+          : 'Basic realm="lying"';
+        res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+        return;
+      }
+      seen.authorized++;
+    }
     const upstream = await fetch(`http://${target}${req.url}`, { method: req.method, headers: { accept: req.headers.accept ?? '*/*' } });
     let body = Buffer.from(await upstream.arrayBuffer());
     const blob = req.url.match(/\/blobs\/(sha256:[0-9a-f]{64})$/);
@@ -92,7 +116,7 @@ async function startLyingRegistry(target) {
   });
   server.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
-  return { addr: `127.0.0.1:${server.address().port}`, tamper, close: () => new Promise((r) => server.close(r)) };
+  return { addr: `127.0.0.1:${server.address().port}`, tamper, seen, close: () => new Promise((r) => server.close(r)) };
 }
 
 function config(yaml) {
@@ -406,5 +430,78 @@ plugins:
     // its metrics; greeter serves all the same.
     assert.equal((await fetch(`${server.base}/readyz`)).status, 503);
     assert.match(await metrics(server), /kube_mcp_plugin_source_ready\{plugin="kube-ops"\} 0/);
+  });
+});
+
+describe('registry credentials from a Docker config file', () => {
+  const registry = () => required('OCI_REGISTRY');
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  for (const mode of ['basic', 'bearer']) {
+    test(`${mode} auth: the right credentials pull, wrong ones are refused as denied`, async () => {
+      fs.mkdirSync(work, { recursive: true });
+      const guarded = await startLyingRegistry(registry(), { auth: { user: 'robot', password: 's3cret-pw', mode } });
+      const repo = `${repoPrefix}-${mode}`;
+      const pinned = await ok('push', builtPlugin('greeter-v1', 'test-plugins'), `oci://${registry()}/${repo}/greeter:1`);
+      const dockerConfig = (password, addr = guarded.addr) => {
+        const file = path.join(work, `docker-${mode}-${password}.json`);
+        fs.writeFileSync(file, JSON.stringify({ auths: { [addr]: { auth: Buffer.from(`robot:${password}`).toString('base64') } } }));
+        return file;
+      };
+      const ref = `oci://${guarded.addr}/${repo}/greeter@${digestOf(pinned)}`;
+      const start = (password) => startServer({
+        args: ['--no-auth', '--config', config(`
+plugins:
+  registry: {authFile: ${dockerConfig(password)}, pollInterval: 300ms}
+  sources: [{name: greeter, ref: "${ref}"}]
+`)],
+      });
+      const good = await start('s3cret-pw');
+      try {
+        await good.waitForLog((e) => e.message === 'plugin from registry is serving');
+        assert.ok(guarded.seen.authorized > 0, 'requests carried the credentials');
+        assert.ok(!good.log.some((e) => JSON.stringify(e).includes('s3cret-pw')), 'the password is never logged');
+      } finally {
+        await good.stop();
+      }
+      const bad = await start('wrong');
+      try {
+        const refused = await bad.waitForLog((e) => e.plugin === 'greeter' && e.reason === 'denied');
+        assert.match(refused.message, /plugin source not ready .*the registry refused the credentials/);
+        assert.equal((await fetch(`${bad.base}/readyz`)).status, 503);
+        assert.ok(!bad.log.some((e) => JSON.stringify(e).includes('wrong')), 'the password is never logged');
+      } finally {
+        await bad.stop();
+        await guarded.close();
+      }
+      // The CLI reads the same file.
+      const out = path.join(work, `pulled-${mode}.wasm`);
+      const guarded2 = await startLyingRegistry(registry(), { auth: { user: 'robot', password: 's3cret-pw', mode } });
+      try {
+        await ok('pull', `oci://${guarded2.addr}/${repo}/greeter@${digestOf(pinned)}`, '-o', out,
+          '--registry-auth', dockerConfig('s3cret-pw', guarded2.addr));
+        assert.deepEqual(fs.readFileSync(out), fs.readFileSync(builtPlugin('greeter-v1', 'test-plugins')));
+      } finally {
+        await guarded2.close();
+      }
+    });
+  }
+
+  test('the WIT package is published as a wkg-style artifact', async () => {
+    const pushed = await ok('push-wit', `oci://${registry()}/${repoPrefix}/kube-mcp-wit:0.1.0`);
+    const manifest = await (await fetch(`http://${registry()}/v2/${repoPrefix}/kube-mcp-wit/manifests/${digestOf(pushed)}`, {
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+    })).json();
+    assert.equal(manifest.config.mediaType, 'application/vnd.wasm.config.v0+json');
+    assert.equal(manifest.layers.length, 1);
+    assert.equal(manifest.layers[0].mediaType, 'application/wasm');
+    assert.equal(manifest.annotations['dev.kube-mcp.plugin.wit'], 'kube-mcp:plugin@0.1.0');
+    const blob = Buffer.from(await (await fetch(`http://${registry()}/v2/${repoPrefix}/kube-mcp-wit/blobs/${manifest.layers[0].digest}`)).arrayBuffer());
+    // A component-encoded WIT package: the component preamble, and the
+    // package's interfaces by name.
+    assert.deepEqual([...blob.subarray(0, 8)], [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
+    for (const name of ['kube-mcp:plugin/kubernetes@0.1.0', 'kube-mcp:plugin/types@0.1.0', 'tool-plugin']) {
+      assert.ok(blob.includes(Buffer.from(name)), `${name} in the encoded package`);
+    }
   });
 });

@@ -80,6 +80,19 @@ plugins:
     await assert.rejects(cosign('verify', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--allow-insecure-registry', pushed.replace('oci://', '')));
   });
 
+  test('a signature cosign stores as an OCI 1.1 referrer is found and verified', async () => {
+    const pushed = await kubeMcp('push', builtPlugin('greeter-v1', 'test-plugins'), `oci://${registry()}/${repo}/referred:1`);
+    await run(required('COSIGN'), ['sign', '--key', 'cosign.key', '--tlog-upload=false', '--allow-insecure-registry',
+      '--registry-referrers-mode=oci-1-1', '-y', pushed.replace('oci://', '')], { cwd: work, env: { ...cosignEnv, COSIGN_EXPERIMENTAL: '1' } });
+    // No cosign-layout `.sig` tag: only the referrer.
+    const { stdout: tags } = await run(required('CRANE'), ['ls', '--insecure', `${registry()}/${repo}/referred`]);
+    assert.ok(!tags.includes('.sig'), tags);
+    const verified = await kubeMcp('verify', `oci://${registry()}/${repo}/referred:1`, '--key', file('cosign.pub'), '--name', 'greeter');
+    assert.match(verified, /plugin 'greeter' is signed by trusted key/);
+    await assert.rejects(kubeMcp('verify', `oci://${registry()}/${repo}/referred:1`, '--key', file('ours.pub'), '--name', 'greeter'),
+      /a signature by a key that is not in plugins\.trust/);
+  });
+
   test('detached signatures: `cosign sign-blob` and `kube-mcp plugin sign FILE` are interchangeable', async () => {
     fs.copyFileSync(builtPlugin('greeter-v1', 'test-plugins'), file('blob.wasm'));
     await cosign('sign-blob', '--key', 'cosign.key', '--tlog-upload=false', '-y', '--output-signature', 'blob.wasm.sig', 'blob.wasm');
