@@ -52,6 +52,14 @@ fn registries(args: &RegistryArgs) -> Result<Registries, Failure> {
     Ok(Registries::new(credentials))
 }
 
+/// `reference: error`, unless the error already names it.
+fn registry_error(reference: &PluginRef, error: crate::distribution::RegistryError) -> Failure {
+    match error {
+        crate::distribution::RegistryError::NotFound(_) => error.to_string(),
+        error => format!("{reference}: {error}"),
+    }
+}
+
 /// `plugin push FILE oci://…`.
 pub fn push(file: &Path, reference: &str, args: &RegistryArgs) -> ExitCode {
     finish((|| {
@@ -66,11 +74,8 @@ pub fn push(file: &Path, reference: &str, args: &RegistryArgs) -> ExitCode {
         )
         .map_err(|e| format!("{}: {e}", file.display()))?;
         let (imports, exports) = plugin.interfaces();
-        let capabilities: Vec<_> = super::inspect::to_json(&plugin)["capabilities"]
-            .clone()
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        // The capabilities as `plugin inspect --json` shows them.
+        let capabilities = super::inspect::to_json(&plugin)["capabilities"].to_string();
         let tools: Vec<&str> = plugin.tools.iter().map(|t| t.name.as_str()).collect();
         let annotations = BTreeMap::from([
             (
@@ -93,10 +98,7 @@ pub fn push(file: &Path, reference: &str, args: &RegistryArgs) -> ExitCode {
                 artifact::WIT_ANNOTATION.to_owned(),
                 scaffold::wit_package().to_owned(),
             ),
-            (
-                artifact::CAPABILITIES_ANNOTATION.to_owned(),
-                serde_json::to_string(&capabilities).expect("JSON"),
-            ),
+            (artifact::CAPABILITIES_ANNOTATION.to_owned(), capabilities),
             (artifact::TOOLS_ANNOTATION.to_owned(), tools.join(",")),
         ]);
         let registries = registries(args)?;
@@ -278,7 +280,7 @@ pub fn pull(
             trust,
         };
         let fetched = block_on(fetcher.fetch(&name, &reference, verify))
-            .map_err(|e| format!("{reference}: {e}"))?;
+            .map_err(|e| registry_error(&reference, e))?;
         let output = output
             .map(Path::to_owned)
             .unwrap_or_else(|| PathBuf::from(format!("{name}.wasm")));
@@ -318,11 +320,11 @@ pub fn sign(target: &str, key: &Path, args: &RegistryArgs) -> ExitCode {
             let manifest = registries
                 .manifest(&reference)
                 .await
-                .map_err(|e| format!("{reference}: {e}"))?;
+                .map_err(|e| registry_error(&reference, e))?;
             // Sign only what is a plugin artifact.
             manifest
                 .component_layer()
-                .map_err(|e| format!("{reference}: {e}"))?;
+                .map_err(|e| registry_error(&reference, e))?;
             let payload = SimpleSigning {
                 digest: manifest.digest.clone(),
                 repository: reference.repository(),
@@ -332,7 +334,7 @@ pub fn sign(target: &str, key: &Path, args: &RegistryArgs) -> ExitCode {
             registries
                 .push_signature(&reference, &manifest.digest, payload, &signature)
                 .await
-                .map_err(|e| format!("{reference}: {e}"))?;
+                .map_err(|e| registry_error(&reference, e))?;
             eprintln!(
                 "signed {} with key {fingerprint}",
                 reference.at_digest(&manifest.digest)
@@ -376,14 +378,14 @@ pub fn verify(target: &str, trust_args: &TrustArgs, args: &RegistryArgs) -> Exit
             let manifest = registries
                 .manifest(&reference)
                 .await
-                .map_err(|e| format!("{reference}: {e}"))?;
+                .map_err(|e| registry_error(&reference, e))?;
             let signatures = registries
                 .signatures(&reference, &manifest.digest)
                 .await
-                .map_err(|e| format!("{reference}: {e}"))?;
+                .map_err(|e| registry_error(&reference, e))?;
             let key = policy
                 .verify_artifact(&name, &repository, &manifest.digest, &signatures)
-                .map_err(|e| format!("{reference}: {e}"))?;
+                .map_err(|e| registry_error(&reference, e.into()))?;
             println!(
                 "{}: plugin '{name}' is signed by trusted key '{key}'",
                 reference.at_digest(&manifest.digest)

@@ -146,7 +146,7 @@ struct PluginsSection {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SourceSection {
     name: Option<Scalar>,
-    #[serde(rename = "ref")]
+    #[serde(rename = "ref", alias = "reference")]
     reference: Option<Scalar>,
 }
 

@@ -10,11 +10,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use oci_client::Client;
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::manifest::{OCI_IMAGE_MEDIA_TYPE, OciDescriptor, OciImageManifest};
 use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference};
 
 use super::auth::RegistryCredentials;
 use super::reference::PluginRef;
@@ -139,13 +139,8 @@ impl Registries {
         let client = clients
             .entry(registry.clone())
             .or_insert_with(|| {
-                let protocol = if reference.is_loopback() {
-                    ClientProtocol::HttpsExcept(vec![registry])
-                } else {
-                    ClientProtocol::Https
-                };
                 Client::new(ClientConfig {
-                    protocol,
+                    protocol: protocol(reference),
                     connect_timeout: Some(Duration::from_secs(10)),
                     read_timeout: Some(Duration::from_secs(60)),
                     user_agent: concat!("kube-mcp/", env!("CARGO_PKG_VERSION")),
@@ -392,6 +387,15 @@ impl Registries {
     }
 }
 
+/// TLS, always, except for a registry on this machine.
+fn protocol(reference: &PluginRef) -> ClientProtocol {
+    if reference.is_loopback() {
+        ClientProtocol::HttpsExcept(vec![reference.registry().to_owned()])
+    } else {
+        ClientProtocol::Https
+    }
+}
+
 /// A buffer that refuses to grow past the size a manifest declared: a
 /// registry that streams more is cut off, not buffered.
 struct Bounded {
@@ -513,8 +517,28 @@ fn one_line(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The reference a `Reference` names, for messages.
-#[allow(dead_code)]
-fn display(reference: &Reference) -> String {
-    reference.whole()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        let protocol = |r: &str| protocol(&PluginRef::parse(r).unwrap());
+        for remote in [
+            "oci://ghcr.io/a/b:1",
+            "oci://10.0.0.5:5000/a/b:1",
+            "oci://registry.local:5000/a/b:1",
+            "oci://localhost.example.com/a/b:1",
+        ] {
+            assert_eq!(protocol(remote), ClientProtocol::Https, "{remote}");
+        }
+        assert_eq!(
+            protocol("oci://127.0.0.1:5000/a/b:1"),
+            ClientProtocol::HttpsExcept(vec!["127.0.0.1:5000".into()])
+        );
+        assert_eq!(
+            protocol("oci://localhost:5000/a/b:1"),
+            ClientProtocol::HttpsExcept(vec!["localhost:5000".into()])
+        );
+    }
 }

@@ -57,7 +57,7 @@ pub struct FoundSignature {
 /// Why a plugin is refused. `reason()` is the metric label.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("it is not signed{0}")]
+    #[error("{0}")]
     Unsigned(String),
     #[error("{0}")]
     Untrusted(String),
@@ -103,7 +103,7 @@ impl TrustPolicy {
     ) -> Result<String, Refusal> {
         if signatures.is_empty() {
             return Err(Refusal::Unsigned(format!(
-                " (no cosign signature for {digest}: neither the {} tag nor an OCI referrer)",
+                "it is not signed (no cosign signature for {digest}: neither the {} tag nor an OCI referrer)",
                 super::signature::signature_tag(digest)
             )));
         }

@@ -306,7 +306,7 @@ impl PluginHost {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Refusal::Unsigned(format!(
-                    " (plugins.requireSignatures is on, and there is no {} next to it, nor a pin in plugins.pins)",
+                    "it is not signed (plugins.requireSignatures is on, and there is no {} next to it, nor a pin in plugins.pins)",
                     signature_path
                         .file_name()
                         .unwrap_or_default()
