@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+use kube_mcp::auth::{CallerId, Principal};
 use kube_mcp::config::PluginSettings;
 use kube_mcp::plugins::{CallContext, Plugin, PluginHost, Runtime};
-use kube_mcp::wit::types::Caller;
 
 fn greeter() -> PathBuf {
     let dir = std::env::var_os("KUBE_MCP_TEST_ONLY_PLUGINS")
@@ -43,12 +43,10 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let caller = CallContext::new(Caller {
+    let caller = CallContext::new(Arc::new(Principal::named(CallerId {
+        issuer: String::new(),
         subject: "bench".into(),
-        username: None,
-        groups: Vec::new(),
-        scopes: Vec::new(),
-    });
+    })));
 
     let ours = load(&rt, Runtime::new(PluginSettings::default(), None).unwrap());
     let mut default_config = wasmtime::Config::new();

@@ -489,11 +489,7 @@ async fn one_caller_cannot_hold_every_slot() {
         .await
         .unwrap();
     let registry = report.registry;
-    let as_caller = |subject: &str| {
-        let mut caller = support::caller();
-        caller.subject = subject.into();
-        CallContext::new(caller)
-    };
+    let as_caller = |subject: &str| CallContext::new(support::caller_named(subject));
     // alice holds two slots with calls that spin until their deadline.
     let (r1, r2, r3, bob) = tokio::join!(
         call_from(&registry, "spin", as_caller("alice")),

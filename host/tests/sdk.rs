@@ -5,7 +5,7 @@ mod support;
 
 use kube_mcp::config::PluginSettings;
 use kube_mcp::plugins::{PluginHost, Registry, Runtime};
-use kube_mcp::wit::types::{CallError, CallResult, Caller, Content};
+use kube_mcp::wit::types::{CallError, CallResult, Content};
 
 async fn hello() -> (std::sync::Arc<Registry>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -24,12 +24,10 @@ async fn hello() -> (std::sync::Arc<Registry>, tempfile::TempDir) {
 }
 
 async fn call(registry: &Registry, tool: &str, arguments: &str) -> Result<CallResult, CallError> {
-    let caller = Caller {
+    let caller = std::sync::Arc::new(kube_mcp::auth::Principal::named(kube_mcp::auth::CallerId {
+        issuer: "https://idp.test".into(),
         subject: "ada".into(),
-        username: None,
-        groups: Vec::new(),
-        scopes: Vec::new(),
-    };
+    }));
     registry
         .tool(tool)
         .unwrap()

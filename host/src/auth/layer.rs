@@ -123,9 +123,9 @@ fn bearer(request: &Request) -> Result<&str, AuthError> {
     }
 }
 
-/// Lets a request through with its [`Principal`](super::Principal) (and the
-/// plugins' [`Caller`](crate::wit::types::Caller)) attached, or answers
-/// 401/403 with the challenge. Tokens never reach the log.
+/// Lets a request through with its verified caller attached (one
+/// `Arc<`[`Principal`](super::Principal)`>`), or answers 401/403 with the
+/// challenge. Tokens never reach the log.
 pub async fn require_bearer(
     State(auth): State<Arc<Auth>>,
     mut request: Request,
@@ -142,11 +142,8 @@ pub async fn require_bearer(
     };
     match outcome {
         Ok(principal) => {
-            if let Some(impersonated) = &principal.impersonated {
-                request.extensions_mut().insert(impersonated.clone());
-            }
-            request.extensions_mut().insert(principal.caller());
-            request.extensions_mut().insert(principal);
+            // The one verified caller; every view of it is read from here.
+            request.extensions_mut().insert(Arc::new(principal));
             next.run(request).await
         }
         Err(error) => {

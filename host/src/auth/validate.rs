@@ -9,9 +9,9 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
-use super::Principal;
 use super::issuer::{IssuerConfig, KubeNaming, SigningAlgorithm};
 use super::keys::{IssuerKeys, KeyError};
+use super::{CallerId, Principal};
 use crate::kube::Impersonated;
 
 /// Why a request is not authenticated (401) or not authorized (403).
@@ -395,8 +395,10 @@ impl Validator {
         };
         let principal = Principal {
             impersonated,
-            issuer: iss.to_owned(),
-            subject,
+            id: CallerId {
+                issuer: iss.to_owned(),
+                subject,
+            },
             username: claims
                 .get(&issuer.config.username_claim)
                 .and_then(Value::as_str)
@@ -733,7 +735,7 @@ mod tests {
             .validate(&token(json!({})))
             .await
             .unwrap();
-        assert_eq!(principal.subject, "alice");
+        assert_eq!(principal.subject(), "alice");
         assert_eq!(principal.username.as_deref(), Some("alice@example.com"));
         assert_eq!(principal.groups, vec!["viewers"]);
         assert_eq!(principal.scopes, vec!["openid", "mcp"]);

@@ -13,11 +13,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::BoxFuture;
+use crate::auth::{CallerId, Principal};
 use crate::config::{Config, ServerArgs};
 use crate::kube::{KubeCluster, requested_capability};
 use crate::plugins::{CallContext, ClientPeer, ClientSupport, Question, Runtime, Unanswered};
 use crate::wit::client::{Answer, ClientError};
-use crate::wit::types::{CallError, Caller};
+use crate::wit::types::CallError;
 
 /// Runs `tool` of the plugin in `file` with `arguments` (a JSON object).
 pub fn run(file: &Path, tool: &str, arguments: &str, json: bool, server: &ServerArgs) -> ExitCode {
@@ -130,13 +131,12 @@ async fn call(file: &Path, tool: &str, arguments: &str, json: bool, config: Conf
         ));
     }
 
-    let caller = Caller {
+    // The local user, vouched for by no issuer.
+    let caller = Principal::named(CallerId {
+        issuer: String::new(),
         subject: std::env::var("USER").unwrap_or_else(|_| "local".into()),
-        username: None,
-        groups: Vec::new(),
-        scopes: Vec::new(),
-    };
-    let context = CallContext::new(caller).with_client(Arc::new(Terminal));
+    });
+    let context = CallContext::new(Arc::new(caller)).with_client(Arc::new(Terminal));
     match plugin.call_tool(tool, arguments, &context).await {
         Ok(Ok(result)) => {
             let is_error = result.is_error;

@@ -12,20 +12,20 @@ use axum::http::{HeaderName, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::Principal;
+use crate::auth::{CallerId, Principal};
 
 const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
 
 /// Owners are forgotten after this long (sessions end long before).
 const REMEMBERED: Duration = Duration::from_secs(24 * 3600);
 
-/// Session id → (issuer, subject) of its creator.
+/// Session id → the caller that created it.
 #[derive(Default)]
 pub struct SessionOwners {
     owners: Mutex<HashMap<String, (Owner, Instant)>>,
 }
 
-type Owner = (String, String);
+type Owner = CallerId;
 
 impl SessionOwners {
     fn owner_of(&self, session: &str) -> Option<Owner> {
@@ -56,8 +56,8 @@ pub async fn bind_sessions(
 ) -> Response {
     let Some(caller) = request
         .extensions()
-        .get::<Principal>()
-        .map(|p| (p.issuer.clone(), p.subject.clone()))
+        .get::<Arc<Principal>>()
+        .map(|p| p.id.clone())
     else {
         return next.run(request).await;
     };
@@ -72,8 +72,8 @@ pub async fn bind_sessions(
     {
         tracing::warn!(
             target: "kube_mcp::audit",
-            issuer = %caller.0,
-            subject = %caller.1,
+            issuer = %caller.issuer,
+            subject = %caller.subject,
             "a session of another caller was named; answered as unknown"
         );
         // What the transport answers for a session it does not know.

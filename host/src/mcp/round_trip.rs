@@ -41,6 +41,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::convert;
+use crate::auth::CallerId;
 use crate::plugins::{Question, Unanswered};
 use crate::wit::client::{Answer, ClientError};
 
@@ -167,10 +168,12 @@ impl StateKey {
 pub struct Binding(Vec<u8>);
 
 impl Binding {
-    /// The binding of `method` on `name` with `arguments`, by `subject`.
-    pub fn new(subject: &str, method: &str, name: &str, arguments: &Value) -> Binding {
+    /// The binding of `method` on `name` with `arguments`, by `caller`
+    /// (issuer and subject: the same `sub` at another issuer is another
+    /// caller).
+    pub fn new(caller: &CallerId, method: &str, name: &str, arguments: &Value) -> Binding {
         let mut digest = Sha256::new();
-        for part in [subject, method, name] {
+        for part in [&caller.issuer, &caller.subject, method, name] {
             digest.update((part.len() as u64).to_be_bytes());
             digest.update(part.as_bytes());
         }
@@ -444,8 +447,16 @@ mod tests {
     }
 
     fn binding(subject: &str) -> Binding {
+        binding_at("https://idp", subject)
+    }
+
+    fn binding_at(issuer: &str, subject: &str) -> Binding {
+        let caller = CallerId {
+            issuer: issuer.into(),
+            subject: subject.into(),
+        };
         Binding::new(
-            subject,
+            &caller,
             "tools/call",
             "greet",
             &json!({"b": 1, "a": [1, 2]}),
@@ -545,11 +556,23 @@ mod tests {
             ("tampered", open(&key, &tampered, &binding("alice"))),
             ("another caller", open(&key, &state, &binding("bob"))),
             (
+                "the same subject at another issuer",
+                open(&key, &state, &binding_at("https://other-idp", "alice")),
+            ),
+            (
                 "another call",
                 open(
                     &key,
                     &state,
-                    &Binding::new("alice", "tools/call", "greet", &json!({"b": 2})),
+                    &Binding::new(
+                        &CallerId {
+                            issuer: "https://idp".into(),
+                            subject: "alice".into(),
+                        },
+                        "tools/call",
+                        "greet",
+                        &json!({"b": 2}),
+                    ),
                 ),
             ),
             (
@@ -568,14 +591,15 @@ mod tests {
 
     #[test]
     fn equal_arguments_bind_equally_in_any_order() {
+        let s = CallerId::anonymous();
         let a = Binding::new(
-            "s",
+            &s,
             "tools/call",
             "t",
             &json!({"a": 1, "b": {"d": 2, "c": 3}}),
         );
         let b = Binding::new(
-            "s",
+            &s,
             "tools/call",
             "t",
             &json!({"b": {"c": 3, "d": 2}, "a": 1}),

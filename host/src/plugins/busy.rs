@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::auth::CallerId;
+
 /// Calls of one plugin at once (the instance pool holds 256).
 pub const MAX_CALLS_PER_PLUGIN: usize = 64;
 /// Calls of one caller at once, across plugins.
@@ -17,7 +19,7 @@ pub const MAX_CALLS_PER_CALLER: usize = 16;
 #[derive(Debug)]
 pub struct CallerSlots {
     per_caller: usize,
-    callers: Mutex<HashMap<String, Arc<Semaphore>>>,
+    callers: Mutex<HashMap<CallerId, Arc<Semaphore>>>,
 }
 
 impl CallerSlots {
@@ -29,7 +31,7 @@ impl CallerSlots {
     }
 
     /// A slot for `caller`, or how many calls of theirs are running.
-    pub fn take(&self, caller: &str) -> Result<OwnedSemaphorePermit, usize> {
+    pub fn take(&self, caller: &CallerId) -> Result<OwnedSemaphorePermit, usize> {
         let semaphore = {
             let mut callers = self.callers.lock().expect("callers lock");
             if callers.len() >= 10_000 {
@@ -37,7 +39,7 @@ impl CallerSlots {
                 callers.retain(|_, s| s.available_permits() < self.per_caller);
             }
             callers
-                .entry(caller.to_owned())
+                .entry(caller.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(self.per_caller)))
                 .clone()
         };
@@ -87,7 +89,7 @@ impl Slots {
     }
 
     /// Both slots for a call by `caller`, held until dropped.
-    pub fn take(&self, caller: &str) -> Result<[OwnedSemaphorePermit; 2], Busy> {
+    pub fn take(&self, caller: &CallerId) -> Result<[OwnedSemaphorePermit; 2], Busy> {
         let by_caller = self.callers.take(caller).map_err(Busy::Caller)?;
         let by_plugin = self
             .plugin
@@ -102,20 +104,36 @@ impl Slots {
 mod tests {
     use super::*;
 
+    fn at(issuer: &str, subject: &str) -> CallerId {
+        CallerId {
+            issuer: issuer.into(),
+            subject: subject.into(),
+        }
+    }
+
     #[test]
     fn a_caller_or_a_plugin_over_its_slots_is_busy() {
+        let (alice, bob) = (at("https://idp", "alice"), at("https://idp", "bob"));
         let callers = Arc::new(CallerSlots::new(2));
         let slots = Slots::new(3, callers.clone());
-        let a1 = slots.take("alice").unwrap();
-        let _a2 = slots.take("alice").unwrap();
-        assert_eq!(slots.take("alice").err(), Some(Busy::Caller(2)));
+        let a1 = slots.take(&alice).unwrap();
+        let _a2 = slots.take(&alice).unwrap();
+        assert_eq!(slots.take(&alice).err(), Some(Busy::Caller(2)));
         // Another caller is not held up by alice.
-        let _b1 = slots.take("bob").unwrap();
-        assert_eq!(slots.take("bob").err(), Some(Busy::Plugin(3)));
+        let _b1 = slots.take(&bob).unwrap();
+        assert_eq!(slots.take(&bob).err(), Some(Busy::Plugin(3)));
         drop(a1);
-        let _a3 = slots.take("alice").unwrap();
+        let _a3 = slots.take(&alice).unwrap();
         // The caller's slots are shared with another plugin.
         let other = Slots::new(3, callers);
-        assert_eq!(other.take("alice").err(), Some(Busy::Caller(2)));
+        assert_eq!(other.take(&alice).err(), Some(Busy::Caller(2)));
+    }
+
+    #[test]
+    fn the_same_subject_at_another_issuer_has_slots_of_its_own() {
+        let callers = CallerSlots::new(1);
+        let _held = callers.take(&at("https://corp", "alice")).unwrap();
+        assert_eq!(callers.take(&at("https://corp", "alice")).err(), Some(1));
+        assert!(callers.take(&at("https://partner", "alice")).is_ok());
     }
 }

@@ -135,7 +135,7 @@ impl CallState {
         KubeView {
             access: &self.kube,
             plugin: &self.plugin,
-            as_user: self.context.impersonated.as_ref(),
+            as_user: self.context.caller.impersonated.as_ref(),
             output_bytes: self.output_bytes,
             changed: &self.changed_cluster,
         }
@@ -316,12 +316,7 @@ mod tests {
                 Arc::new(super::super::busy::CallerSlots::new(1)),
             ),
         };
-        let nobody = CallContext::new(crate::wit::types::Caller {
-            subject: String::new(),
-            username: None,
-            groups: Vec::new(),
-            scopes: Vec::new(),
-        });
+        let nobody = CallContext::anonymous();
         let mut store = CallState::new_store(&engine, &sandbox, nobody).unwrap();
         let state = store.data_mut();
         const MIB: usize = 1 << 20;

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::BoxFuture;
-use crate::kube::Impersonated;
+use crate::auth::Principal;
 use crate::wit::client::{Answer, ClientError, SamplingRequest};
 use crate::wit::log::Level;
-use crate::wit::types::Caller;
 
 /// What the calling client declared it supports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -110,28 +109,26 @@ impl ClientPeer for NoClient {
 /// One call's context.
 #[derive(Clone)]
 pub struct CallContext {
-    /// Who is calling, as the host authenticated them.
-    pub caller: Caller,
-    /// Who the caller is in Kubernetes, when the server impersonates.
-    pub impersonated: Option<Impersonated>,
+    /// Who is calling, as the host authenticated them: their id keys the
+    /// call's slots, plugins see [`Principal::for_plugins`], and Kubernetes
+    /// sees [`Principal::impersonated`] when the server impersonates.
+    pub caller: Arc<Principal>,
     /// The client that made the call.
     pub client: Arc<dyn ClientPeer>,
 }
 
 impl CallContext {
     /// A call by `caller` with no client to talk back to.
-    pub fn new(caller: Caller) -> CallContext {
+    pub fn new(caller: Arc<Principal>) -> CallContext {
         CallContext {
             caller,
-            impersonated: None,
             client: Arc::new(NoClient),
         }
     }
 
-    /// The same call, acting as `impersonated` in Kubernetes.
-    pub fn impersonating(mut self, impersonated: Option<Impersonated>) -> CallContext {
-        self.impersonated = impersonated;
-        self
+    /// A call by nobody in particular (describing a plugin at load).
+    pub fn anonymous() -> CallContext {
+        CallContext::new(Arc::new(Principal::anonymous()))
     }
 
     /// The same call, made by `client`.
@@ -144,7 +141,7 @@ impl CallContext {
 impl std::fmt::Debug for CallContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallContext")
-            .field("caller", &self.caller)
+            .field("caller", &self.caller.id)
             .finish_non_exhaustive()
     }
 }

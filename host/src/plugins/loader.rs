@@ -152,12 +152,7 @@ impl Runtime {
         // Described under the default limits, with no Kubernetes access,
         // before its name is known.
         let describing = self.sandbox(&file_name, &[]);
-        let nobody = CallContext::new(crate::wit::types::Caller {
-            subject: String::new(),
-            username: None,
-            groups: Vec::new(),
-            scopes: Vec::new(),
-        });
+        let nobody = CallContext::anonymous();
         let mut store = CallState::new_store(&self.engine, &describing, nobody)
             .map_err(|e| LoadError::Describe(one_line(&e)))?;
         let describe = async {

@@ -249,7 +249,7 @@ impl Plugin {
             self.exports
                 .tools
                 .load(&mut store, &instance)?
-                .call_call_tool(&mut store, name, arguments, &context.caller)
+                .call_call_tool(&mut store, name, arguments, &context.caller.for_plugins())
                 .await
         }
         .await;
@@ -274,7 +274,7 @@ impl Plugin {
         let outcome = async {
             prompts
                 .load(&mut store, &instance)?
-                .call_get_prompt(&mut store, name, arguments, &context.caller)
+                .call_get_prompt(&mut store, name, arguments, &context.caller.for_plugins())
                 .await
         }
         .await;
@@ -304,7 +304,7 @@ impl Plugin {
         let outcome = async {
             resources
                 .load(&mut store, &instance)?
-                .call_read_resource(&mut store, uri, &context.caller)
+                .call_read_resource(&mut store, uri, &context.caller.for_plugins())
                 .await
         }
         .await;
@@ -342,7 +342,7 @@ impl Plugin {
                     argument,
                     value,
                     arguments,
-                    &context.caller,
+                    &context.caller.for_plugins(),
                 )
                 .await
         }
@@ -371,7 +371,7 @@ impl Plugin {
         let slots = self
             .sandbox
             .slots
-            .take(&context.caller.subject)
+            .take(&context.caller.id)
             .map_err(|busy| self.fail(Failure::Busy(busy.to_string())))?;
         let mut store = CallState::new_store(&self.engine, &self.sandbox, context.clone())
             .map_err(|e| self.fail(Failure::Instantiate(format!("{e:#}"))))?;

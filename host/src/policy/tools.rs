@@ -262,8 +262,10 @@ mod tests {
 
     fn principal(scopes: &[&str], groups: &[&str]) -> Principal {
         Principal {
-            issuer: "https://idp".into(),
-            subject: "alice".into(),
+            id: crate::auth::CallerId {
+                issuer: "https://idp".into(),
+                subject: "alice".into(),
+            },
             username: None,
             groups: groups.iter().map(|s| s.to_string()).collect(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),

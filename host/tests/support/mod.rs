@@ -239,14 +239,17 @@ fn built(variable: &str, default: &str, name: &str) -> std::path::PathBuf {
     path
 }
 
+/// The caller `subject` at the tests' issuer.
+pub fn caller_named(subject: &str) -> std::sync::Arc<kube_mcp::auth::Principal> {
+    std::sync::Arc::new(kube_mcp::auth::Principal::named(kube_mcp::auth::CallerId {
+        issuer: "https://idp.test".into(),
+        subject: subject.into(),
+    }))
+}
+
 /// The caller identity tests pass to plugin calls.
-pub fn caller() -> kube_mcp::wit::types::Caller {
-    kube_mcp::wit::types::Caller {
-        subject: "tester".into(),
-        username: None,
-        groups: Vec::new(),
-        scopes: Vec::new(),
-    }
+pub fn caller() -> std::sync::Arc<kube_mcp::auth::Principal> {
+    caller_named("tester")
 }
 
 /// A call by [`caller`] with no client to talk back to.

@@ -1,0 +1,254 @@
+//! `tools/call`: policy, the client's capabilities, the call in its plugin
+//! under the request deadline (or on as a task), its metrics and its audit
+//! line.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rmcp::ErrorData;
+use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult, CreateTaskResult};
+use rmcp::task_manager::TaskExit;
+use tokio::sync::{mpsc, oneshot};
+
+use super::audit;
+use super::convert;
+use super::peer::Asking;
+use super::request::{InRequest, over_deadline};
+use crate::auth::CallerId;
+use crate::metrics::Outcome;
+use crate::plugins::{CallFailure, Failure, Plugin};
+use crate::policy::tools::Export;
+use crate::wit::tool_execution::TaskSupport;
+use crate::wit::types::{CallError, CallResult};
+
+/// What a plugin call came to: a result or a tool error, or its failure.
+type Finished = Result<Result<CallResult, CallError>, CallFailure>;
+
+/// How a tool call ran: to its end (or its first failure), or on as a task.
+enum Ran {
+    Done(Finished),
+    Task(rmcp::model::Task),
+}
+
+/// Serves `tools/call`. A tool the caller may not call looks like no tool
+/// at all.
+pub async fn call_tool(
+    request: &InRequest<'_>,
+    params: CallToolRequestParams,
+) -> Result<CallToolResponse, ErrorData> {
+    let registry = request.shared.plugins.registry();
+    let name = params.name.to_string();
+    let caller = request.caller.id();
+    let found = registry.tool(&name);
+    let plugin_name = found.map_or("", |(p, _)| p.name());
+    let decision = request
+        .shared
+        .policy
+        .decide_export(request.caller.verified(), &Export::tool(&name, plugin_name));
+    let Some((plugin, _)) = found.filter(|_| decision.allowed) else {
+        match found {
+            None => audit::tool_call_denied(caller, &name, plugin_name, &"no such tool"),
+            Some(_) => audit::tool_call_denied(caller, &name, plugin_name, &decision.reason),
+        }
+        return Err(ErrorData::invalid_params(
+            format!("unknown tool '{name}'"),
+            None,
+        ));
+    };
+    let plugin = plugin.clone();
+    let may_detach = may_run_as_task(request, &plugin, &name)?;
+    let arguments = serde_json::Value::Object(params.arguments.unwrap_or_default());
+    let (asking, trip) = request.asking(
+        ("tools/call", &name, &arguments),
+        params.request_state.as_deref(),
+        params.input_responses,
+    )?;
+    let started = Instant::now();
+    let task_owner = may_detach.then_some(caller);
+    let ran = run_tool(
+        request,
+        &plugin,
+        &name,
+        arguments.to_string(),
+        asking,
+        task_owner,
+    )
+    .await;
+    let outcome = outcome(&ran);
+    let response = ran.and_then(|ran| match ran {
+        Ran::Task(task) => Ok(CallToolResponse::Task(CreateTaskResult::new(task))),
+        Ran::Done(Err(CallFailure {
+            failure: Failure::InputRequired,
+            ..
+        })) => Ok(CallToolResponse::InputRequired(
+            request.input_required(trip.as_ref())?,
+        )),
+        Ran::Done(done) => tool_result(&name, done).map(CallToolResponse::Complete),
+    });
+    request
+        .shared
+        .metrics
+        .tool_call(&name, plugin.name(), outcome, started);
+    audit::tool_call_ended(
+        caller,
+        &name,
+        plugin.name(),
+        &decision.reason,
+        outcome,
+        started,
+    );
+    response
+}
+
+/// Whether the call may go on as a task: the tool allows it and the client
+/// opted in. A tool that needs what the client lacks is refused here.
+fn may_run_as_task(request: &InRequest, plugin: &Plugin, name: &str) -> Result<bool, ErrorData> {
+    let execution = plugin.execution(name);
+    if let Some(missing) = convert::missing_capabilities(execution, request.support()) {
+        return Err(ErrorData::missing_required_client_capability(missing));
+    }
+    let task_support = execution.map_or(TaskSupport::Forbidden, |e| e.task_support);
+    let client_tasks = request
+        .context
+        .client_capabilities()
+        .is_some_and(|c| c.supports_tasks());
+    if task_support == TaskSupport::Required && !client_tasks {
+        return Err(ErrorData::missing_required_client_capability(
+            rmcp::model::ClientCapabilities::builder()
+                .enable_tasks()
+                .build(),
+        ));
+    }
+    Ok(task_support != TaskSupport::Forbidden && client_tasks)
+}
+
+/// The audit and metrics outcome of a call.
+fn outcome(ran: &Result<Ran, ErrorData>) -> Outcome {
+    match ran {
+        Ok(Ran::Task(_)) => Outcome::Task,
+        Ok(Ran::Done(Ok(Ok(r)))) if !r.is_error => Outcome::Ok,
+        Ok(Ran::Done(Ok(_))) => Outcome::ToolError,
+        Ok(Ran::Done(Err(CallFailure {
+            failure: Failure::InputRequired,
+            ..
+        }))) => Outcome::InputRequired,
+        Ok(Ran::Done(Err(_))) => Outcome::Failed,
+        Err(_) => Outcome::Deadline,
+    }
+}
+
+/// Runs tool `name` under the request deadline, then flushes the call's
+/// notifications. With `task_owner`, the plugin may let the call go on as
+/// a task of that caller (`progress.detach`): the answer is then the task,
+/// and the call runs on in the background.
+async fn run_tool(
+    request: &InRequest<'_>,
+    plugin: &Arc<Plugin>,
+    name: &str,
+    arguments: String,
+    asking: Asking,
+    task_owner: Option<&CallerId>,
+) -> Result<Ran, ErrorData> {
+    let (detacher, mut detach_requests) = mpsc::unbounded_channel();
+    let (call, client) = request.call_context(asking, task_owner.map(|_| detacher));
+    let (done_tx, mut done) = oneshot::channel();
+    let running = tokio::spawn({
+        let (plugin, name) = (plugin.clone(), name.to_owned());
+        async move {
+            let _ = done_tx.send(plugin.call_tool(&name, &arguments, &call).await);
+        }
+    })
+    .abort_handle();
+    let deadline = request.shared.request_timeout;
+    let until = tokio::time::Instant::now() + deadline;
+    let tasks = &request.shared.tasks;
+    let ran = loop {
+        tokio::select! {
+            finished = &mut done => break finished.map(Ran::Done).map_err(|_| {
+                ErrorData::internal_error("the call ended without a result", None)
+            }),
+            () = tokio::time::sleep_until(until) => {
+                running.abort();
+                break Err(over_deadline(deadline));
+            }
+            Some(reply) = detach_requests.recv() => {
+                let Some(owner) = task_owner.filter(|owner| tasks.room_for(owner).is_ok()) else {
+                    // Too many tasks: the call goes on as it was.
+                    let _ = reply.send(false);
+                    continue;
+                };
+                let task_client = client.clone();
+                // The epoch deadline stops a plugin that computes; this
+                // one also stops one that waits in the host (a sleep).
+                let timeout = tasks.timeout;
+                let over_time = CallFailure {
+                    plugin: plugin.name().to_owned(),
+                    failure: Failure::Timeout(timeout),
+                };
+                let task = tasks.start(owner, move |task| {
+                    task_client.attach_task(task.clone());
+                    Box::pin(async move {
+                        tokio::select! {
+                            finished = done => task_outcome(finished),
+                            () = task.cancelled() => {
+                                running.abort();
+                                Err(TaskExit::Cancelled)
+                            }
+                            () = tokio::time::sleep(timeout) => {
+                                running.abort();
+                                Err(TaskExit::Error(failure_error(&over_time)))
+                            }
+                        }
+                    })
+                });
+                let _ = reply.send(true);
+                break Ok(Ran::Task(task));
+            }
+        }
+    };
+    if let Some(forwarder) = client.close() {
+        let _ = forwarder.await;
+    }
+    ran
+}
+
+/// The response to a finished call. Failures the model should see are tool
+/// errors (MCP 2025-11-25): invalid arguments (so it can correct them), a
+/// trap or a limit.
+fn tool_result(name: &str, done: Finished) -> Result<CallToolResult, ErrorData> {
+    match done {
+        Ok(Ok(result)) => convert::call_result(result),
+        Ok(Err(CallError::UnknownTool(_))) => Err(ErrorData::invalid_params(
+            format!("unknown tool '{name}'"),
+            None,
+        )),
+        Ok(Err(CallError::InvalidArguments(why))) => {
+            Ok(convert::error_result(&format!("invalid arguments: {why}")))
+        }
+        Err(failure) => {
+            tracing::warn!(tool = %name, "{failure}");
+            Ok(convert::error_result(&failure.to_string()))
+        }
+    }
+}
+
+/// How a call that went on as a task ended, as the task reports it: a
+/// result (a tool error included) completes it; a failure of the plugin
+/// (a trap, a limit) fails it with the reason.
+fn task_outcome(
+    finished: Result<Finished, oneshot::error::RecvError>,
+) -> Result<CallToolResult, TaskExit> {
+    match finished {
+        Ok(Err(failure)) => Err(TaskExit::Error(failure_error(&failure))),
+        Ok(done) => tool_result("", done).map_err(TaskExit::Error),
+        Err(_) => Err(TaskExit::Error(ErrorData::internal_error(
+            "the call ended without a result",
+            None,
+        ))),
+    }
+}
+
+/// A plugin failure as a JSON-RPC error.
+pub fn failure_error(failure: &CallFailure) -> ErrorData {
+    ErrorData::internal_error(failure.to_string(), None)
+}
