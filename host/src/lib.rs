@@ -20,6 +20,7 @@ pub mod schema_dialect;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod text;
 pub mod wit;
 
 /// A boxed future, so that traits with async methods (a cluster, a client

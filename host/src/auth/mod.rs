@@ -20,7 +20,7 @@ use crate::kube::Impersonated;
 use crate::wit::types::Caller;
 
 pub use self::layer::{Auth, protected_resource_metadata, require_bearer};
-pub use self::validate::{AuthError, Refusal, Rejection, Validator};
+pub use self::validate::{AuthError, ImpersonationRefusal, Rejection, Validator};
 
 /// Who a caller is: the issuer that vouches for them and the subject it
 /// names. Two issuers may each have an `alice`; they are two callers.

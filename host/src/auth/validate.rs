@@ -35,7 +35,7 @@ pub enum AuthError {
     /// A valid token that names someone the server must never act as
     /// (a `system:` user or group); 401, and an audit line.
     #[error("{0}")]
-    Refused(Refusal),
+    Refused(ImpersonationRefusal),
     /// The issuer's keys cannot be had right now.
     #[error("the token cannot be checked now: {0}")]
     Unavailable(String),
@@ -128,7 +128,7 @@ pub enum Rejection {
 /// A valid token the server refuses to act for: it names a Kubernetes
 /// `system:` user or group.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
+pub enum ImpersonationRefusal {
     #[error(
         "the token would act as Kubernetes user '{0}', and system: users are never impersonated"
     )]
@@ -537,14 +537,14 @@ fn impersonated(
     }
     let user = format!("{user_prefix}{name}");
     if user.starts_with("system:") {
-        return Err(AuthError::Refused(Refusal::SystemUser(user)));
+        return Err(AuthError::Refused(ImpersonationRefusal::SystemUser(user)));
     }
     let groups: Vec<String> = strings(claims.get(&issuer.groups_claim), false)
         .into_iter()
         .map(|g| format!("{group_prefix}{g}"))
         .collect();
     if let Some(group) = groups.iter().find(|g| g.starts_with("system:")) {
-        return Err(AuthError::Refused(Refusal::SystemGroup(group.clone())));
+        return Err(AuthError::Refused(ImpersonationRefusal::SystemGroup(group.clone())));
     }
     Ok(Impersonated { user, groups })
 }

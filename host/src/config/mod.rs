@@ -65,9 +65,7 @@ pub enum ConfigError {
     },
 }
 
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use crate::text::one_line;
 
 /// The validated configuration of `kube-mcp serve`.
 #[derive(Debug, Clone)]

@@ -21,4 +21,4 @@ pub use self::fetch::{Fetched, Fetcher, TrustedBy};
 pub use self::reference::PluginRef;
 pub use self::registry::{Registries, RegistryError};
 pub use self::store::Store;
-pub use self::trust::{Refusal, TrustPolicy, TrustedKey};
+pub use self::trust::{TrustRefusal, TrustPolicy, TrustedKey};

@@ -22,7 +22,7 @@ use super::signature::{
     CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, SIGNATURE_ARTIFACT_TYPE,
     SIMPLE_SIGNING_MEDIA_TYPE, sha256_digest, signature_tag,
 };
-use super::trust::{FoundSignature, Refusal};
+use super::trust::{FoundSignature, TrustRefusal};
 
 /// The layer media type of a WebAssembly component (`wkg`, `oci-wasm`).
 pub const WASM_LAYER_MEDIA_TYPE: &str = "application/wasm";
@@ -55,7 +55,7 @@ pub enum RegistryError {
     Denied(String),
     /// What came back does not match its digest, or is not a plugin.
     #[error("{0}")]
-    Refused(#[from] Refusal),
+    Refused(#[from] TrustRefusal),
     #[error("{0}")]
     Invalid(String),
 }
@@ -166,7 +166,7 @@ impl Registries {
         if let Some(pinned) = reference.digest()
             && pinned != digest
         {
-            return Err(Refusal::DigestMismatch(format!(
+            return Err(TrustRefusal::DigestMismatch(format!(
                 "the registry returned a manifest whose digest is {digest} for {reference}"
             ))
             .into());
@@ -211,7 +211,7 @@ impl Registries {
             })?;
         let bytes = bytes.bytes;
         if bytes.len() as i64 != layer.size {
-            return Err(Refusal::Tampered(format!(
+            return Err(TrustRefusal::Tampered(format!(
                 "layer {} is {} bytes, and its manifest says {}",
                 layer.digest,
                 bytes.len(),
@@ -451,15 +451,15 @@ fn classify(error: OciDistributionError, what: &str, digested: Digested) -> Regi
         E::DigestError(oci_client::errors::DigestError::VerificationError { actual, .. })
             if matches!(digested, Digested::Manifest) =>
         {
-            Refusal::DigestMismatch(format!(
+            TrustRefusal::DigestMismatch(format!(
                 "the registry returned a manifest whose digest is {actual} for {what}"
             ))
             .into()
         }
         E::DigestError(e) => match digested {
-            Digested::Manifest => Refusal::DigestMismatch(format!("{what}: {e}")).into(),
+            Digested::Manifest => TrustRefusal::DigestMismatch(format!("{what}: {e}")).into(),
             Digested::Layer => {
-                Refusal::Tampered(format!("{what}: the blob does not match its digest ({e})"))
+                TrustRefusal::Tampered(format!("{what}: the blob does not match its digest ({e})"))
                     .into()
             }
         },
@@ -498,24 +498,14 @@ fn classify(error: OciDistributionError, what: &str, digested: Digested) -> Regi
         E::AuthenticationFailure(m) => RegistryError::Denied(m),
         E::RequestError(e) => RegistryError::Unreachable(one_line(&e)),
         E::IoError(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            Refusal::Tampered(format!("{what}: {e}")).into()
+            TrustRefusal::Tampered(format!("{what}: {e}")).into()
         }
         E::IoError(e) => RegistryError::Unreachable(e.to_string()),
         other => RegistryError::Invalid(format!("{what}: {other}")),
     }
 }
 
-/// An error with its causes, on one line.
-fn one_line(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+use crate::text::with_causes as one_line;
 
 #[cfg(test)]
 mod tests {

@@ -56,7 +56,7 @@ pub struct FoundSignature {
 
 /// Why a plugin is refused. `reason()` is the metric label.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
+pub enum TrustRefusal {
     #[error("{0}")]
     Unsigned(String),
     #[error("{0}")]
@@ -69,14 +69,14 @@ pub enum Refusal {
     Tampered(String),
 }
 
-impl Refusal {
+impl TrustRefusal {
     pub fn reason(&self) -> &'static str {
         match self {
-            Refusal::Unsigned(_) => "unsigned",
-            Refusal::Untrusted(_) => "untrusted",
-            Refusal::BadSignature(_) => "bad_signature",
-            Refusal::DigestMismatch(_) => "digest_mismatch",
-            Refusal::Tampered(_) => "tampered",
+            TrustRefusal::Unsigned(_) => "unsigned",
+            TrustRefusal::Untrusted(_) => "untrusted",
+            TrustRefusal::BadSignature(_) => "bad_signature",
+            TrustRefusal::DigestMismatch(_) => "digest_mismatch",
+            TrustRefusal::Tampered(_) => "tampered",
         }
     }
 }
@@ -100,9 +100,9 @@ impl TrustPolicy {
         repository: &str,
         digest: &str,
         signatures: &[FoundSignature],
-    ) -> Result<String, Refusal> {
+    ) -> Result<String, TrustRefusal> {
         if signatures.is_empty() {
-            return Err(Refusal::Unsigned(format!(
+            return Err(TrustRefusal::Unsigned(format!(
                 "it is not signed (no cosign signature for {digest}: neither the {} tag nor an OCI referrer)",
                 super::signature::signature_tag(digest)
             )));
@@ -129,7 +129,7 @@ impl TrustPolicy {
                 continue;
             };
             let payload = SimpleSigning::parse(&found.payload).map_err(|e| {
-                Refusal::BadSignature(format!(
+                TrustRefusal::BadSignature(format!(
                     "key '{}' signed a payload that cannot be read: {e}",
                     key.name
                 ))
@@ -145,12 +145,12 @@ impl TrustPolicy {
             return Ok(key.name.clone());
         }
         if in_scope.is_empty() {
-            return Err(Refusal::Untrusted(format!(
+            return Err(TrustRefusal::Untrusted(format!(
                 "no key in plugins.trust may sign plugin '{name}' or {repository}; found {}",
                 problems.join("; ")
             )));
         }
-        Err(Refusal::Untrusted(format!(
+        Err(TrustRefusal::Untrusted(format!(
             "no signature by a key trusted for plugin '{name}': found {}",
             problems.join("; ")
         )))
@@ -163,7 +163,7 @@ impl TrustPolicy {
         name: &str,
         bytes: &[u8],
         signature: &[u8],
-    ) -> Result<String, Refusal> {
+    ) -> Result<String, TrustRefusal> {
         if let Some(key) = self
             .keys_for(name, None)
             .find(|k| k.key.verify(bytes, signature))
@@ -171,14 +171,14 @@ impl TrustPolicy {
             return Ok(key.name.clone());
         }
         match self.keys.iter().find(|k| k.key.verify(bytes, signature)) {
-            Some(k) => Err(Refusal::Untrusted(format!(
+            Some(k) => Err(TrustRefusal::Untrusted(format!(
                 "its signature is by trusted key '{}', which plugins.trust does not allow to sign plugin '{name}'",
                 k.name
             ))),
-            None if self.keys_for(name, None).next().is_none() => Err(Refusal::Untrusted(format!(
+            None if self.keys_for(name, None).next().is_none() => Err(TrustRefusal::Untrusted(format!(
                 "no key in plugins.trust may sign plugin '{name}'"
             ))),
-            None => Err(Refusal::BadSignature(
+            None => Err(TrustRefusal::BadSignature(
                 "its signature does not verify with any key trusted for it (signed by another key, or the file changed after signing)".into(),
             )),
         }

@@ -20,7 +20,7 @@ use super::loader::{LoadError, LoadFailure, Runtime};
 use super::plugin::Plugin;
 use super::registry::Registry;
 use crate::distribution::signature::{decode_detached, detached_path};
-use crate::distribution::{Refusal, TrustPolicy};
+use crate::distribution::{TrustRefusal, TrustPolicy};
 
 /// How long the directory must be quiet before a reload: copying a file or
 /// swapping a ConfigMap produces a burst of events.
@@ -207,7 +207,7 @@ impl PluginHost {
                 }
                 failures.push(LoadFailure {
                     path,
-                    error: LoadError::Refused(error.to_string()),
+                    error: LoadError::Refused(error),
                 });
                 continue;
             }
@@ -296,7 +296,7 @@ impl PluginHost {
         path: &Path,
         name: &str,
         bytes: &[u8],
-    ) -> Result<String, Refusal> {
+    ) -> Result<String, TrustRefusal> {
         let signature_path = detached_path(path);
         let read = {
             let signature_path = signature_path.clone();
@@ -305,7 +305,7 @@ impl PluginHost {
         let text = match read.unwrap_or_else(|e| Err(std::io::Error::other(e))) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Refusal::Unsigned(format!(
+                return Err(TrustRefusal::Unsigned(format!(
                     "it is not signed (plugins.requireSignatures is on, and there is no {} next to it, nor a pin in plugins.pins)",
                     signature_path
                         .file_name()
@@ -314,13 +314,13 @@ impl PluginHost {
                 )));
             }
             Err(e) => {
-                return Err(Refusal::BadSignature(format!(
+                return Err(TrustRefusal::BadSignature(format!(
                     "cannot read {}: {e}",
                     signature_path.display()
                 )));
             }
         };
-        let signature = decode_detached(&text).map_err(Refusal::BadSignature)?;
+        let signature = decode_detached(&text).map_err(TrustRefusal::BadSignature)?;
         policy.verify_file(name, bytes, &signature)
     }
 
@@ -533,9 +533,7 @@ fn is_source_key(key: &Path) -> bool {
     key.to_str().is_some_and(|k| k.starts_with("oci://"))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::text::hex;
 
 /// Stops watching when dropped.
 pub struct WatchHandle {

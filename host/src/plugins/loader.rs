@@ -19,6 +19,8 @@ use super::plugin::{Description, Exports, Plugin};
 use crate::config::PluginSettings;
 use crate::kube::{Cluster, KubeAccess, NoCluster, requested_capability};
 use crate::wit;
+use crate::distribution::TrustRefusal;
+use crate::text::with_causes;
 use crate::wit::types::{PluginInfo, Tool};
 
 /// Why one plugin file could not be loaded.
@@ -26,20 +28,23 @@ use crate::wit::types::{PluginInfo, Tool};
 pub enum LoadError {
     #[error("cannot read the file: {0}")]
     Read(#[source] std::io::Error),
-    #[error("not a valid WebAssembly component: {0}")]
-    Compile(String),
-    #[error("does not fit the kube-mcp:plugin tool-plugin world: {0}")]
-    Link(String),
-    #[error("failed while describing itself: {0}")]
-    Describe(String),
+    #[error("not a valid WebAssembly component: {}", with_causes(.0.as_ref()))]
+    Compile(#[source] Cause),
+    #[error("does not fit the kube-mcp:plugin tool-plugin world: {}", with_causes(.0.as_ref()))]
+    Link(#[source] Cause),
+    #[error("failed while describing itself: {}", with_causes(.0.as_ref()))]
+    Describe(#[source] Cause),
     #[error("invalid description: {0}")]
     Invalid(String),
     #[error("{0}")]
     Collision(String),
     /// Not trusted: unsigned, signed by the wrong key, or tampered with.
     #[error("refused: {0}")]
-    Refused(String),
+    Refused(#[from] TrustRefusal),
 }
+
+/// The error beneath a load failure (wasmtime's, or a task's), kept whole.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// A file that was not loaded, and why.
 #[derive(Debug)]
@@ -140,13 +145,13 @@ impl Runtime {
         // Compilation is CPU-bound: keep it off the async workers.
         let component = tokio::task::spawn_blocking(move || cache.component(&engine, &bytes))
             .await
-            .map_err(|e| LoadError::Compile(one_line(&e)))?
-            .map_err(|e| LoadError::Compile(one_line(&e)))?;
+            .map_err(|e| LoadError::Compile(Box::new(e)))?
+            .map_err(|e| LoadError::Compile(e.into()))?;
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| LoadError::Link(one_line(&e)))?;
-        let exports = Exports::new(&pre).map_err(|e| LoadError::Link(one_line(&e)))?;
+            .map_err(|e| LoadError::Link(e.into()))?;
+        let exports = Exports::new(&pre).map_err(|e| LoadError::Link(e.into()))?;
 
         let file_name = path.file_name().unwrap_or_default().to_string_lossy();
         // Described under the default limits, with no Kubernetes access,
@@ -154,7 +159,7 @@ impl Runtime {
         let describing = self.sandbox(&file_name, &[]);
         let nobody = CallContext::anonymous();
         let mut store = CallState::new_store(&self.engine, &describing, nobody)
-            .map_err(|e| LoadError::Describe(one_line(&e)))?;
+            .map_err(|e| LoadError::Describe(e.into()))?;
         let describe = async {
             let instance = pre.instantiate_async(&mut store).await?;
             let initial_memory = store.data().memory_used();
@@ -198,7 +203,7 @@ impl Runtime {
         };
         let description = describe
             .await
-            .map_err(|e: wasmtime::Error| LoadError::Describe(one_line(&e)))?;
+            .map_err(|e: wasmtime::Error| LoadError::Describe(e.into()))?;
         let info = &description.info;
         check_description(&description).map_err(LoadError::Invalid)?;
         if !info.capabilities.is_empty() && self.settings.grants_for(&info.name).is_empty() {
@@ -263,13 +268,6 @@ impl Runtime {
     }
 }
 
-/// An error and its causes on one line (wasmparser pretty-prints arrays).
-fn one_line(error: &dyn std::fmt::Display) -> String {
-    format!("{error:#}")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// Names, URIs and schemas must be usable before a plugin is offered to
 /// anyone.
