@@ -32,11 +32,23 @@ mod tests {
         assert_eq!(one_line("a  b\n\n  c\t d "), "a b c d");
     }
 
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("cannot save")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
     #[test]
-    fn causes_follow_the_error() {
-        let inner = std::io::Error::other("disk\nfull");
-        let outer = std::io::Error::new(std::io::ErrorKind::Other, inner);
-        assert_eq!(with_causes(&outer), "disk full: disk full");
+    fn causes_follow_the_error_on_one_line() {
+        let error = Outer(std::io::Error::other("disk\nfull"));
+        assert_eq!(with_causes(&error), "cannot save: disk full");
         assert_eq!(hex(&[0, 15, 255]), "000fff");
     }
 }

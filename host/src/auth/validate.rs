@@ -544,7 +544,9 @@ fn impersonated(
         .map(|g| format!("{group_prefix}{g}"))
         .collect();
     if let Some(group) = groups.iter().find(|g| g.starts_with("system:")) {
-        return Err(AuthError::Refused(ImpersonationRefusal::SystemGroup(group.clone())));
+        return Err(AuthError::Refused(ImpersonationRefusal::SystemGroup(
+            group.clone(),
+        )));
     }
     Ok(Impersonated { user, groups })
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::command::{KeyAlgorithm, RegistryArgs, TrustArgs};
 use crate::authoring::scaffold;
-use crate::cli::{KeyAlgorithm, RegistryArgs, TrustArgs};
 use crate::config::{Config, ServerArgs};
 use crate::distribution::artifact::{self, Artifact};
 use crate::distribution::signature::{

@@ -8,6 +8,7 @@
 //! - `compile`: fills the compiled-code cache ahead of time.
 
 pub mod call;
+pub mod command;
 pub mod distribute;
 pub mod inspect;
 pub mod scaffold;
@@ -16,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+pub use self::command::{LocalConfig, PluginCommand};
 pub use self::scaffold::Lang;
-use crate::cli::{LocalConfig, PluginCommand};
 use crate::config::{Config, ServerArgs};
 
 /// Runs one `kube-mcp plugin` command; exits 1 with the reason on failure.

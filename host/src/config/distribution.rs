@@ -1,102 +1,83 @@
 //! `plugins.sources`, `plugins.trust`, `plugins.requireSignatures` and
 //! `plugins.registry`: plugins pulled by reference, and who may sign them.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
+use super::error::ConfigError;
 use super::layer::{RawPluginSettings, RawSource, RawTrustKey};
+use super::origin::{Origin, Sourced};
 use super::values::{parse_bool, parse_duration};
-use super::{ConfigError, Sourced};
 use crate::distribution::signature::PublicKey;
-use crate::distribution::{PluginRef, RegistryCredentials, TrustPolicy, TrustedKey};
+use crate::distribution::{
+    DEFAULT_POLL_INTERVAL, DistributionConfig, PluginRef, RegistryCredentials, Source, TrustPolicy,
+    TrustedKey,
+};
 
-/// How often a tag is checked for a new digest, unless configured.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(300);
 const MIN_POLL_INTERVAL: Duration = Duration::from_millis(200);
 
-/// One plugin pulled from a registry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
-    /// The name grants, limits and overrides bind to.
-    pub name: String,
-    pub reference: PluginRef,
-}
-
-/// Plugins from registries, and the trust every plugin must earn.
-#[derive(Debug, Clone, Default)]
-pub struct DistributionConfig {
-    pub sources: Vec<Source>,
-    pub trust: TrustPolicy,
-    /// Folder plugins need a detached signature (or a pin) too.
-    pub require_signatures: bool,
-    pub credentials: RegistryCredentials,
-    pub poll_interval: Duration,
-    /// Where verified artifacts are kept; `None` is a directory next to the
-    /// compiled-code cache.
-    pub store: Option<PathBuf>,
-}
-
-impl DistributionConfig {
-    pub(super) fn resolve(raw: &mut RawPluginSettings) -> Result<DistributionConfig, ConfigError> {
-        let mut sources: Vec<Source> = Vec::new();
-        for raw in std::mem::take(&mut raw.sources) {
-            let (source, at) = resolve_source(raw)?;
-            if sources.iter().any(|s| s.name == source.name) {
-                return Err(ConfigError::Invalid {
-                    origin: at,
-                    message: format!("plugin '{}' has two sources", source.name),
-                });
-            }
-            sources.push(source);
+/// Resolves `plugins.sources`, `plugins.trust`, `plugins.requireSignatures`
+/// and `plugins.registry`.
+pub(super) fn resolve_distribution(
+    raw: &mut RawPluginSettings,
+) -> Result<DistributionConfig, ConfigError> {
+    let mut sources: Vec<Source> = Vec::new();
+    for raw in std::mem::take(&mut raw.sources) {
+        let (source, at) = resolve_source(raw)?;
+        if sources.iter().any(|s| s.name == source.name) {
+            return Err(ConfigError::Invalid {
+                origin: at,
+                message: format!("plugin '{}' has two sources", source.name),
+            });
         }
-        let keys = std::mem::take(&mut raw.trust_keys)
-            .into_iter()
-            .map(resolve_key)
-            .collect::<Result<Vec<_>, _>>()?;
-        let require_signatures = match raw.require_signatures.take() {
-            Some(v) => v.try_map(|t| parse_bool(&t))?.value,
-            None => false,
-        };
-        let credentials = match raw.registry_auth_file.take() {
-            Some(path) => {
-                path.try_map(|p| RegistryCredentials::from_file(std::path::Path::new(p.trim())))?
-                    .value
-            }
-            None => RegistryCredentials::default(),
-        };
-        let poll_interval = match raw.registry_poll_interval.take() {
-            Some(v) => {
-                v.try_map(|t| {
-                    let d = parse_duration(&t)?;
-                    if d < MIN_POLL_INTERVAL {
-                        return Err(format!("'{t}' is too short (at least 200ms)"));
-                    }
-                    Ok(d)
-                })?
-                .value
-            }
-            None => DEFAULT_POLL_INTERVAL,
-        };
-        let store = raw.registry_store.take().map(|s| s.value.trim().into());
-        Ok(DistributionConfig {
-            sources,
-            trust: TrustPolicy { keys },
-            require_signatures,
-            credentials,
-            poll_interval,
-            store,
-        })
+        sources.push(source);
     }
+    let keys = std::mem::take(&mut raw.trust_keys)
+        .into_iter()
+        .map(resolve_key)
+        .collect::<Result<Vec<_>, _>>()?;
+    let require_signatures = match raw.require_signatures.take() {
+        Some(v) => v.try_map(|t| parse_bool(&t))?.value,
+        None => false,
+    };
+    let credentials = match raw.registry_auth_file.take() {
+        Some(path) => {
+            path.try_map(|p| RegistryCredentials::from_file(std::path::Path::new(p.trim())))?
+                .value
+        }
+        None => RegistryCredentials::default(),
+    };
+    let poll_interval = match raw.registry_poll_interval.take() {
+        Some(v) => {
+            v.try_map(|t| {
+                let d = parse_duration(&t)?;
+                if d < MIN_POLL_INTERVAL {
+                    return Err(format!("'{t}' is too short (at least 200ms)"));
+                }
+                Ok(d)
+            })?
+            .value
+        }
+        None => DEFAULT_POLL_INTERVAL,
+    };
+    let store = raw.registry_store.take().map(|s| s.value.trim().into());
+    Ok(DistributionConfig {
+        sources,
+        trust: TrustPolicy { keys },
+        require_signatures,
+        credentials,
+        poll_interval,
+        store,
+    })
 }
 
-fn missing(at: &super::Origin, key: &str, what: &str) -> ConfigError {
+fn missing(at: &Origin, key: &str, what: &str) -> ConfigError {
     ConfigError::Invalid {
         origin: at.clone(),
         message: format!("missing {key}: {what}"),
     }
 }
 
-fn resolve_source(raw: RawSource) -> Result<(Source, super::Origin), ConfigError> {
+fn resolve_source(raw: RawSource) -> Result<(Source, Origin), ConfigError> {
     let name = raw
         .name
         .ok_or_else(|| missing(&raw.at, "name", "the plugin name grants bind to"))?

@@ -247,9 +247,9 @@ const STRUCTURED: &[(&str, &[&str])] = &[
 
 /// Reads and parses the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Layer, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
         path: path.to_owned(),
-        message: format!("cannot read it: {e}"),
+        source,
     })?;
     parse(&text, path)
 }
@@ -264,7 +264,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Layer, ConfigError> {
     let mut tree = if text.trim().is_empty() || is_only_comments(text) {
         Value::Null
     } else {
-        serde_yaml_ng::from_str::<Value>(text).map_err(|e| error(e.to_string()))?
+        serde_yaml_ng::from_str::<Value>(text).map_err(|source| ConfigError::Yaml {
+            path: path.to_owned(),
+            source,
+        })?
     };
     if tree.is_null() {
         tree = Value::Mapping(Mapping::new());

@@ -7,7 +7,8 @@
 //! whose names could meet are refused at start-up.
 
 use super::layer::RawImpersonation;
-use super::{ConfigError, Origin, non_empty};
+use super::values::non_empty;
+use super::{ConfigError, Origin};
 pub use crate::auth::issuer::KubeNaming;
 
 /// The claim that names the Kubernetes user unless configured.

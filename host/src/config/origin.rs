@@ -53,15 +53,5 @@ impl<T> Sourced<T> {
         Sourced::new(f(self.value), self.origin)
     }
 
-    /// Applies a fallible conversion, attributing any error to this origin.
-    pub fn try_map<U>(
-        self,
-        f: impl FnOnce(T) -> Result<U, String>,
-    ) -> Result<Sourced<U>, super::ConfigError> {
-        let origin = self.origin;
-        match f(self.value) {
-            Ok(value) => Ok(Sourced::new(value, origin)),
-            Err(message) => Err(super::ConfigError::Invalid { origin, message }),
-        }
-    }
+    // `try_map`, whose error is a `ConfigError`, is in `error.rs`.
 }

@@ -1,128 +1,118 @@
-//! The `plugins` settings: limits of every call, and what differs per plugin.
+//! The `plugins` settings: where plugins come from, their cache, the
+//! limits of every call, and what differs per plugin.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::DEFAULT_PLUGINS_DIR;
+use super::distribution::resolve_distribution;
+use super::error::ConfigError;
 use super::layer::{RawCapability, RawLimits, RawOverride, RawPluginSettings};
-use super::values::{parse_duration, parse_size};
-use super::{ConfigError, Sourced};
+use super::origin::Sourced;
+use super::settings::Layer;
+use super::values::{existing_dir, non_empty, parse_duration, parse_size};
+use crate::distribution::DistributionConfig;
 use crate::kube::grants::{Capability, Verb};
-
-/// Limits of one plugin call. Defaults are deliberately tight: a tool that
-/// needs more gets it by name, in `plugins.overrides`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PluginLimits {
-    /// Wall-clock time a call may run.
-    pub timeout: Duration,
-    /// Maximum size of the plugin's linear memory.
-    pub memory_bytes: u64,
-    /// Maximum size of a call's result (content and structured content).
-    pub output_bytes: u64,
-}
-
-impl Default for PluginLimits {
-    fn default() -> Self {
-        PluginLimits {
-            timeout: Duration::from_secs(10),
-            memory_bytes: 64 << 20,
-            output_bytes: 1 << 20,
-        }
-    }
-}
+use crate::plugins::settings::{
+    DirectoryGrant, MAX_MEMORY, PluginLimits, PluginOverride, PluginSettings,
+};
 
 /// Hard bounds on what any configuration may set.
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 const MIN_MEMORY: u64 = 1 << 20;
-/// The pooling allocator reserves this much address space per instance.
-pub const MAX_MEMORY: u64 = 1 << 30;
 
-/// A directory an operator lends one plugin, preopened at `/data`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DirectoryGrant {
-    /// An existing host directory, read-only.
-    ReadOnly(PathBuf),
-    /// A fresh empty directory for each call, writable, removed afterwards.
-    Scratch,
+#[derive(Debug, Clone)]
+pub struct PluginsConfig {
+    /// The plugin folder; `None` when every plugin comes from a registry.
+    pub dir: Option<PathBuf>,
+    /// Plugins pulled by reference, and the trust policy.
+    pub distribution: DistributionConfig,
+    /// More directories of plugins.
+    pub extra_dirs: Vec<PathBuf>,
+    /// Where compiled code is cached; `None` when the cache is off.
+    pub cache_dir: Option<PathBuf>,
+    /// Limits and directory grants, by plugin.
+    pub settings: PluginSettings,
 }
 
-/// What differs for one plugin.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PluginOverride {
-    pub limits: Option<PluginLimits>,
-    pub directory: Option<DirectoryGrant>,
-    /// What the plugin reads through the `config` import.
-    pub settings: BTreeMap<String, String>,
+/// `plugins.*`: where plugins come from, their cache, limits and grants.
+pub(super) fn plugins_section(layer: &mut Layer) -> Result<PluginsConfig, ConfigError> {
+    let distribution = resolve_distribution(&mut layer.plugin_settings)?;
+    let plugin_settings = resolve_settings(std::mem::take(&mut layer.plugin_settings))?;
+    let plugins_dir = match layer.plugins_dir.take() {
+        Some(dir) => Some(dir.try_map(|dir| existing_dir(&dir))?.value),
+        // Plugins from registries only: no folder unless one is there.
+        None if !distribution.sources.is_empty() => {
+            Some(PathBuf::from(DEFAULT_PLUGINS_DIR)).filter(|d| d.is_dir())
+        }
+        None => Some({
+            Sourced::default_value(DEFAULT_PLUGINS_DIR, "plugins.dir")
+                .try_map(|dir| {
+                    existing_dir(dir)
+                        .map_err(|e| format!("{e}; set --plugins-dir or KUBE_MCP_PLUGINS_DIR"))
+                })?
+                .value
+        }),
+    };
+    Ok(PluginsConfig {
+        dir: plugins_dir,
+        distribution,
+        extra_dirs: match layer.plugins_extra_dirs.take() {
+            Some(dirs) => {
+                dirs.try_map(|dirs| dirs.iter().map(|d| existing_dir(d)).collect())?
+                    .value
+            }
+            None => Vec::new(),
+        },
+        cache_dir: match layer.plugin_cache_dir.take() {
+            Some(dir) if dir.value.trim() == "none" => None,
+            Some(dir) => Some(dir.try_map(|d| non_empty(&d))?.value.into()),
+            None => default_cache_dir(),
+        },
+        settings: plugin_settings,
+    })
 }
 
-/// Resolved `plugins.limits`, `plugins.overrides` and `plugins.grants`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PluginSettings {
-    pub limits: PluginLimits,
-    pub overrides: BTreeMap<String, PluginOverride>,
-    /// Plugin name → the SHA-256 its file must have (`plugins.pins`).
-    pub pins: BTreeMap<String, [u8; 32]>,
-    /// Plugin name → Kubernetes capabilities granted. No entry, no access.
-    pub grants: BTreeMap<String, Vec<Capability>>,
+/// `$XDG_CACHE_HOME/kube-mcp/compiled`, else `~/.cache/kube-mcp/compiled`.
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("kube-mcp/compiled"))
 }
 
-impl PluginSettings {
-    /// The limits of `plugin`'s calls.
-    pub fn limits_for(&self, plugin: &str) -> PluginLimits {
-        self.overrides
-            .get(plugin)
-            .and_then(|o| o.limits)
-            .unwrap_or(self.limits)
-    }
-
-    /// The settings `plugin` reads through the `config` import.
-    pub fn settings_for(&self, plugin: &str) -> BTreeMap<String, String> {
-        self.overrides
-            .get(plugin)
-            .map(|o| o.settings.clone())
-            .unwrap_or_default()
-    }
-
-    /// The directory lent to `plugin`, if any.
-    pub fn directory_for(&self, plugin: &str) -> Option<&DirectoryGrant> {
-        self.overrides.get(plugin)?.directory.as_ref()
-    }
-
-    /// The Kubernetes capabilities granted to `plugin` (none when absent).
-    pub fn grants_for(&self, plugin: &str) -> &[Capability] {
-        self.grants.get(plugin).map_or(&[], Vec::as_slice)
-    }
-
-    pub(super) fn resolve(raw: RawPluginSettings) -> Result<PluginSettings, ConfigError> {
-        let limits = resolve_limits(raw.limits, PluginLimits::default())?;
-        let overrides = raw
-            .overrides
-            .into_iter()
-            .map(|(name, o)| Ok((name.clone(), resolve_override(&name, o, limits)?)))
-            .collect::<Result<_, ConfigError>>()?;
-        let grants = raw
-            .grants
-            .into_iter()
-            .map(|(name, capabilities)| {
-                let resolved = capabilities
-                    .into_iter()
-                    .map(resolve_capability)
-                    .collect::<Result<_, _>>()?;
-                Ok((name, resolved))
-            })
-            .collect::<Result<_, ConfigError>>()?;
-        let pins = raw
-            .pins
-            .into_iter()
-            .map(|(name, pin)| Ok((name, pin.try_map(|p| parse_pin(&p))?.value)))
-            .collect::<Result<_, ConfigError>>()?;
-        Ok(PluginSettings {
-            limits,
-            overrides,
-            grants,
-            pins,
+/// Resolves `plugins.limits`, `plugins.overrides`, `plugins.grants` and
+/// `plugins.pins`.
+pub(super) fn resolve_settings(raw: RawPluginSettings) -> Result<PluginSettings, ConfigError> {
+    let limits = resolve_limits(raw.limits, PluginLimits::default())?;
+    let overrides = raw
+        .overrides
+        .into_iter()
+        .map(|(name, o)| Ok((name.clone(), resolve_override(&name, o, limits)?)))
+        .collect::<Result<_, ConfigError>>()?;
+    let grants = raw
+        .grants
+        .into_iter()
+        .map(|(name, capabilities)| {
+            let resolved = capabilities
+                .into_iter()
+                .map(resolve_capability)
+                .collect::<Result<_, _>>()?;
+            Ok((name, resolved))
         })
-    }
+        .collect::<Result<_, ConfigError>>()?;
+    let pins = raw
+        .pins
+        .into_iter()
+        .map(|(name, pin)| Ok((name, pin.try_map(|p| parse_pin(&p))?.value)))
+        .collect::<Result<_, ConfigError>>()?;
+    Ok(PluginSettings {
+        limits,
+        overrides,
+        grants,
+        pins,
+    })
 }
 
 /// Values left out inherit from `base` (the defaults, or `plugins.limits`).
@@ -287,7 +277,7 @@ mod tests {
 
     fn settings(yaml: &str) -> Result<PluginSettings, String> {
         let layer = file::parse(yaml, Path::new("c.yaml")).map_err(|e| e.to_string())?;
-        PluginSettings::resolve(layer.plugin_settings).map_err(|e| e.to_string())
+        resolve_settings(layer.plugin_settings).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! wrong with it. The caller attaches the [`Origin`](super::Origin).
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -255,6 +256,33 @@ pub fn parse_signing_methods(items: &[String]) -> Result<Vec<SigningAlgorithm>, 
         }
     }
     Ok(methods)
+}
+
+pub fn non_empty(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+pub fn existing_dir(path: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(path);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => Ok(path),
+        Ok(_) => Err(format!("{} is not a directory", path.display())),
+        Err(e) => Err(format!("cannot use {} as a directory: {e}", path.display())),
+    }
+}
+
+pub fn existing_file(path: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(path);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_file() => Ok(path),
+        Ok(_) => Err(format!("{} is not a file", path.display())),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }
 
 #[cfg(test)]

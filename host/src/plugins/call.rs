@@ -10,7 +10,7 @@ use wasmtime_wasi::{FsPerms, ResourceTable, WasiCtx, WasiCtxView, WasiView};
 use super::context::CallContext;
 use super::engine::MAX_TABLE_ELEMENTS;
 use super::guest_log::{GuestLog, LogBudget, Stream};
-use crate::config::{DirectoryGrant, PluginLimits};
+use super::settings::{DirectoryGrant, PluginLimits};
 use crate::kube::{KubeAccess, KubeView};
 
 /// Caps on wasm structures; generous for any real guest, bounded for a
@@ -154,10 +154,11 @@ impl CallState {
     pub fn memory_used(&self) -> u64 {
         self.memory_used as u64
     }
+}
 
-    /// The `wasi:http` state and the resource table, borrowed together.
-    pub(super) fn http_parts(&mut self) -> (&mut super::http::HttpState, &mut ResourceTable) {
-        (&mut self.http, &mut self.table)
+impl wasmtime_wasi_http::WasiHttpView for CallState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        self.http.view(&mut self.table)
     }
 }
 

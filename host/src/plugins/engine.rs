@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::config::PLUGIN_MAX_MEMORY;
+use super::settings::MAX_MEMORY as PLUGIN_MAX_MEMORY;
 
 /// How often the engine's epoch advances; deadlines are whole ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);

@@ -20,7 +20,7 @@ use super::loader::{LoadError, LoadFailure, Runtime};
 use super::plugin::Plugin;
 use super::registry::Registry;
 use crate::distribution::signature::{decode_detached, detached_path};
-use crate::distribution::{TrustRefusal, TrustPolicy};
+use crate::distribution::{TrustPolicy, TrustRefusal};
 
 /// How long the directory must be quiet before a reload: copying a file or
 /// swapping a ConfigMap produces a burst of events.

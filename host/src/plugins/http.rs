@@ -8,9 +8,8 @@
 //! before anything leaves the process: `fetch` rejects cleanly and the
 //! instance goes on.
 
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
-
-use super::call::CallState;
+use wasmtime_wasi::ResourceTable;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks};
 
 /// Hooks whose `send_request` refuses everything.
 #[derive(Debug, Default)]
@@ -42,13 +41,14 @@ pub struct HttpState {
     hooks: DenyAllHttp,
 }
 
-impl WasiHttpView for CallState {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        let (http, table) = self.http_parts();
+impl HttpState {
+    /// The view `wasi:http` works on, over this state and the call's
+    /// resource table.
+    pub fn view<'a>(&'a mut self, table: &'a mut ResourceTable) -> WasiHttpCtxView<'a> {
         WasiHttpCtxView {
-            ctx: &mut http.ctx,
+            ctx: &mut self.ctx,
             table,
-            hooks: &mut http.hooks,
+            hooks: &mut self.hooks,
         }
     }
 }

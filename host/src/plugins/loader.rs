@@ -16,11 +16,11 @@ use super::context::CallContext;
 use super::engine::{engine_config, new_engine};
 use super::guest_log::LogBudget;
 use super::plugin::{Description, Exports, Plugin};
-use crate::config::PluginSettings;
-use crate::kube::{Cluster, KubeAccess, NoCluster, requested_capability};
-use crate::wit;
+use super::settings::PluginSettings;
 use crate::distribution::TrustRefusal;
+use crate::kube::{Cluster, KubeAccess, NoCluster, requested_capability};
 use crate::text::with_causes;
+use crate::wit;
 use crate::wit::types::{PluginInfo, Tool};
 
 /// Why one plugin file could not be loaded.
@@ -267,7 +267,6 @@ impl Runtime {
         }
     }
 }
-
 
 /// Names, URIs and schemas must be usable before a plugin is offered to
 /// anyone.

@@ -20,6 +20,7 @@ mod imports;
 mod loader;
 mod plugin;
 mod registry;
+pub mod settings;
 mod sources;
 
 pub use self::call::GUEST_DIRECTORY;

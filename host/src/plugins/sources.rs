@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::host::PluginHost;
-use crate::config::Source;
+use crate::distribution::Source;
 use crate::distribution::{Fetcher, TrustedBy};
 use crate::health::Component;
 
