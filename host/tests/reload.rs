@@ -328,9 +328,10 @@ async fn registry_plugins_install_under_their_configured_name() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path());
     let key = "oci://127.0.0.1:5000/acme/greeter:stable";
+    let reference = kube_mcp::distribution::PluginRef::parse(key).unwrap();
     let v1 = std::fs::read(greeter("v1")).unwrap();
     let refused = host
-        .install(key, "hello-tools", v1.clone())
+        .install(&reference, "hello-tools", v1.clone())
         .await
         .unwrap_err();
     assert!(
@@ -341,14 +342,14 @@ async fn registry_plugins_install_under_their_configured_name() {
     );
     assert!(host.registry().plugins().is_empty());
 
-    let installed = host.install(key, "greeter", v1).await.unwrap();
+    let installed = host.install(&reference, "greeter", v1).await.unwrap();
     assert_eq!(installed.path.to_str(), Some(key));
     assert_eq!(greeter_version(&host.registry()).as_deref(), Some("1.0.0"));
     // A folder reload keeps the registry's plugin.
     host.reload().await.unwrap();
     assert_eq!(greeter_version(&host.registry()).as_deref(), Some("1.0.0"));
     let v2 = std::fs::read(greeter("v2")).unwrap();
-    host.install(key, "greeter", v2).await.unwrap();
+    host.install(&reference, "greeter", v2).await.unwrap();
     assert_eq!(greeter_version(&host.registry()).as_deref(), Some("2.0.0"));
     // A folder file of the same name collides and is refused; the source serves on.
     std::fs::copy(greeter("v1"), dir.path().join("greeter.wasm")).unwrap();

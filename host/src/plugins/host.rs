@@ -13,20 +13,20 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use notify::Watcher;
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 
+use super::admission::{Admission, PluginKey};
 use super::loader::{LoadError, LoadFailure, Runtime};
 use super::plugin::Plugin;
 use super::registry::Registry;
-use crate::distribution::signature::{decode_detached, detached_path};
-use crate::distribution::{TrustPolicy, TrustRefusal};
+use crate::distribution::{PluginRef, TrustPolicy};
 
 /// How long the directory must be quiet before a reload: copying a file or
 /// swapping a ConfigMap produces a burst of events.
 pub const DEBOUNCE: Duration = Duration::from_millis(200);
 
 /// A loaded file: what its bytes hashed to, and the plugin they made.
+#[derive(Clone)]
 struct Loaded {
     digest: [u8; 32],
     plugin: Arc<Plugin>,
@@ -47,7 +47,7 @@ pub struct PluginHost {
     /// Bumped on every change of the registry.
     generation: watch::Sender<u64>,
     /// The last good plugin of each file; reloads reuse unchanged ones.
-    loaded: tokio::sync::Mutex<HashMap<PathBuf, Loaded>>,
+    loaded: tokio::sync::Mutex<HashMap<PluginKey, Loaded>>,
     stats: LoadStats,
 }
 
@@ -161,123 +161,32 @@ impl PluginHost {
         // One reload at a time; the lock also guards `loaded`.
         let mut loaded = self.loaded.lock().await;
         // Plugins from registries are not the folder's to drop.
-        let mut next: HashMap<PathBuf, Loaded> = loaded
+        let mut next: HashMap<PluginKey, Loaded> = loaded
             .iter()
-            .filter(|(key, _)| is_source_key(key))
-            .map(|(key, l)| {
-                let l = Loaded {
-                    digest: l.digest,
-                    plugin: l.plugin.clone(),
-                };
-                (key.clone(), l)
-            })
+            .filter(|(key, _)| key.is_registry())
+            .map(|(key, l)| (key.clone(), l.clone()))
             .collect();
         let mut failures = Vec::new();
-
         let mut paths = Vec::new();
         for dir in self.dirs() {
             paths.extend(plugin_files(dir)?);
         }
         for path in paths {
-            let read = {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || super::folder::read_plugin(&path)).await
-            };
-            let bytes = match read.unwrap_or_else(|e| Err(std::io::Error::other(e))) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    failures.push(LoadFailure {
-                        path,
-                        error: LoadError::Read(e),
-                    });
-                    continue;
-                }
-            };
-            let digest: [u8; 32] = Sha256::digest(&bytes).into();
-            let previous = loaded.remove(&path);
-            let name = plugin_name(&path);
-            let pinned = self.runtime.settings().pins.contains_key(&name);
-            if let Some(policy) = self.folder_trust.as_ref().filter(|_| !pinned)
-                && let Err(error) = self.check_signature(policy, &path, &name, &bytes).await
-            {
-                tracing::error!(path = %path.display(), reason = error.reason(), "refused plugin: {error}");
-                self.stats.refused(&name, error.reason());
-                if let Some(previous) = previous {
-                    next.insert(path.clone(), previous);
-                }
-                failures.push(LoadFailure {
-                    path,
-                    error: LoadError::Refused(error),
-                });
-                continue;
-            }
-            if let Some(pin) = self.runtime.settings().pins.get(&name)
-                && *pin != digest
-            {
-                let error = LoadError::Invalid(format!(
-                    "its digest sha256:{} is not the one plugins.pins.{name} names (sha256:{})",
-                    hex(&digest),
-                    hex(pin)
-                ));
-                tracing::error!(path = %path.display(), "cannot load plugin: {error}");
-                if let Some(previous) = previous {
-                    next.insert(path.clone(), previous);
-                }
-                failures.push(LoadFailure { path, error });
-                continue;
-            }
-            if let Some(previous) = previous.as_ref().filter(|p| p.digest == digest) {
-                next.insert(
-                    path,
-                    Loaded {
-                        digest,
-                        plugin: previous.plugin.clone(),
-                    },
-                );
-                continue;
-            }
-            let loaded_plugin = self
-                .runtime
-                .load_bytes(&path, bytes)
-                .await
-                .and_then(|plugin| {
-                    // Grants, limits and directories bind to the name, so the
-                    // name is the operator's: the file's.
-                    if plugin.name() == name {
-                        Ok(plugin)
-                    } else {
-                        Err(LoadError::Invalid(format!(
-                            "it calls itself '{}', and its file names it '{name}': a plugin's name \
-                         (which grants bind to) is its file name; rename the file to {}.wasm \
-                         if that is the plugin you mean to install",
-                            plugin.name(),
-                            plugin.name()
-                        )))
-                    }
-                });
-            match loaded_plugin {
-                Ok(plugin) => {
-                    self.stats.loaded.fetch_add(1, Ordering::Relaxed);
-                    next.insert(
-                        path,
-                        Loaded {
-                            digest,
-                            plugin: Arc::new(plugin),
-                        },
-                    );
+            let key = PluginKey::Folder(path.clone());
+            let previous = loaded.remove(&key);
+            match self.load_file(&key, &path, previous.as_ref()).await {
+                Ok(now) => {
+                    next.insert(key, now);
                 }
                 Err(error) => {
+                    self.log_refusal(&plugin_name(&path), &key, &error, previous.is_some());
                     if let Some(previous) = previous {
-                        tracing::error!(path = %path.display(), "cannot load the new version of this plugin, keeping the previous one: {error}");
-                        next.insert(path.clone(), previous);
-                    } else {
-                        tracing::error!(path = %path.display(), "cannot load plugin: {error}");
+                        next.insert(key, previous);
                     }
                     failures.push(LoadFailure { path, error });
                 }
             }
         }
-
         self.stats.reloads.fetch_add(1, Ordering::Relaxed);
         let (registry, changed) = self.publish(&next, &mut failures);
         *loaded = next;
@@ -288,82 +197,77 @@ impl PluginHost {
         })
     }
 
-    /// Whether folder plugin `name` at `path` carries a detached signature
-    /// `policy` accepts.
-    async fn check_signature(
-        &self,
-        policy: &TrustPolicy,
-        path: &Path,
-        name: &str,
-        bytes: &[u8],
-    ) -> Result<String, TrustRefusal> {
-        let signature_path = detached_path(path);
-        let read = {
-            let signature_path = signature_path.clone();
-            tokio::task::spawn_blocking(move || super::folder::read_plugin(&signature_path)).await
-        };
-        let text = match read.unwrap_or_else(|e| Err(std::io::Error::other(e))) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(TrustRefusal::Unsigned(format!(
-                    "it is not signed (plugins.requireSignatures is on, and there is no {} next to it, nor a pin in plugins.pins)",
-                    signature_path
-                        .file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                )));
-            }
-            Err(e) => {
-                return Err(TrustRefusal::BadSignature(format!(
-                    "cannot read {}: {e}",
-                    signature_path.display()
-                )));
-            }
-        };
-        let signature = decode_detached(&text).map_err(TrustRefusal::BadSignature)?;
-        policy.verify_file(name, bytes, &signature)
+    /// The checks every plugin passes, with this host's pins and trust.
+    fn admission(&self) -> Admission<'_> {
+        Admission {
+            pins: &self.runtime.settings().pins,
+            folder_trust: self.folder_trust.as_ref(),
+        }
     }
 
-    /// Installs plugin `name` pulled from a registry under `key` (its
-    /// reference), replacing the version `key` had, in one atomic swap.
-    /// When it fails to load, the previous version keeps serving.
+    /// Reads, admits and loads the plugin file at `path`; an unchanged file
+    /// keeps its `previous` plugin.
+    async fn load_file(
+        &self,
+        key: &PluginKey,
+        path: &Path,
+        previous: Option<&Loaded>,
+    ) -> Result<Loaded, LoadError> {
+        let read = {
+            let path = path.to_owned();
+            tokio::task::spawn_blocking(move || super::folder::read_plugin(&path)).await
+        };
+        let bytes = read
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+            .map_err(LoadError::Read)?;
+        let name = plugin_name(path);
+        let admission = self.admission();
+        let digest = admission.bytes(key, &name, &bytes).await?;
+        if let Some(same) = previous.filter(|p| p.digest == digest) {
+            return Ok(same.clone());
+        }
+        let plugin = self.runtime.load_bytes(path, bytes).await?;
+        let plugin = admission.named(key, &name, plugin)?;
+        self.stats.loaded.fetch_add(1, Ordering::Relaxed);
+        Ok(Loaded {
+            digest,
+            plugin: Arc::new(plugin),
+        })
+    }
+
+    /// Logs why plugin `name` from `key` was not loaded, and counts a
+    /// refusal for want of trust.
+    fn log_refusal(&self, name: &str, key: &PluginKey, error: &LoadError, kept_previous: bool) {
+        if let LoadError::Refused(refusal) = error {
+            tracing::error!(path = %key, reason = refusal.reason(), "refused plugin: {refusal}");
+            self.stats.refused(name, refusal.reason());
+        } else if kept_previous {
+            tracing::error!(path = %key, "cannot load the new version of this plugin, keeping the previous one: {error}");
+        } else {
+            tracing::error!(path = %key, "cannot load plugin: {error}");
+        }
+    }
+
+    /// Installs plugin `name` pulled from `reference` (a registry source),
+    /// replacing the version it had, in one atomic swap. When it fails to
+    /// load, the previous version keeps serving.
     pub async fn install(
         &self,
-        key: &str,
+        reference: &PluginRef,
         name: &str,
         component: Vec<u8>,
     ) -> Result<Arc<Plugin>, LoadError> {
-        let key = PathBuf::from(key);
+        let key = PluginKey::Registry(reference.clone());
         let mut loaded = self.loaded.lock().await;
-        let digest: [u8; 32] = Sha256::digest(&component).into();
+        let admission = self.admission();
+        let digest = admission.bytes(&key, name, &component).await?;
         if let Some(same) = loaded.get(&key).filter(|l| l.digest == digest) {
             return Ok(same.plugin.clone());
         }
-        let plugin = self.runtime.load_bytes(&key, component).await.and_then(|plugin| {
-            if plugin.name() == name {
-                Ok(plugin)
-            } else {
-                Err(LoadError::Invalid(format!(
-                    "it calls itself '{}', and plugins.sources names it '{name}': grants bind to the \
-                     configured name, so the two must agree; name the source '{}' if that is the \
-                     plugin you mean to install",
-                    plugin.name(),
-                    plugin.name()
-                )))
-            }
-        })?;
-        let plugin = Arc::new(plugin);
+        let plugin = self.runtime.load_bytes(&key.place(), component).await?;
+        let plugin = Arc::new(admission.named(&key, name, plugin)?);
         self.stats.loaded.fetch_add(1, Ordering::Relaxed);
-        let mut next: HashMap<PathBuf, Loaded> = loaded
-            .iter()
-            .map(|(k, l)| {
-                let l = Loaded {
-                    digest: l.digest,
-                    plugin: l.plugin.clone(),
-                };
-                (k.clone(), l)
-            })
-            .collect();
+        let mut next = loaded.clone();
         next.insert(
             key.clone(),
             Loaded {
@@ -376,9 +280,10 @@ impl PluginHost {
         if !registry.plugins().iter().any(|p| Arc::ptr_eq(p, &plugin)) {
             // It collides with a plugin already serving: keep what was.
             self.stats.failed.fetch_add(1, Ordering::Relaxed);
+            let place = key.place();
             return Err(failures
                 .into_iter()
-                .find(|f| f.path == key)
+                .find(|f| f.path == place)
                 .map(|f| f.error)
                 .unwrap_or_else(|| {
                     LoadError::Collision("it collides with another plugin".into())
@@ -393,7 +298,7 @@ impl PluginHost {
     /// what was loaded and unloaded.
     fn publish(
         &self,
-        next: &HashMap<PathBuf, Loaded>,
+        next: &HashMap<PluginKey, Loaded>,
         failures: &mut Vec<LoadFailure>,
     ) -> (Arc<Registry>, bool) {
         let registry = self.assemble(next, failures);
@@ -430,7 +335,7 @@ impl PluginHost {
     /// file collides with one of them it is the newcomer that is refused.
     fn assemble(
         &self,
-        files: &HashMap<PathBuf, Loaded>,
+        files: &HashMap<PluginKey, Loaded>,
         failures: &mut Vec<LoadFailure>,
     ) -> Registry {
         let before = self.current.load();
@@ -445,25 +350,25 @@ impl PluginHost {
                 .position(|d| path.parent() == Some(d.as_path()))
                 .unwrap_or(usize::MAX)
         };
-        let mut order: Vec<(&PathBuf, &Loaded)> = files.iter().collect();
+        let mut order: Vec<(&PluginKey, &Loaded)> = files.iter().collect();
         // A registry source ranks with the main folder while it serves (so
         // a new folder file of its name is the one refused) and after every
         // folder when it is new.
-        let rank = |path: &Path, serving: bool| match (is_source_key(path), serving) {
-            (true, true) => 0,
-            (true, false) => usize::MAX,
-            (false, _) => dir_rank(path),
+        let rank = |key: &PluginKey, serving: bool| match (key, serving) {
+            (PluginKey::Registry(_), true) => 0,
+            (PluginKey::Registry(_), false) => usize::MAX,
+            (PluginKey::Folder(path), _) => dir_rank(path),
         };
-        order.sort_by_key(|(path, l)| {
+        order.sort_by_key(|(key, l)| {
             let serving = serving(&l.plugin);
-            (rank(path, serving), !serving, (*path).clone())
+            (rank(key, serving), !serving, key.place())
         });
         let mut registry = Registry::default();
-        for (path, l) in order {
+        for (key, l) in order {
             if let Err(message) = registry.add(l.plugin.clone()) {
-                tracing::error!(path = %path.display(), "cannot load plugin: {message}");
+                tracing::error!(path = %key, "cannot load plugin: {message}");
                 failures.push(LoadFailure {
-                    path: path.clone(),
+                    path: key.place(),
                     error: LoadError::Collision(message),
                 });
             }
@@ -527,13 +432,6 @@ fn plugin_name(path: &Path) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
-
-/// Registry sources are keyed by their `oci://` reference.
-fn is_source_key(key: &Path) -> bool {
-    key.to_str().is_some_and(|k| k.starts_with("oci://"))
-}
-
-use crate::text::hex;
 
 /// Stops watching when dropped.
 pub struct WatchHandle {

@@ -7,6 +7,7 @@
 //! it when the directory changes. Every call then runs in a fresh
 //! instance with the limits of the configuration's `plugins` settings.
 
+mod admission;
 mod busy;
 mod cache;
 mod call;
@@ -23,6 +24,7 @@ mod registry;
 pub mod settings;
 mod sources;
 
+pub use self::admission::PluginKey;
 pub use self::call::GUEST_DIRECTORY;
 pub use self::context::{CallContext, ClientPeer, ClientSupport, NoClient, Question, Unanswered};
 pub use self::engine::engine_config;

@@ -101,8 +101,7 @@ impl Follower {
             }
         };
         let fetched_in = started.elapsed();
-        let key = reference.to_string();
-        match host.install(&key, name, fetched.component).await {
+        match host.install(reference, name, fetched.component).await {
             Ok(plugin) => {
                 let trusted_by = match &fetched.trusted_by {
                     TrustedBy::Key(key) => format!("signed by '{key}'"),
