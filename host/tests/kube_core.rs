@@ -8,47 +8,25 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kube_mcp::BoxFuture;
 use kube_mcp::config::PluginSettings;
 use kube_mcp::kube::grants::Capability;
-use kube_mcp::kube::{Cluster, Impersonated, Operation, Reply};
+use kube_mcp::kube::{Operation, RecordingCluster, Reply};
 use kube_mcp::plugins::{PluginHost, Runtime};
-use kube_mcp::wit::kubernetes::{ApiResource, Error, ServerVersion};
+use kube_mcp::wit::kubernetes::Error;
 use kube_mcp::wit::types::Content;
 
 /// A pod whose log is `size` bytes; it answers `limitBytes` as the API
 /// server does, with the first that many bytes.
-struct LogOf {
-    size: usize,
-    /// The `limitBytes` the host sent.
-    asked: std::sync::Mutex<Option<u32>>,
-}
-
-impl Cluster for LogOf {
-    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
-    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
-        Box::pin(async { Err(Error::Unavailable("not scripted".into())) })
-    }
-
-    fn send<'a>(
-        &'a self,
-        _plugin: &'a str,
-        _as_user: Option<&'a Impersonated>,
-        operation: Operation,
-    ) -> BoxFuture<'a, Result<Reply, Error>> {
+fn log_of(size: usize) -> RecordingCluster {
+    RecordingCluster::answering(move |operation| {
         let Operation::PodLogs { options, .. } = operation else {
-            return Box::pin(async { Err(Error::Unavailable("not scripted".into())) });
+            return Err(Error::Unavailable("not scripted".into()));
         };
-        *self.asked.lock().unwrap() = options.limit_bytes;
         let line = "2026-11-30T10:00:00Z a line of the log\n";
-        let log = line.repeat(self.size / line.len() + 1);
+        let log = line.repeat(size / line.len() + 1);
         let limit = options.limit_bytes.map_or(log.len(), |l| l as usize);
-        let answer = log[..limit.min(self.size)].to_owned();
-        Box::pin(async move { Ok(Reply::Text(answer)) })
-    }
+        Ok(Reply::Text(log[..limit.min(size)].to_owned()))
+    })
 }
 
 async fn pods_log(log_size: usize) -> String {
@@ -83,10 +61,7 @@ async fn pods_log_with(log_size: usize, output: Option<u64>) -> (String, Option<
     if let Some(output) = output {
         settings.limits.output_bytes = output;
     }
-    let cluster = Arc::new(LogOf {
-        size: log_size,
-        asked: Default::default(),
-    });
+    let cluster = Arc::new(log_of(log_size));
     let runtime = Runtime::new(settings, None)
         .unwrap()
         .with_cluster(cluster.clone());
@@ -105,7 +80,11 @@ async fn pods_log_with(log_size: usize, output: Option<u64>) -> (String, Option<
         .await
         .unwrap()
         .unwrap();
-    let asked = *cluster.asked.lock().unwrap();
+    // The `limitBytes` the host sent.
+    let asked = cluster.sent().iter().find_map(|o| match o {
+        Operation::PodLogs { options, .. } => options.limit_bytes,
+        _ => None,
+    });
     match &result.content[..] {
         [Content::Text(t)] => (t.text.clone(), asked, result.is_error),
         other => panic!("expected one text item, got {other:?}"),

@@ -11,13 +11,12 @@ use std::time::Duration;
 use kube_mcp::BoxFuture;
 use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSettings};
 use kube_mcp::kube::grants::Capability;
-use kube_mcp::kube::{Cluster, NoCluster, Operation, Reply};
+use kube_mcp::kube::{Cluster, NoCluster, Operation, RecordingCluster};
 use kube_mcp::plugins::{
     CallContext, ClientPeer, ClientSupport, Failure, Plugin, PluginHost, Question, Registry,
     Runtime, Unanswered,
 };
 use kube_mcp::wit::client::{Answer, Elicitation};
-use kube_mcp::wit::kubernetes::{ApiResource, Error, ServerVersion};
 use kube_mcp::wit::log::Level;
 use kube_mcp::wit::types::{CallResult, Content};
 
@@ -263,36 +262,13 @@ async fn flooding_stdout_does_not_fail_the_call() {
 }
 
 /// Records the operations that reach it and answers each with an empty list.
-#[derive(Default)]
-struct RecordingCluster(Mutex<Vec<Operation>>);
-
-impl Cluster for RecordingCluster {
-    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
-    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
-        Box::pin(async { Err(Error::Unavailable("not recorded".into())) })
-    }
-
-    fn send<'a>(
-        &'a self,
-        _plugin: &'a str,
-        _as_user: Option<&'a kube_mcp::kube::Impersonated>,
-        operation: Operation,
-    ) -> BoxFuture<'a, Result<Reply, Error>> {
-        self.0.lock().unwrap().push(operation);
-        Box::pin(async {
-            Ok(Reply::Json(
-                serde_json::json!({"kind": "PodList", "items": []}),
-            ))
-        })
-    }
+fn recording_cluster() -> RecordingCluster {
+    RecordingCluster::json(serde_json::json!({"kind": "PodList", "items": []}))
 }
 
 #[tokio::test]
 async fn kubernetes_calls_outside_the_grant_are_denied_before_any_request() {
-    let cluster = Arc::new(RecordingCluster::default());
+    let cluster = Arc::new(recording_cluster());
     let (registry, _dir) = load_with(None, cluster.clone()).await;
 
     let secrets = call(&registry, "read_secrets").await.unwrap();
@@ -311,7 +287,7 @@ async fn kubernetes_calls_outside_the_grant_are_denied_before_any_request() {
     let granted = call(&registry, "list_pods_granted").await.unwrap();
     assert_eq!(text(&granted), r#"{"items":[],"kind":"PodList"}"#);
 
-    let sent = cluster.0.lock().unwrap();
+    let sent = cluster.sent();
     assert_eq!(sent.len(), 1, "only the granted request was sent: {sent:?}");
     let Operation::List { r#type, options } = &sent[0] else {
         panic!("{sent:?}")
@@ -533,14 +509,12 @@ impl ClientPeer for StatelessClient {
 
 #[tokio::test]
 async fn a_question_left_open_after_a_change_fails_the_call_so_no_retry_repeats_it() {
-    let cluster = Arc::new(RecordingCluster::default());
+    let cluster = Arc::new(recording_cluster());
     let (registry, _dir) = load_with(None, cluster.clone()).await;
     let stateless = || support::context().with_client(Arc::new(StatelessClient));
     let deletes = || {
         cluster
-            .0
-            .lock()
-            .unwrap()
+            .sent()
             .iter()
             .filter(|o| matches!(o, Operation::Delete { .. }))
             .count()

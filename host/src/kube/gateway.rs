@@ -141,10 +141,9 @@ pub fn requested_capability(c: &crate::wit::types::Capability) -> Capability {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::BoxFuture;
+    use crate::kube::RecordingCluster;
     use crate::kube::operation::*;
     use crate::wit::kubernetes::*;
-    use std::sync::Mutex;
 
     fn pods() -> ResourceType {
         ResourceType {
@@ -173,30 +172,13 @@ mod tests {
     }
 
     /// Records what reaches it; answers `{}`.
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<Operation>>);
-
-    impl Cluster for Recorder {
-        fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
-            Box::pin(async { Ok(Vec::new()) })
-        }
-        fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
-            Box::pin(async { Err(Error::Unavailable("n/a".into())) })
-        }
-        fn send<'a>(
-            &'a self,
-            _: &'a str,
-            _: Option<&'a Impersonated>,
-            operation: Operation,
-        ) -> BoxFuture<'a, Result<Reply, Error>> {
-            self.0.lock().unwrap().push(operation);
-            Box::pin(async { Ok(Reply::Json(serde_json::json!({}))) })
-        }
+    fn recorder() -> RecordingCluster {
+        RecordingCluster::json(serde_json::json!({}))
     }
 
     #[tokio::test]
     async fn denied_requests_never_reach_the_cluster() {
-        let recorder = Arc::new(Recorder::default());
+        let recorder = Arc::new(recorder());
         let access = KubeAccess {
             requested: Arc::new([cap(&["get", "list"], &["pods", "pods/log"], &["*"])]),
             granted: Arc::new([cap(&["get"], &["pods"], &["demo"])]),
@@ -244,7 +226,7 @@ mod tests {
         assert_eq!(d.resource, "pods/log", "requested but not granted");
 
         assert_eq!(
-            recorder.0.lock().unwrap().as_slice(),
+            recorder.sent().as_slice(),
             &[Operation::Get(pod("demo", "web"))],
             "only the allowed request was sent"
         );
@@ -353,36 +335,15 @@ mod tests {
     }
 
     /// A cluster where only `web` exists; it records what is sent.
-    #[derive(Default)]
-    struct OnlyWeb(std::sync::Mutex<Vec<Operation>>);
-
-    impl Cluster for OnlyWeb {
-        fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
-            Box::pin(async { Ok(Vec::new()) })
-        }
-        fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
-            Box::pin(async { Err(Error::Unavailable("no".into())) })
-        }
-        fn send<'a>(
-            &'a self,
-            _: &'a str,
-            _: Option<&'a Impersonated>,
-            operation: Operation,
-        ) -> BoxFuture<'a, Result<Reply, Error>> {
-            let missing = matches!(&operation, Operation::Get(o) if o.name != "web");
-            self.0.lock().unwrap().push(operation);
-            Box::pin(async move {
-                if missing {
-                    Err(Error::NotFound(ApiStatus {
-                        code: 404,
-                        reason: "NotFound".into(),
-                        message: "not found".into(),
-                    }))
-                } else {
-                    Ok(Reply::Json(serde_json::json!({})))
-                }
-            })
-        }
+    fn only_web() -> RecordingCluster {
+        RecordingCluster::answering(|operation| match operation {
+            Operation::Get(o) if o.name != "web" => Err(Error::NotFound(ApiStatus {
+                code: 404,
+                reason: "NotFound".into(),
+                message: "not found".into(),
+            })),
+            _ => Ok(Reply::Json(serde_json::json!({}))),
+        })
     }
 
     #[tokio::test]
@@ -397,7 +358,7 @@ mod tests {
         };
         let everything = cap(&["*"], &["*"], &["*"]);
         let patch_only = cap(&["get", "patch"], &["pods"], &["demo"]);
-        let cluster = Arc::new(OnlyWeb::default());
+        let cluster = Arc::new(only_web());
         let access = |granted: Capability| KubeAccess {
             requested: Arc::new([everything.clone()]),
             granted: Arc::new([granted]),
@@ -409,7 +370,7 @@ mod tests {
             .await
             .unwrap();
         // Creating: refused without create, and nothing is applied.
-        let before = cluster.0.lock().unwrap().len();
+        let before = cluster.sent().len();
         match access(patch_only).run("p", None, apply("new")).await {
             Err(Error::DeniedByGrant(d)) => {
                 assert_eq!(d.verb, "create");
@@ -421,7 +382,7 @@ mod tests {
             }
             other => panic!("expected a denial, got {other:?}"),
         }
-        let sent = cluster.0.lock().unwrap()[before..].to_vec();
+        let sent = cluster.sent()[before..].to_vec();
         assert!(
             sent.iter().all(|o| matches!(o, Operation::Get(_))),
             "{sent:?}"
@@ -435,7 +396,7 @@ mod tests {
 
     #[tokio::test]
     async fn bad_segments_never_reach_the_cluster_whatever_the_path() {
-        let recorder = Arc::new(Recorder::default());
+        let recorder = Arc::new(recorder());
         let everything = cap(&["*"], &["*"], &["*"]);
         let access = KubeAccess {
             requested: Arc::new([everything.clone()]),
@@ -470,7 +431,7 @@ mod tests {
                 "{operation:?}: {outcome:?}"
             );
         }
-        assert!(recorder.0.lock().unwrap().is_empty());
+        assert!(recorder.sent().is_empty());
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod gateway;
 pub mod grants;
 pub mod host;
 pub mod operation;
+pub mod recording;
 mod shape;
 
 pub use self::client::{
@@ -30,3 +31,4 @@ pub use self::cluster::{Cluster, Impersonated, NoCluster, Reply};
 pub use self::gateway::{KubeAccess, requested_capability};
 pub use self::host::{KubeHost, KubeView};
 pub use self::operation::Operation;
+pub use self::recording::RecordingCluster;
