@@ -5,9 +5,8 @@
 //! server's plugins directory. `kube-mcp plugin inspect` shows what it
 //! offers.
 
-use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
-use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo, Tool};
-use kube_mcp_plugin::{parse_args, tool};
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, PluginInfo};
+use kube_mcp_plugin::{Plugin, Tools, tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +37,8 @@ struct Sum {
 
 struct Hello;
 
-impl Guest for Hello {
-    fn describe() -> PluginInfo {
+impl Plugin for Hello {
+    fn info() -> PluginInfo {
         PluginInfo {
             name: "hello".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -49,40 +48,39 @@ impl Guest for Hello {
         }
     }
 
-    fn tools() -> Vec<Tool> {
-        vec![
-            tool::<GreetArgs>("greet", "Greets someone by name.")
-                .title("Greet")
-                .read_only()
-                .build(),
-            tool::<AddArgs>("add", "Adds two integers.")
-                .read_only()
-                .output::<Sum>()
-                .build(),
-        ]
-    }
-
-    fn call_tool(name: String, arguments: String, caller: Caller) -> Result<CallResult, CallError> {
-        match name.as_str() {
-            "greet" => {
-                let args: GreetArgs = parse_args(&arguments)?;
-                let greeting = format!("Hello, {}! (asked by {})", args.name, caller.subject);
-                Ok(CallResult::text(if args.shout {
-                    greeting.to_uppercase()
-                } else {
-                    greeting
-                }))
-            }
-            "add" => {
-                let args: AddArgs = parse_args(&arguments)?;
-                match args.a.checked_add(args.b) {
-                    Some(sum) => Ok(CallResult::json(&Sum { sum })),
-                    None => Ok(CallResult::error("the sum does not fit in 64 bits")),
-                }
-            }
-            _ => Err(CallError::UnknownTool(name)),
-        }
+    /// Each tool once, with its handler: the handler receives the
+    /// arguments parsed into the type the tool's schema was made from.
+    fn tools() -> Tools {
+        Tools::new()
+            .add(
+                tool::<GreetArgs>("greet", "Greets someone by name.")
+                    .title("Greet")
+                    .read_only(),
+                greet,
+            )
+            .add(
+                tool::<AddArgs>("add", "Adds two integers.")
+                    .read_only()
+                    .output::<Sum>(),
+                add,
+            )
     }
 }
 
-kube_mcp_plugin::export!(Hello);
+fn greet(args: GreetArgs, caller: &Caller) -> Result<CallResult, CallError> {
+    let greeting = format!("Hello, {}! (asked by {})", args.name, caller.subject);
+    Ok(CallResult::text(if args.shout {
+        greeting.to_uppercase()
+    } else {
+        greeting
+    }))
+}
+
+fn add(args: AddArgs, _caller: &Caller) -> Result<CallResult, CallError> {
+    Ok(match args.a.checked_add(args.b) {
+        Some(sum) => CallResult::json(&Sum { sum }),
+        None => CallResult::error("the sum does not fit in 64 bits"),
+    })
+}
+
+kube_mcp_plugin::export_plugin!(Hello);

@@ -10,12 +10,11 @@
 //! get tools with the object as YAML (or JSON). Failures are tool errors
 //! naming the API's reason, or the grant that refused the call.
 
-use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 use kube_mcp_plugin::kubernetes::{
     self, Error, ListOptions, LogOptions, ObjectRef, PageOptions, ResourceType,
 };
-use kube_mcp_plugin::types::{CallError, CallResult, Caller, Capability, PluginInfo, Tool};
-use kube_mcp_plugin::{GetOutput, ListOutput, NoArgs, parse_args, tool};
+use kube_mcp_plugin::types::{CallResult, Capability, PluginInfo};
+use kube_mcp_plugin::{GetOutput, ListOutput, NoArgs, Plugin, Tools, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -232,8 +231,8 @@ const BUILTINS: &[Builtin] = &[
 
 struct KubeCore;
 
-impl Guest for KubeCore {
-    fn describe() -> PluginInfo {
+impl Plugin for KubeCore {
+    fn info() -> PluginInfo {
         PluginInfo {
             name: "kube-core".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -249,130 +248,34 @@ impl Guest for KubeCore {
         }
     }
 
-    fn tools() -> Vec<Tool> {
-        let mut tools = vec![
+    fn tools() -> Tools {
+        let mut tools = Tools::new().add(
             tool::<NoArgs>(
                 "get_server_version",
                 "The Kubernetes version of the cluster's API server (gitVersion, platform).",
             )
-            .read_only()
-            .build(),
-        ];
+            .read_only(),
+            |_, _| Ok(server_version()),
+        );
         for b in BUILTINS {
-            let (list_desc, get_desc) = if b.namespaced {
-                (
-                    format!(
-                        "List {} in a namespace, or in every namespace when none is given, as a table (output: yaml or json for whole objects). Supports label and field selectors; a long list ends with a continue token for the next page.",
-                        b.what
-                    ),
-                    format!(
-                        "Get one of the {} by name and namespace, as YAML (or JSON).",
-                        b.what
-                    ),
-                )
-            } else {
-                (
-                    format!(
-                        "List the {}, as a table (output: yaml or json for whole objects). Supports label and field selectors; a long list ends with a continue token for the next page.",
-                        b.what
-                    ),
-                    format!("Get one of the {} by name, as YAML (or JSON).", b.what),
-                )
-            };
-            if b.namespaced {
-                tools.push(
-                    tool::<NamespacedListArgs>(b.list, &list_desc)
-                        .read_only()
-                        .list_output()
-                        .build(),
-                );
-                tools.push(
-                    tool::<NamespacedGetArgs>(b.get, &get_desc)
-                        .read_only()
-                        .build(),
-                );
-            } else {
-                tools.push(
-                    tool::<ClusterListArgs>(b.list, &list_desc)
-                        .read_only()
-                        .list_output()
-                        .build(),
-                );
-                tools.push(tool::<ClusterGetArgs>(b.get, &get_desc).read_only().build());
-            }
+            tools = builtin(tools, b);
         }
-        tools.push(tool::<NamespacedListArgs>("list_events", "List events (what happened to objects: scheduling, pulls, failures) in a namespace or in every namespace, as a table; supports selectors and continue tokens.").read_only().list_output().build());
-        tools.push(tool::<ResourcesListArgs>("resources_list", "List objects of any kind, including custom resources, by apiVersion and kind (use api_resources_list to find them), as the API server's table (a custom resource's printer columns) or as YAML/JSON. Supports namespace, label and field selectors; a long list ends with a continue token for the next page.").read_only().list_output().build());
-        tools.push(tool::<ResourcesGetArgs>("resources_get", "Get one object of any kind, including custom resources, by apiVersion, kind, name and (for namespaced kinds) namespace, as YAML (or JSON).").read_only().build());
-        tools.push(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only().build());
-        tools.push(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output().build());
-        tools.push(tool::<NoArgs>("api_resources_list", "List every resource type the cluster offers (apiVersion, kind, plural name, namespaced, verbs), including custom resources.").read_only().build());
         tools
-    }
-
-    fn call_tool(
-        name: String,
-        arguments: String,
-        _caller: Caller,
-    ) -> Result<CallResult, CallError> {
-        if name == "get_server_version" {
-            return Ok(answer(kubernetes::version().map(|v| {
-                serde_json::json!({
-                    "major": v.major, "minor": v.minor, "gitVersion": v.git_version, "platform": v.platform,
-                })
-                .to_string()
-            })));
-        }
-        if let Some(b) = BUILTINS.iter().find(|b| b.list == name) {
-            let (namespace, paging) = if b.namespaced {
-                let args: NamespacedListArgs = parse_args(&arguments)?;
-                (args.namespace.filter(|n| !n.is_empty()), args.paging)
-            } else {
-                let args: ClusterListArgs = parse_args(&arguments)?;
-                (None, args.paging)
-            };
-            return Ok(list(
-                ResourceType::new(b.api_version, b.resource),
-                namespace,
-                paging,
-            ));
-        }
-        if let Some(b) = BUILTINS.iter().find(|b| b.get == name) {
-            let (name, namespace, output) = if b.namespaced {
-                let args: NamespacedGetArgs = parse_args(&arguments)?;
-                (args.name, Some(args.namespace), args.output)
-            } else {
-                let args: ClusterGetArgs = parse_args(&arguments)?;
-                (args.name, None, args.output)
-            };
-            return Ok(get(
-                ObjectRef {
-                    type_: ResourceType::new(b.api_version, b.resource),
-                    namespace,
-                    name,
-                },
-                output,
-            ));
-        }
-        Ok(match name.as_str() {
-            "list_events" => {
-                let args: NamespacedListArgs = parse_args(&arguments)?;
-                list(
+            .add(tool::<NamespacedListArgs>("list_events", "List events (what happened to objects: scheduling, pulls, failures) in a namespace or in every namespace, as a table; supports selectors and continue tokens.").read_only().list_output(), |args, _| {
+                Ok(list(
                     ResourceType::new("v1", "events"),
                     args.namespace.filter(|n| !n.is_empty()),
                     args.paging,
-                )
-            }
-            "resources_list" => {
-                let args: ResourcesListArgs = parse_args(&arguments)?;
-                match resolve(&args.api_version, &args.kind) {
+                ))
+            })
+            .add(tool::<ResourcesListArgs>("resources_list", "List objects of any kind, including custom resources, by apiVersion and kind (use api_resources_list to find them), as the API server's table (a custom resource's printer columns) or as YAML/JSON. Supports namespace, label and field selectors; a long list ends with a continue token for the next page.").read_only().list_output(), |args, _| {
+                Ok(match resolve(&args.api_version, &args.kind) {
                     Ok(t) => list(t, args.namespace.filter(|n| !n.is_empty()), args.paging),
                     Err(result) => result,
-                }
-            }
-            "resources_get" => {
-                let args: ResourcesGetArgs = parse_args(&arguments)?;
-                match resolve(&args.api_version, &args.kind) {
+                })
+            })
+            .add(tool::<ResourcesGetArgs>("resources_get", "Get one object of any kind, including custom resources, by apiVersion, kind, name and (for namespaced kinds) namespace, as YAML (or JSON).").read_only(), |args, _| {
+                Ok(match resolve(&args.api_version, &args.kind) {
                     Ok(t) => get(
                         ObjectRef {
                             type_: t,
@@ -382,72 +285,139 @@ impl Guest for KubeCore {
                         args.output,
                     ),
                     Err(result) => result,
-                }
-            }
-            "pods_log" => {
-                let args: PodsLogArgs = parse_args(&arguments)?;
-                answer(
-                    kubernetes::pod_logs(
-                        &args.namespace,
-                        &args.name,
-                        &LogOptions {
-                            container: args.container,
-                            tail_lines: args.tail,
-                            since_seconds: None,
-                            previous: args.previous,
-                            limit_bytes: Some(LOG_LIMIT),
-                        },
-                    )
-                    .map(|log| {
-                        if log.len() < LOG_LIMIT as usize {
-                            return log;
-                        }
-                        format!(
-                            "{log}\n(the log was cut after its first {} KiB: pass tail to read its last lines)",
-                            LOG_LIMIT / 1024
-                        )
-                    }),
-                )
-            }
-            "events_list" => {
-                let mut args: EventsListArgs = parse_args(&arguments)?;
-                let about = match (&args.kind, &args.name) {
-                    (Some(kind), Some(name)) => Some(format!(
-                        "involvedObject.kind={kind},involvedObject.name={name}"
-                    )),
-                    (None, None) => None,
-                    _ => return Ok(CallResult::error("give both kind and name, or neither")),
-                };
-                args.paging.field_selector = match (about, args.paging.field_selector.take()) {
-                    (Some(a), Some(f)) => Some(format!("{a},{f}")),
-                    (a, f) => a.or(f),
-                };
-                list(
-                    ResourceType::new("v1", "events"),
-                    args.namespace.filter(|n| !n.is_empty()),
-                    args.paging,
-                )
-            }
-            "api_resources_list" => answer(kubernetes::api_resources().map(|resources| {
-                let rows: Vec<serde_json::Value> = resources
-                    .iter()
-                    .filter(|r| !r.type_.resource.contains('/'))
-                    .map(|r| {
-                        serde_json::json!({
-                            "apiVersion": r.type_.api_version(),
-                            "kind": r.kind,
-                            "name": r.type_.resource,
-                            "namespaced": r.namespaced,
-                            "verbs": r.verbs,
-                            "shortNames": r.short_names,
-                        })
-                    })
-                    .collect();
-                serde_json::Value::Array(rows).to_string()
-            })),
-            _ => return Err(CallError::UnknownTool(name)),
-        })
+                })
+            })
+            .add(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only(), |args, _| Ok(pods_log(args)))
+            .add(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output(), |args, _| Ok(events_list(args)))
+            .add(tool::<NoArgs>("api_resources_list", "List every resource type the cluster offers (apiVersion, kind, plural name, namespaced, verbs), including custom resources.").read_only(), |_, _| Ok(api_resources_list()))
     }
+}
+
+/// The list and get tools of built-in kind `b`.
+fn builtin(tools: Tools, b: &'static Builtin) -> Tools {
+    let type_ = || ResourceType::new(b.api_version, b.resource);
+    let object = move |name, namespace| ObjectRef {
+        type_: type_(),
+        namespace,
+        name,
+    };
+    if b.namespaced {
+        let list_desc = format!(
+            "List {} in a namespace, or in every namespace when none is given, as a table (output: yaml or json for whole objects). Supports label and field selectors; a long list ends with a continue token for the next page.",
+            b.what
+        );
+        let get_desc = format!(
+            "Get one of the {} by name and namespace, as YAML (or JSON).",
+            b.what
+        );
+        tools
+            .add(
+                tool::<NamespacedListArgs>(b.list, &list_desc)
+                    .read_only()
+                    .list_output(),
+                move |args, _| {
+                    Ok(list(
+                        type_(),
+                        args.namespace.filter(|n| !n.is_empty()),
+                        args.paging,
+                    ))
+                },
+            )
+            .add(
+                tool::<NamespacedGetArgs>(b.get, &get_desc).read_only(),
+                move |args, _| Ok(get(object(args.name, Some(args.namespace)), args.output)),
+            )
+    } else {
+        let list_desc = format!(
+            "List the {}, as a table (output: yaml or json for whole objects). Supports label and field selectors; a long list ends with a continue token for the next page.",
+            b.what
+        );
+        let get_desc = format!("Get one of the {} by name, as YAML (or JSON).", b.what);
+        tools
+            .add(
+                tool::<ClusterListArgs>(b.list, &list_desc)
+                    .read_only()
+                    .list_output(),
+                move |args, _| Ok(list(type_(), None, args.paging)),
+            )
+            .add(
+                tool::<ClusterGetArgs>(b.get, &get_desc).read_only(),
+                move |args, _| Ok(get(object(args.name, None), args.output)),
+            )
+    }
+}
+
+fn server_version() -> CallResult {
+    answer(kubernetes::version().map(|v| {
+        serde_json::json!({
+            "major": v.major, "minor": v.minor, "gitVersion": v.git_version, "platform": v.platform,
+        })
+        .to_string()
+    }))
+}
+
+fn pods_log(args: PodsLogArgs) -> CallResult {
+    answer(
+        kubernetes::pod_logs(
+            &args.namespace,
+            &args.name,
+            &LogOptions {
+                container: args.container,
+                tail_lines: args.tail,
+                since_seconds: None,
+                previous: args.previous,
+                limit_bytes: Some(LOG_LIMIT),
+            },
+        )
+        .map(|log| {
+            if log.len() < LOG_LIMIT as usize {
+                return log;
+            }
+            format!(
+                "{log}\n(the log was cut after its first {} KiB: pass tail to read its last lines)",
+                LOG_LIMIT / 1024
+            )
+        }),
+    )
+}
+
+fn events_list(mut args: EventsListArgs) -> CallResult {
+    let about = match (&args.kind, &args.name) {
+        (Some(kind), Some(name)) => Some(format!(
+            "involvedObject.kind={kind},involvedObject.name={name}"
+        )),
+        (None, None) => None,
+        _ => return CallResult::error("give both kind and name, or neither"),
+    };
+    args.paging.field_selector = match (about, args.paging.field_selector.take()) {
+        (Some(a), Some(f)) => Some(format!("{a},{f}")),
+        (a, f) => a.or(f),
+    };
+    list(
+        ResourceType::new("v1", "events"),
+        args.namespace.filter(|n| !n.is_empty()),
+        args.paging,
+    )
+}
+
+fn api_resources_list() -> CallResult {
+    answer(kubernetes::api_resources().map(|resources| {
+        let rows: Vec<serde_json::Value> = resources
+            .iter()
+            .filter(|r| !r.type_.resource.contains('/'))
+            .map(|r| {
+                serde_json::json!({
+                    "apiVersion": r.type_.api_version(),
+                    "kind": r.kind,
+                    "name": r.type_.resource,
+                    "namespaced": r.namespaced,
+                    "verbs": r.verbs,
+                    "shortNames": r.short_names,
+                })
+            })
+            .collect();
+        serde_json::Value::Array(rows).to_string()
+    }))
 }
 
 /// The resource type of `kind` in `api_version`, through discovery.
@@ -491,4 +461,4 @@ fn answer(result: Result<String, Error>) -> CallResult {
     }
 }
 
-kube_mcp_plugin::export!(KubeCore);
+kube_mcp_plugin::export_plugin!(KubeCore);

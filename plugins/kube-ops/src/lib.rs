@@ -19,16 +19,13 @@
 
 use kube_mcp_plugin::client::{self, Elicitation};
 use kube_mcp_plugin::config;
-use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 use kube_mcp_plugin::kubernetes::{
     self, ApplyOptions, DeleteOptions, Error, ObjectRef, Propagation, ResourceType,
 };
 use kube_mcp_plugin::progress;
-use kube_mcp_plugin::tool_execution::{self, Execution, TaskSupport};
-use kube_mcp_plugin::types::{
-    CallError, CallResult, Caller, Capability, PluginInfo, Tool, ToolAnnotations,
-};
-use kube_mcp_plugin::{parse_args, tool};
+use kube_mcp_plugin::tool_execution::TaskSupport;
+use kube_mcp_plugin::types::{CallResult, Capability, PluginInfo, ToolAnnotations};
+use kube_mcp_plugin::{Plugin, Tools, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -116,8 +113,8 @@ fn annotations(destructive: bool, idempotent: bool) -> ToolAnnotations {
     }
 }
 
-impl Guest for KubeOps {
-    fn describe() -> PluginInfo {
+impl Plugin for KubeOps {
+    fn info() -> PluginInfo {
         PluginInfo {
             name: "kube-ops".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -133,149 +130,127 @@ impl Guest for KubeOps {
         }
     }
 
-    fn tools() -> Vec<Tool> {
-        let with = |mut t: Tool, a: ToolAnnotations| {
-            t.annotations = a;
-            t
-        };
-        vec![
-            with(tool::<ApplyArgs>("resources_apply", "Create or update one object by server-side apply (YAML or JSON manifest). Asks the user to confirm; use dryRun to see the result first.").build(), annotations(true, true)),
-            with(tool::<DeleteArgs>("resources_delete", "Delete one object by apiVersion, kind, namespace and name. Asks the user to confirm.").build(), annotations(true, true)),
-            with(tool::<ScaleArgs>("resources_scale", "Set the replicas of a Deployment, StatefulSet or ReplicaSet. Asks the user to confirm.").build(), annotations(true, true)),
-            with(tool::<RestartArgs>("rollout_restart", "Restart the pods of a Deployment, StatefulSet or DaemonSet, as kubectl rollout restart does. Asks the user to confirm. With wait, follows the rollout until every pod is updated and available (as a task the client can poll and cancel, when it supports tasks).").build(), annotations(true, false)),
-        ]
-    }
-
-    fn call_tool(
-        name: String,
-        arguments: String,
-        _caller: Caller,
-    ) -> Result<CallResult, CallError> {
-        Ok(match name.as_str() {
-            "resources_apply" => {
-                let args: ApplyArgs = parse_args(&arguments)?;
-                if !args.dry_run {
-                    // A dry run names what the manifest creates or replaces,
-                    // so the question can; it changes nothing.
-                    let preview = kubernetes::apply(
-                        &args.manifest,
-                        ApplyOptions {
-                            dry_run: true,
-                            force: args.force,
-                        },
-                    );
-                    let target = match preview {
-                        Ok(object) => describe_object(&object),
-                        Err(e) => return Ok(answer(Err(e))),
-                    };
-                    if let Some(refused) =
-                        confirm(false, &format!("Apply {target} (create or update)?"))
-                    {
-                        return Ok(refused);
-                    }
-                }
-                answer(kubernetes::apply(
-                    &args.manifest,
-                    ApplyOptions {
-                        dry_run: args.dry_run,
-                        force: args.force,
-                    },
-                ))
-            }
-            "resources_delete" => {
-                let args: DeleteArgs = parse_args(&arguments)?;
-                let t = match resolve(&args.api_version, &args.kind) {
-                    Ok(t) => t,
-                    Err(result) => return Ok(result),
-                };
-                let what = format!(
-                    "{} {}{}",
-                    args.kind,
-                    ns_prefix(args.namespace.as_deref()),
-                    args.name
-                );
-                if let Some(refused) = confirm(args.dry_run, &format!("Delete {what}?")) {
-                    return Ok(refused);
-                }
-                answer(kubernetes::delete(
-                    &ObjectRef {
-                        type_: t,
-                        namespace: args.namespace.filter(|n| !n.is_empty()),
-                        name: args.name,
-                    },
-                    DeleteOptions {
-                        dry_run: args.dry_run,
-                        propagation: Some(Propagation::Background),
-                        grace_period_seconds: None,
-                    },
-                ))
-            }
-            "resources_scale" => {
-                let args: ScaleArgs = parse_args(&arguments)?;
-                let t = match resolve(&args.api_version, &args.kind) {
-                    Ok(t) => t,
-                    Err(result) => return Ok(result),
-                };
-                let question = format!(
-                    "Scale {} {}/{} to {} replicas?",
-                    args.kind, args.namespace, args.name, args.replicas
-                );
-                if let Some(refused) = confirm(args.dry_run, &question) {
-                    return Ok(refused);
-                }
-                answer(kubernetes::scale(
-                    &ObjectRef {
-                        type_: t,
-                        namespace: Some(args.namespace),
-                        name: args.name,
-                    },
-                    args.replicas,
-                    args.dry_run,
-                ))
-            }
-            "rollout_restart" => {
-                let args: RestartArgs = parse_args(&arguments)?;
-                let resource = match args.kind.as_str() {
-                    "Deployment" => "deployments",
-                    "StatefulSet" => "statefulsets",
-                    "DaemonSet" => "daemonsets",
-                    other => {
-                        return Ok(CallResult::error(format!(
-                            "{other} cannot be restarted: use Deployment, StatefulSet or DaemonSet"
-                        )));
-                    }
-                };
-                let question = format!(
-                    "Restart the pods of {} {}/{}?",
-                    args.kind, args.namespace, args.name
-                );
-                if let Some(refused) = confirm(args.dry_run, &question) {
-                    return Ok(refused);
-                }
-                let object = ObjectRef {
-                    type_: ResourceType::new("apps/v1", resource),
-                    namespace: Some(args.namespace),
-                    name: args.name,
-                };
-                let restarted = answer(kubernetes::rollout_restart(&object, args.dry_run));
-                if !args.wait || args.dry_run || restarted.is_error {
-                    return Ok(restarted);
-                }
-                wait_for_rollout(&args.kind, &object)
-            }
-            _ => return Err(CallError::UnknownTool(name)),
-        })
+    fn tools() -> Tools {
+        Tools::new()
+            .add(tool::<ApplyArgs>("resources_apply", "Create or update one object by server-side apply (YAML or JSON manifest). Asks the user to confirm; use dryRun to see the result first.").annotations(annotations(true, true)), |args, _| Ok(apply(args)))
+            .add(tool::<DeleteArgs>("resources_delete", "Delete one object by apiVersion, kind, namespace and name. Asks the user to confirm.").annotations(annotations(true, true)), |args, _| Ok(delete(args)))
+            .add(tool::<ScaleArgs>("resources_scale", "Set the replicas of a Deployment, StatefulSet or ReplicaSet. Asks the user to confirm.").annotations(annotations(true, true)), |args, _| Ok(scale(args)))
+            .add(
+                tool::<RestartArgs>("rollout_restart", "Restart the pods of a Deployment, StatefulSet or DaemonSet, as kubectl rollout restart does. Asks the user to confirm. With wait, follows the rollout until every pod is updated and available (as a task the client can poll and cancel, when it supports tasks).")
+                    .annotations(annotations(true, false))
+                    .task_support(TaskSupport::Optional),
+                |args, _| Ok(restart(args)),
+            )
     }
 }
 
-impl tool_execution::Guest for KubeOps {
-    fn executions() -> Vec<Execution> {
-        vec![Execution {
-            tool: "rollout_restart".into(),
-            task_support: TaskSupport::Optional,
-            requires: Vec::new(),
-        }]
+fn apply(args: ApplyArgs) -> CallResult {
+    if !args.dry_run {
+        // A dry run names what the manifest creates or replaces,
+        // so the question can; it changes nothing.
+        let preview = kubernetes::apply(
+            &args.manifest,
+            ApplyOptions {
+                dry_run: true,
+                force: args.force,
+            },
+        );
+        let target = match preview {
+            Ok(object) => describe_object(&object),
+            Err(e) => return answer(Err(e)),
+        };
+        if let Some(refused) = confirm(false, &format!("Apply {target} (create or update)?")) {
+            return refused;
+        }
     }
+    answer(kubernetes::apply(
+        &args.manifest,
+        ApplyOptions {
+            dry_run: args.dry_run,
+            force: args.force,
+        },
+    ))
+}
+
+fn delete(args: DeleteArgs) -> CallResult {
+    let t = match resolve(&args.api_version, &args.kind) {
+        Ok(t) => t,
+        Err(result) => return result,
+    };
+    let what = format!(
+        "{} {}{}",
+        args.kind,
+        ns_prefix(args.namespace.as_deref()),
+        args.name
+    );
+    if let Some(refused) = confirm(args.dry_run, &format!("Delete {what}?")) {
+        return refused;
+    }
+    answer(kubernetes::delete(
+        &ObjectRef {
+            type_: t,
+            namespace: args.namespace.filter(|n| !n.is_empty()),
+            name: args.name,
+        },
+        DeleteOptions {
+            dry_run: args.dry_run,
+            propagation: Some(Propagation::Background),
+            grace_period_seconds: None,
+        },
+    ))
+}
+
+fn scale(args: ScaleArgs) -> CallResult {
+    let t = match resolve(&args.api_version, &args.kind) {
+        Ok(t) => t,
+        Err(result) => return result,
+    };
+    let question = format!(
+        "Scale {} {}/{} to {} replicas?",
+        args.kind, args.namespace, args.name, args.replicas
+    );
+    if let Some(refused) = confirm(args.dry_run, &question) {
+        return refused;
+    }
+    answer(kubernetes::scale(
+        &ObjectRef {
+            type_: t,
+            namespace: Some(args.namespace),
+            name: args.name,
+        },
+        args.replicas,
+        args.dry_run,
+    ))
+}
+
+fn restart(args: RestartArgs) -> CallResult {
+    let resource = match args.kind.as_str() {
+        "Deployment" => "deployments",
+        "StatefulSet" => "statefulsets",
+        "DaemonSet" => "daemonsets",
+        other => {
+            return CallResult::error(format!(
+                "{other} cannot be restarted: use Deployment, StatefulSet or DaemonSet"
+            ));
+        }
+    };
+    let question = format!(
+        "Restart the pods of {} {}/{}?",
+        args.kind, args.namespace, args.name
+    );
+    if let Some(refused) = confirm(args.dry_run, &question) {
+        return refused;
+    }
+    let object = ObjectRef {
+        type_: ResourceType::new("apps/v1", resource),
+        namespace: Some(args.namespace),
+        name: args.name,
+    };
+    let restarted = answer(kubernetes::rollout_restart(&object, args.dry_run));
+    if !args.wait || args.dry_run || restarted.is_error {
+        return restarted;
+    }
+    wait_for_rollout(&args.kind, &object)
 }
 
 /// How far a rollout has got, read from the object's status.
@@ -457,4 +432,4 @@ fn answer(result: Result<String, Error>) -> CallResult {
     }
 }
 
-kube_mcp_plugin::export!(KubeOps, with_executions);
+kube_mcp_plugin::export_plugin!(KubeOps);

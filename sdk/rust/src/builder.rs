@@ -1,36 +1,51 @@
 //! Describing tools and building results without writing JSON by hand.
 
+use std::marker::PhantomData;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::args::schema_of;
+use crate::tool_execution::{ClientFeature, Execution, TaskSupport};
 use crate::types::{CallResult, Content, Tool, ToolAnnotations};
 
 /// Describes a tool whose arguments are `A` (its input schema is generated
-/// from `A`). Finish with [`ToolBuilder::build`].
+/// from `A`). Finish with [`ToolBuilder::build`], or register it with its
+/// handler in [`Tools::add`](crate::Tools::add), which parses each call's
+/// arguments into the same `A`.
 ///
 /// ```ignore
 /// tool::<GreetArgs>("greet", "Greets someone by name.").read_only().build()
 /// ```
-pub fn tool<A: JsonSchema>(name: &str, description: &str) -> ToolBuilder {
+pub fn tool<A: JsonSchema>(name: &str, description: &str) -> ToolBuilder<A> {
     ToolBuilder {
         tool: Tool {
             name: name.into(),
             title: None,
             description: description.into(),
-            input_schema: schema_of::<A>(),
+            input_schema: String::new(),
             output_schema: None,
             annotations: ToolAnnotations::none(),
         },
+        input_schema: schema_of::<A>,
+        task_support: TaskSupport::Forbidden,
+        requires: Vec::new(),
+        arguments: PhantomData,
     }
 }
 
-/// See [`tool`].
-pub struct ToolBuilder {
+/// See [`tool`]. `A` is the type of the tool's arguments.
+pub struct ToolBuilder<A = crate::NoArgs> {
     tool: Tool,
+    /// The schema is made when the tool is described, not when a call is
+    /// routed: a call never pays for it.
+    input_schema: fn() -> String,
+    task_support: TaskSupport,
+    requires: Vec<ClientFeature>,
+    arguments: PhantomData<fn() -> A>,
 }
 
-impl ToolBuilder {
+impl<A> ToolBuilder<A> {
     /// A short human-readable title.
     pub fn title(mut self, title: &str) -> Self {
         self.tool.title = Some(title.into());
@@ -50,6 +65,13 @@ impl ToolBuilder {
         self
     }
 
+    /// Every hint at once, for a tool that is neither plainly read-only nor
+    /// plainly destructive.
+    pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.tool.annotations = annotations;
+        self
+    }
+
     /// The tool returns structured content of type `O` (its output schema).
     pub fn output<O: JsonSchema>(mut self) -> Self {
         self.tool.output_schema = Some(schema_of::<O>());
@@ -63,8 +85,55 @@ impl ToolBuilder {
         self
     }
 
+    /// The tool may go on as a task (`progress.detach`): `optional` or
+    /// `required` (see the `tool-execution` interface).
+    pub fn task_support(mut self, support: TaskSupport) -> Self {
+        self.task_support = support;
+        self
+    }
+
+    /// The tool cannot work without this of the client.
+    pub fn requires(mut self, feature: ClientFeature) -> Self {
+        self.requires.push(feature);
+        self
+    }
+
     pub fn build(self) -> Tool {
-        self.tool
+        self.describe()
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.tool.name
+    }
+
+    /// The tool as `tools` lists it.
+    pub(crate) fn describe(&self) -> Tool {
+        Tool {
+            input_schema: (self.input_schema)(),
+            ..self.tool.clone()
+        }
+    }
+
+    /// How the tool runs, as `executions` reports it.
+    pub(crate) fn execution(&self) -> Execution {
+        Execution {
+            tool: self.tool.name.clone(),
+            task_support: self.task_support,
+            requires: self.requires.clone(),
+        }
+    }
+
+    /// The same description, its argument type forgotten once the handler
+    /// that parses it is bound.
+    pub(crate) fn erase(self) -> ToolBuilder<()> {
+        ToolBuilder {
+            tool: self.tool,
+            input_schema: self.input_schema,
+            task_support: self.task_support,
+            requires: self.requires,
+            arguments: PhantomData,
+        }
     }
 }
 

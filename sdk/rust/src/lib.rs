@@ -5,9 +5,8 @@
 //! repository). This crate generates the bindings for you:
 //!
 //! ```ignore
-//! use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 //! use kube_mcp_plugin::types::*;
-//! use kube_mcp_plugin::{parse_args, tool};
+//! use kube_mcp_plugin::{Plugin, Tools, tool};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct GreetArgs {
@@ -17,25 +16,24 @@
 //!
 //! struct MyPlugin;
 //!
-//! impl Guest for MyPlugin {
-//!     fn describe() -> PluginInfo { /* name, version, capabilities */ }
-//!     fn tools() -> Vec<Tool> {
-//!         vec![tool::<GreetArgs>("greet", "Greets someone.").read_only().build()]
-//!     }
-//!     fn call_tool(name: String, arguments: String, _caller: Caller)
-//!         -> Result<CallResult, CallError> {
-//!         match name.as_str() {
-//!             "greet" => {
-//!                 let args: GreetArgs = parse_args(&arguments)?;
-//!                 Ok(CallResult::text(format!("Hello, {}!", args.name)))
-//!             }
-//!             _ => Err(CallError::UnknownTool(name)),
-//!         }
+//! impl Plugin for MyPlugin {
+//!     fn info() -> PluginInfo { /* name, version, capabilities */ }
+//!     fn tools() -> Tools {
+//!         // Each tool once, with its handler: its arguments arrive parsed
+//!         // into the type its input schema was made from.
+//!         Tools::new().add(
+//!             tool::<GreetArgs>("greet", "Greets someone.").read_only(),
+//!             |args, _caller| Ok(CallResult::text(format!("Hello, {}!", args.name))),
+//!         )
 //!     }
 //! }
 //!
-//! kube_mcp_plugin::export!(MyPlugin);
+//! kube_mcp_plugin::export_plugin!(MyPlugin);
 //! ```
+//!
+//! A plugin may instead implement the `tool-provider` interface itself
+//! ([`exports::kube_mcp::plugin::tool_provider::Guest`]) and export it with
+//! [`export!`].
 //!
 //! [`examples/hello`](https://github.com/kube-mcp/kube-mcp/tree/main/examples/hello)
 //! is a complete plugin.
@@ -77,6 +75,7 @@ macro_rules! export {
 
 mod args;
 mod builder;
+mod plugin;
 
 // What the derives in a plugin need, at the versions this SDK uses: a
 // plugin may depend on these crates itself (as the template does) or use
@@ -87,6 +86,7 @@ pub use serde_json;
 
 pub use args::{NoArgs, parse_args, schema_of};
 pub use builder::{ToolBuilder, tool};
+pub use plugin::{Plugin, Tools};
 
 /// The shared types of the WIT package, under a short path.
 pub use kube_mcp::plugin::types;

@@ -2,10 +2,9 @@
 //! namespace through the host's `kubernetes` interface, within the grant
 //! the operator gives this plugin.
 
-use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
 use kube_mcp_plugin::kubernetes::{self, ListOptions, PageOptions, ResourceType};
-use kube_mcp_plugin::types::{CallError, CallResult, Caller, Capability, PluginInfo, Tool};
-use kube_mcp_plugin::{log, parse_args, progress, tool};
+use kube_mcp_plugin::types::{CallError, CallResult, Caller, Capability, PluginInfo};
+use kube_mcp_plugin::{Plugin, Tools, log, progress, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -20,10 +19,10 @@ struct PodsArgs {
     label_selector: Option<String>,
 }
 
-struct Plugin;
+struct ThisPlugin;
 
-impl Guest for Plugin {
-    fn describe() -> PluginInfo {
+impl Plugin for ThisPlugin {
+    fn info() -> PluginInfo {
         PluginInfo {
             name: "{{name}}".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -39,42 +38,38 @@ impl Guest for Plugin {
         }
     }
 
-    fn tools() -> Vec<Tool> {
-        vec![
+    /// Every tool, registered once with the function that runs it.
+    fn tools() -> Tools {
+        Tools::new().add(
             tool::<PodsArgs>("{{tool}}", "Lists the pods of a namespace, as a table.")
                 .read_only()
-                .list_output()
-                .build(),
-        ]
-    }
-
-    fn call_tool(name: String, arguments: String, caller: Caller) -> Result<CallResult, CallError> {
-        match name.as_str() {
-            "{{tool}}" => {
-                let args: PodsArgs = parse_args(&arguments)?;
-                log::write(
-                    log::Level::Info,
-                    &format!("{} lists pods in {}", caller.subject, args.namespace),
-                );
-                progress::report(0.0, Some(1.0), Some("listing pods"));
-                let pods = ResourceType::new("v1", "pods");
-                let options = ListOptions {
-                    namespace: Some(args.namespace),
-                    label_selector: args.label_selector,
-                    ..Default::default()
-                };
-                let page = kubernetes::list_page(&pods, &options, PageOptions::default());
-                progress::report(1.0, Some(1.0), None);
-                Ok(match page {
-                    Ok(page) => CallResult::page(page),
-                    // Denied by the grant, forbidden by RBAC, not found...:
-                    // a result the model reads, in the API's own words.
-                    Err(e) => CallResult::error(e.message()),
-                })
-            }
-            _ => Err(CallError::UnknownTool(name)),
-        }
+                .list_output(),
+            list_pods,
+        )
     }
 }
 
-kube_mcp_plugin::export!(Plugin);
+/// `{{tool}}`: its arguments arrive parsed into `PodsArgs`.
+fn list_pods(args: PodsArgs, caller: &Caller) -> Result<CallResult, CallError> {
+    log::write(
+        log::Level::Info,
+        &format!("{} lists pods in {}", caller.subject, args.namespace),
+    );
+    progress::report(0.0, Some(1.0), Some("listing pods"));
+    let pods = ResourceType::new("v1", "pods");
+    let options = ListOptions {
+        namespace: Some(args.namespace),
+        label_selector: args.label_selector,
+        ..Default::default()
+    };
+    let page = kubernetes::list_page(&pods, &options, PageOptions::default());
+    progress::report(1.0, Some(1.0), None);
+    Ok(match page {
+        Ok(page) => CallResult::page(page),
+        // Denied by the grant, forbidden by RBAC, not found...: a result
+        // the model reads, in the API's own words.
+        Err(e) => CallResult::error(e.message()),
+    })
+}
+
+kube_mcp_plugin::export_plugin!(ThisPlugin);
