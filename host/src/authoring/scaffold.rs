@@ -64,6 +64,7 @@ const RUST: &[File] = files![
     copy "vendor/kube-mcp-plugin/src/args.rs" <- "sdk/rust/src/args.rs",
     copy "vendor/kube-mcp-plugin/src/builder.rs" <- "sdk/rust/src/builder.rs",
     copy "vendor/kube-mcp-plugin/src/kube.rs" <- "sdk/rust/src/kube.rs",
+    copy "vendor/kube-mcp-plugin/src/plugin.rs" <- "sdk/rust/src/plugin.rs",
 ];
 
 const TYPESCRIPT: &[File] = files![
@@ -327,6 +328,24 @@ fn fill(text: &str, values: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Rust project vendors the whole SDK: a source file left out would
+    /// only show when a user builds the scaffold.
+    #[test]
+    fn the_rust_project_vendors_every_sdk_source_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/rust/src");
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".rs") {
+                continue;
+            }
+            let vendored = format!("vendor/kube-mcp-plugin/src/{name}");
+            assert!(
+                RUST.iter().any(|f| f.path == vendored),
+                "sdk/rust/src/{name} is not in the Rust project"
+            );
+        }
+    }
 
     #[test]
     fn every_placeholder_of_every_template_is_filled() {
