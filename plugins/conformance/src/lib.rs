@@ -4,28 +4,39 @@
 //! wasm component and back.
 //!
 //! It targets the richer `plugin` world (tools, prompts, resources,
-//! completions) with `wit-bindgen` directly; the Rust SDK covers the
-//! `tool-plugin` world.
+//! completions): its tools are the Rust SDK's `Tools`, each registered once
+//! with its handler; prompts, resources and completions come from
+//! bindings of the `plugin` world that share the SDK's types.
 //!
 //! For tests only: `make build` builds it like every plugin, but neither
 //! `make run` nor the Helm chart loads it.
 
 use std::time::Duration;
 
-use exports::kube_mcp::plugin::{
-    completion_provider, prompt_provider, resource_provider, tool_execution, tool_provider,
-};
-use kube_mcp::plugin::types::{
+use exports::kube_mcp::plugin::{completion_provider, prompt_provider, resource_provider};
+use kube_mcp_plugin::client;
+use kube_mcp_plugin::tool_execution::{ClientFeature, TaskSupport};
+use kube_mcp_plugin::types::{
     BinaryContent, CallError, CallResult, Caller, Completion, CompletionReference, Content,
     EmbeddedResource, PluginInfo, Prompt, PromptArgument, PromptError, PromptMessage, PromptResult,
-    ResourceContents, ResourceError, ResourceInfo, ResourceTemplate, Role, TextContent, Tool,
-    ToolAnnotations,
+    ResourceContents, ResourceError, ResourceInfo, ResourceTemplate, Role, TextContent,
 };
-use kube_mcp::plugin::{client, log, progress};
+use kube_mcp_plugin::{Plugin, ToolBuilder, Tools, log, progress, tool};
+use serde_json::Value;
 
+// The `plugin` world, its imports (and so its types) the SDK's: the SDK's
+// `Tools` implement its tool exports (`export_plugin!` below).
 wit_bindgen::generate!({
     path: "../../wit",
     world: "plugin",
+    with: {
+        "kube-mcp:plugin/types@0.1.0": kube_mcp_plugin::types,
+        "kube-mcp:plugin/config@0.1.0": kube_mcp_plugin::config,
+        "kube-mcp:plugin/log@0.1.0": kube_mcp_plugin::log,
+        "kube-mcp:plugin/progress@0.1.0": kube_mcp_plugin::progress,
+        "kube-mcp:plugin/client@0.1.0": kube_mcp_plugin::client,
+        "kube-mcp:plugin/kubernetes@0.1.0": kube_mcp_plugin::kubernetes,
+    },
 });
 
 /// A 1×1 red PNG, as the suite expects from `test_image_content`.
@@ -37,249 +48,376 @@ const NO_ARGS: &str = r#"{"type":"object","properties":{}}"#;
 
 struct Conformance;
 
-/// name, description, input schema
-const TOOLS: &[(&str, &str, &str)] = &[
-    (
-        "test_simple_text",
-        "Tests simple text content response",
-        NO_ARGS,
-    ),
-    (
-        "test_image_content",
-        "Tests image content response",
-        NO_ARGS,
-    ),
-    (
-        "test_audio_content",
-        "Tests audio content response",
-        NO_ARGS,
-    ),
-    (
-        "test_embedded_resource",
-        "Tests embedded resource content response",
-        NO_ARGS,
-    ),
-    (
-        "test_multiple_content_types",
-        "Tests response with multiple content types (text, image, resource)",
-        NO_ARGS,
-    ),
-    (
-        "test_error_handling",
-        "Tests error response handling",
-        NO_ARGS,
-    ),
-    (
-        "test_tool_with_logging",
-        "Tests tool that emits log messages during execution",
-        NO_ARGS,
-    ),
-    (
-        "test_tool_with_progress",
-        "Tests tool that reports progress notifications",
-        NO_ARGS,
-    ),
-    (
-        "test_sampling",
-        "Tests server-initiated sampling (LLM completion request)",
-        r#"{"type":"object","properties":{"prompt":{"type":"string","description":"The prompt to send to the LLM"}},"required":["prompt"]}"#,
-    ),
-    (
-        "test_elicitation",
-        "Tests server-initiated elicitation (user input request)",
-        r#"{"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]}"#,
-    ),
-    (
-        "test_elicitation_sep1034_defaults",
-        "Tests elicitation with default values for every primitive type (SEP-1034)",
-        NO_ARGS,
-    ),
-    (
-        "test_elicitation_sep1330_enums",
-        "Tests elicitation with every enum schema variant (SEP-1330)",
-        NO_ARGS,
-    ),
-    (
-        "json_schema_2020_12_tool",
-        "Tool with JSON Schema 2020-12 features",
-        r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"address","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contact":{"enum":["email","phone"]},"email":{"type":"string"},"phone":{"type":"string"}},"allOf":[{"anyOf":[{"required":["name"]},{"required":["address"]}]}],"if":{"properties":{"contact":{"const":"email"}},"required":["contact"]},"then":{"required":["email"]},"else":{"properties":{"phone":{"type":"string"}}},"additionalProperties":false}"##,
-    ),
-    (
-        "test_logging_tool",
-        "Writes log lines at every level (SEP-2575 diagnostics)",
-        NO_ARGS,
-    ),
-    (
-        "test_reconnection",
-        "Takes a moment before answering, so the client may have to resume the stream",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_elicitation",
-        "Asks the user's name (SEP-2322 multi-round-trip)",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_sampling",
-        "Asks the client's model a question (SEP-2322)",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_list_roots",
-        "Asks for the client's roots (SEP-2322)",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_request_state",
-        "Asks for a confirmation and checks the request state (SEP-2322)",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_multiple_inputs",
-        "Asks three questions at once (SEP-2322)",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_multi_round",
-        "Asks two questions one after the other (SEP-2322)",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_tampered_state",
-        "Asks the user's name; the host refuses a changed request state (SEP-2322)",
-        NO_ARGS,
-    ),
-    (
-        "test_input_required_result_capabilities",
-        "Asks only what the client declared it supports (SEP-2322)",
-        NO_ARGS,
-    ),
-    (
-        "test_missing_capability",
-        "Needs sampling: refused for a client that did not declare it (SEP-2575)",
-        NO_ARGS,
-    ),
-    (
-        "test_streaming_elicitation",
-        "Asks the user something (SEP-2575 diagnostics)",
-        NO_ARGS,
-    ),
-    (
-        "test_custom_header",
-        "Echoes a region that clients also send as the Mcp-Param-Region header (SEP-2243)",
-        r#"{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},"required":["region"]}"#,
-    ),
-    (
-        "greet",
-        "Greets someone, at once (never a task)",
-        r#"{"type":"object","properties":{"name":{"type":"string"}}}"#,
-    ),
-    (
-        "slow_compute",
-        "Takes `seconds` seconds, as a task when the client supports tasks",
-        r#"{"type":"object","properties":{"seconds":{"type":"number","minimum":0},"label":{"type":"string"}}}"#,
-    ),
-    (
-        "failing_job",
-        "A task that reports a tool error after about a second",
-        NO_ARGS,
-    ),
-    ("protocol_error_job", "A task whose plugin crashes", NO_ARGS),
-    (
-        "confirm_delete",
-        "A task that asks the user to confirm, then finishes",
-        r#"{"type":"object","properties":{"filename":{"type":"string"}}}"#,
-    ),
-    (
-        "multi_input",
-        "A task that asks two questions at once",
-        NO_ARGS,
-    ),
-    (
-        "test_tool_with_task",
-        "Asks the user's name, then goes on as a task that greets them",
-        NO_ARGS,
-    ),
-];
+/// A tool whose input schema is the one the suite expects, written out;
+/// its arguments reach the handler as a JSON object.
+fn suite_tool(name: &str, description: &str, schema: &'static str) -> ToolBuilder<Value> {
+    tool::<Value>(name, description).input_schema(schema)
+}
 
-/// The tools of the tasks extension (SEP-2663); `None` for another name.
-fn task_tool(name: &str, args: &serde_json::Value) -> Option<CallResult> {
-    let text_arg = |key: &str| {
-        args.get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let result = match name {
-        "greet" => text(&format!("Hello, {}!", text_arg("name"))),
-        "test_custom_header" => text(&format!("region: {}", text_arg("region"))),
-        "slow_compute" => {
-            progress::detach();
-            let seconds = args
-                .get("seconds")
-                .and_then(|v| v.as_f64())
-                .unwrap_or(0.0)
-                .clamp(0.0, 600.0);
-            progress::report(0.0, Some(seconds), Some("computing"));
-            std::thread::sleep(Duration::from_secs_f64(seconds));
-            text(&format!("computed {} in {seconds} s", text_arg("label")))
+/// A tool of the suite that takes no arguments (and ignores any it gets).
+fn plain(name: &str, description: &str) -> ToolBuilder<Value> {
+    suite_tool(name, description, NO_ARGS)
+}
+
+/// A handler that needs neither arguments nor caller.
+fn answer(result: fn() -> CallResult) -> impl Fn(Value, &Caller) -> Result<CallResult, CallError> {
+    move |_, _| Ok(result())
+}
+
+/// The string argument `key`, or `invalid-arguments` naming it.
+fn string_arg(args: &Value, key: &str) -> Result<String, CallError> {
+    args.get(key)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| CallError::InvalidArguments(format!("'{key}' (a string) is required")))
+}
+
+/// The string argument `key`, empty when absent.
+fn text_arg(args: &Value, key: &str) -> String {
+    args.get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Plugin for Conformance {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            name: "conformance".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "What the MCP conformance suite calls. For tests only.".into(),
+            capabilities: Vec::new(),
         }
-        "failing_job" => {
-            progress::detach();
-            std::thread::sleep(Duration::from_secs(1));
-            error("failing_job always fails")
-        }
-        "protocol_error_job" => {
-            progress::detach();
-            panic!("protocol_error_job crashes on purpose");
-        }
-        "confirm_delete" => {
-            progress::detach();
-            let filename = text_arg("filename");
-            let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean"}},"required":["confirm"]}"#;
-            match ask(vec![(
-                "confirm",
-                client::Question::Elicit(client::Form {
+    }
+
+    fn tools() -> Tools {
+        content_tools(Tools::new())
+            .pipe(client_tools)
+            .pipe(round_trip_tools)
+            .pipe(task_tools)
+    }
+}
+
+/// `Tools` registered in groups, each group a function.
+trait Pipe: Sized {
+    fn pipe(self, group: fn(Self) -> Self) -> Self {
+        group(self)
+    }
+}
+
+impl Pipe for Tools {}
+
+/// Tools that answer with each kind of content, log and report progress.
+fn content_tools(tools: Tools) -> Tools {
+    tools
+        .add(
+            plain("test_simple_text", "Tests simple text content response"),
+            answer(|| text("This is a simple text response for testing.")),
+        )
+        .add(
+            plain("test_image_content", "Tests image content response"),
+            answer(|| ok(vec![png()])),
+        )
+        .add(
+            plain("test_audio_content", "Tests audio content response"),
+            answer(|| {
+                ok(vec![Content::Audio(BinaryContent {
+                    data: SILENCE_WAV.to_vec(),
+                    mime_type: "audio/wav".into(),
+                })])
+            }),
+        )
+        .add(
+            plain(
+                "test_embedded_resource",
+                "Tests embedded resource content response",
+            ),
+            answer(|| {
+                ok(vec![embedded(
+                    "test://embedded-resource",
+                    "text/plain",
+                    "This is an embedded resource content.",
+                )])
+            }),
+        )
+        .add(
+            plain(
+                "test_multiple_content_types",
+                "Tests response with multiple content types (text, image, resource)",
+            ),
+            answer(|| {
+                ok(vec![
+                    content_text("Multiple content types test:"),
+                    png(),
+                    embedded(
+                        "test://mixed-content-resource",
+                        "application/json",
+                        r#"{"test":"data","value":123}"#,
+                    ),
+                ])
+            }),
+        )
+        .add(
+            plain("test_error_handling", "Tests error response handling"),
+            answer(|| error("This tool intentionally returns an error for testing")),
+        )
+        .add(
+            plain(
+                "test_tool_with_logging",
+                "Tests tool that emits log messages during execution",
+            ),
+            answer(|| {
+                log::write(log::Level::Info, "Tool execution started");
+                std::thread::sleep(Duration::from_millis(50));
+                log::write(log::Level::Info, "Tool processing data");
+                std::thread::sleep(Duration::from_millis(50));
+                log::write(log::Level::Info, "Tool execution completed");
+                text("Tool with logging executed successfully")
+            }),
+        )
+        .add(
+            plain(
+                "test_tool_with_progress",
+                "Tests tool that reports progress notifications",
+            ),
+            answer(|| {
+                for (step, done) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+                    if step > 0 {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    progress::report(done, Some(100.0), None);
+                }
+                text("Tool with progress executed successfully")
+            }),
+        )
+        .add(
+            suite_tool(
+                "json_schema_2020_12_tool",
+                "Tool with JSON Schema 2020-12 features",
+                r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"$anchor":"address","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},"contact":{"enum":["email","phone"]},"email":{"type":"string"},"phone":{"type":"string"}},"allOf":[{"anyOf":[{"required":["name"]},{"required":["address"]}]}],"if":{"properties":{"contact":{"const":"email"}},"required":["contact"]},"then":{"required":["email"]},"else":{"properties":{"phone":{"type":"string"}}},"additionalProperties":false}"##,
+            ),
+            |args, _| Ok(text(&format!("Received: {args}"))),
+        )
+        .add(
+            plain(
+                "test_logging_tool",
+                "Writes log lines at every level (SEP-2575 diagnostics)",
+            ),
+            answer(|| {
+                log::write(log::Level::Debug, "debug line");
+                log::write(log::Level::Info, "info line");
+                log::write(log::Level::Warn, "warning line");
+                log::write(log::Level::Error, "error line");
+                text("logged at every level")
+            }),
+        )
+        .add(
+            plain(
+                "test_reconnection",
+                "Takes a moment before answering, so the client may have to resume the stream",
+            ),
+            answer(|| {
+                std::thread::sleep(Duration::from_millis(300));
+                text("Reconnection test completed successfully")
+            }),
+        )
+        .add(
+            suite_tool(
+                "test_custom_header",
+                "Echoes a region that clients also send as the Mcp-Param-Region header (SEP-2243)",
+                r#"{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},"required":["region"]}"#,
+            ),
+            |args, _| Ok(text(&format!("region: {}", text_arg(&args, "region")))),
+        )
+        .add(
+            suite_tool(
+                "greet",
+                "Greets someone, at once (never a task)",
+                r#"{"type":"object","properties":{"name":{"type":"string"}}}"#,
+            ),
+            |args, _| Ok(text(&format!("Hello, {}!", text_arg(&args, "name")))),
+        )
+}
+
+/// Tools that ask the client within the call: sampling and elicitation.
+fn client_tools(tools: Tools) -> Tools {
+    tools
+        .add(
+            suite_tool(
+                "test_sampling",
+                "Tests server-initiated sampling (LLM completion request)",
+                r#"{"type":"object","properties":{"prompt":{"type":"string","description":"The prompt to send to the LLM"}},"required":["prompt"]}"#,
+            ),
+            |args, _| {
+                let prompt = string_arg(&args, "prompt")?;
+                let request = client::SamplingRequest {
+                    messages: vec![client::SamplingMessage {
+                        role: Role::User,
+                        content: client::SamplingContent::Text(prompt),
+                    }],
+                    system_prompt: None,
+                    max_tokens: 100,
+                    temperature: None,
+                    stop_sequences: Vec::new(),
+                    model_hints: Vec::new(),
+                };
+                Ok(match client::create_message(&request) {
+                    Ok(response) => match response.content {
+                        client::SamplingContent::Text(answer) => {
+                            text(&format!("LLM response: {answer}"))
+                        }
+                        _ => text("LLM response: (not text)"),
+                    },
+                    Err(e) => error(&format!("sampling failed: {}", client_error(&e))),
+                })
+            },
+        )
+        .add(
+            suite_tool(
+                "test_elicitation",
+                "Tests server-initiated elicitation (user input request)",
+                r#"{"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]}"#,
+            ),
+            |args, _| {
+                let message = string_arg(&args, "message")?;
+                let schema = r#"{"type":"object","properties":{"username":{"type":"string","description":"User's response"},"email":{"type":"string","description":"User's email address"}},"required":["username","email"]}"#;
+                Ok(elicit(&message, schema, "User response"))
+            },
+        )
+        .add(
+            plain(
+                "test_elicitation_sep1034_defaults",
+                "Tests elicitation with default values for every primitive type (SEP-1034)",
+            ),
+            answer(|| {
+                let schema = r#"{"type":"object","properties":{"name":{"type":"string","description":"User name","default":"John Doe"},"age":{"type":"integer","description":"User age","default":30},"score":{"type":"number","description":"User score","default":95.5},"status":{"type":"string","description":"User status","enum":["active","inactive","pending"],"default":"active"},"verified":{"type":"boolean","description":"Verification status","default":true}}}"#;
+                elicit(
+                    "Please review and update the form fields with defaults",
+                    schema,
+                    "Elicitation completed",
+                )
+            }),
+        )
+        .add(
+            plain(
+                "test_elicitation_sep1330_enums",
+                "Tests elicitation with every enum schema variant (SEP-1330)",
+            ),
+            answer(|| {
+                let schema = r#"{"type":"object","properties":{"untitledSingle":{"type":"string","description":"Untitled single-select","enum":["option1","option2","option3"]},"titledSingle":{"type":"string","description":"Titled single-select","oneOf":[{"const":"value1","title":"First Option"},{"const":"value2","title":"Second Option"},{"const":"value3","title":"Third Option"}]},"legacyEnum":{"type":"string","description":"Legacy titled enum","enum":["opt1","opt2","opt3"],"enumNames":["Option One","Option Two","Option Three"]},"untitledMulti":{"type":"array","description":"Untitled multi-select","items":{"type":"string","enum":["option1","option2","option3"]}},"titledMulti":{"type":"array","description":"Titled multi-select","items":{"anyOf":[{"const":"value1","title":"First Choice"},{"const":"value2","title":"Second Choice"},{"const":"value3","title":"Third Choice"}]}}}}"#;
+                elicit(
+                    "Please select options from the enum fields",
+                    schema,
+                    "Elicitation completed",
+                )
+            }),
+        )
+}
+
+/// The tools of the tasks extension (SEP-2663).
+fn task_tools(tools: Tools) -> Tools {
+    tools
+        .add(
+            suite_tool(
+                "slow_compute",
+                "Takes `seconds` seconds, as a task when the client supports tasks",
+                r#"{"type":"object","properties":{"seconds":{"type":"number","minimum":0},"label":{"type":"string"}}}"#,
+            )
+            .task_support(TaskSupport::Optional),
+            |args, _| {
+                progress::detach();
+                let seconds = args
+                    .get("seconds")
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0)
+                    .clamp(0.0, 600.0);
+                progress::report(0.0, Some(seconds), Some("computing"));
+                std::thread::sleep(Duration::from_secs_f64(seconds));
+                Ok(text(&format!(
+                    "computed {} in {seconds} s",
+                    text_arg(&args, "label")
+                )))
+            },
+        )
+        .add(
+            plain(
+                "failing_job",
+                "A task that reports a tool error after about a second",
+            )
+            .task_support(TaskSupport::Required),
+            answer(|| {
+                progress::detach();
+                std::thread::sleep(Duration::from_secs(1));
+                error("failing_job always fails")
+            }),
+        )
+        .add(
+            plain("protocol_error_job", "A task whose plugin crashes")
+                .task_support(TaskSupport::Optional),
+            answer(|| {
+                progress::detach();
+                panic!("protocol_error_job crashes on purpose");
+            }),
+        )
+        .add(
+            suite_tool(
+                "confirm_delete",
+                "A task that asks the user to confirm, then finishes",
+                r#"{"type":"object","properties":{"filename":{"type":"string"}}}"#,
+            )
+            .task_support(TaskSupport::Optional),
+            |args, _| {
+                progress::detach();
+                let filename = text_arg(&args, "filename");
+                let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean"}},"required":["confirm"]}"#;
+                let question = client::Question::Elicit(client::Form {
                     message: format!("Delete {filename}?"),
                     requested_schema: schema.into(),
-                }),
-            )]) {
-                Ok(answers) => text(&format!("{filename}: {}", describe(&answers[0]))),
-                Err(error) => error,
-            }
-        }
-        "multi_input" => {
-            progress::detach();
-            match ask(vec![
-                ("first", name_form("First: what is your name?", "name")),
-                (
-                    "second",
-                    name_form("Second: what is your favorite color?", "color"),
-                ),
-            ]) {
-                Ok(answers) => text(&format!(
-                    "{} likes {}",
-                    field(&answers[0], "name"),
-                    field(&answers[1], "color")
-                )),
-                Err(error) => error,
-            }
-        }
-        "test_tool_with_task" => {
-            match ask(vec![("user_name", name_form("What is your name?", "name"))]) {
-                Ok(answers) => {
-                    progress::detach();
-                    text(&format!(
-                        "Hello, {}! (from a task)",
-                        field(&answers[0], "name")
-                    ))
-                }
-                Err(error) => error,
-            }
-        }
-        _ => return None,
-    };
-    Some(result)
+                });
+                Ok(answered(vec![("confirm", question)], |answers| {
+                    text(&format!("{filename}: {}", describe(&answers[0])))
+                }))
+            },
+        )
+        .add(
+            plain("multi_input", "A task that asks two questions at once")
+                .task_support(TaskSupport::Optional),
+            answer(|| {
+                progress::detach();
+                answered(
+                    vec![
+                        ("first", name_form("First: what is your name?", "name")),
+                        (
+                            "second",
+                            name_form("Second: what is your favorite color?", "color"),
+                        ),
+                    ],
+                    |a| {
+                        text(&format!(
+                            "{} likes {}",
+                            field(&a[0], "name"),
+                            field(&a[1], "color")
+                        ))
+                    },
+                )
+            }),
+        )
+        .add(
+            plain(
+                "test_tool_with_task",
+                "Asks the user's name, then goes on as a task that greets them",
+            )
+            .task_support(TaskSupport::Required),
+            answer(|| {
+                answered(
+                    vec![("user_name", name_form("What is your name?", "name"))],
+                    |a| {
+                        progress::detach();
+                        text(&format!("Hello, {}! (from a task)", field(&a[0], "name")))
+                    },
+                )
+            }),
+        )
 }
 
 /// The name question of the SEP-2322 scenarios.
@@ -315,6 +453,15 @@ fn ask(questions: Vec<(&str, client::Question)>) -> Result<Vec<client::Answer>, 
     client::ask(&questions).map_err(|e| error(&format!("asking failed: {}", client_error(&e))))
 }
 
+/// Asks `questions` at once and makes the result of the answers, or the
+/// tool error of a failed question.
+fn answered(
+    questions: Vec<(&str, client::Question)>,
+    then: impl FnOnce(Vec<client::Answer>) -> CallResult,
+) -> CallResult {
+    ask(questions).map(then).unwrap_or_else(|error| error)
+}
+
 /// A short account of an answer.
 fn describe(answer: &client::Answer) -> String {
     match answer {
@@ -344,270 +491,165 @@ fn field(answer: &client::Answer, field: &str) -> String {
     describe(answer)
 }
 
-/// The SEP-2322 tools; `None` for another name.
-fn round_trip_tool(name: &str) -> Option<CallResult> {
-    let answered = ask;
-    let result = match name {
-        "test_input_required_result_elicitation" | "test_input_required_result_tampered_state" => {
-            answered(vec![("user_name", name_form("What is your name?", "name"))])
-                .map(|a| text(&format!("Hello, {}!", field(&a[0], "name"))))
-        }
-        "test_input_required_result_sampling" => answered(vec![(
-            "capital_question",
-            sampling("What is the capital of France?", 100),
-        )])
-        .map(|a| text(&format!("The model said: {}", describe(&a[0])))),
-        "test_input_required_result_list_roots" => {
-            answered(vec![("client_roots", client::Question::ListRoots)])
-                .map(|a| text(&format!("Client roots: {}", describe(&a[0]))))
-        }
-        "test_input_required_result_request_state" => answered(vec![(
-            "confirm",
-            client::Question::Elicit(client::Form {
-                message: "Please confirm".into(),
-                requested_schema:
-                    r#"{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}"#
-                        .into(),
+/// The SEP-2322 tools: questions answered over several round trips.
+fn round_trip_tools(tools: Tools) -> Tools {
+    let greet_by_name = || {
+        answered(
+            vec![("user_name", name_form("What is your name?", "name"))],
+            |a| text(&format!("Hello, {}!", field(&a[0], "name"))),
+        )
+    };
+    tools
+        .add(
+            plain(
+                "test_input_required_result_elicitation",
+                "Asks the user's name (SEP-2322 multi-round-trip)",
+            ),
+            move |_, _| Ok(greet_by_name()),
+        )
+        .add(
+            plain(
+                "test_input_required_result_tampered_state",
+                "Asks the user's name; the host refuses a changed request state (SEP-2322)",
+            ),
+            move |_, _| Ok(greet_by_name()),
+        )
+        .add(
+            plain(
+                "test_streaming_elicitation",
+                "Asks the user something (SEP-2575 diagnostics)",
+            ),
+            move |_, _| Ok(greet_by_name()),
+        )
+        .add(
+            plain(
+                "test_input_required_result_sampling",
+                "Asks the client's model a question (SEP-2322)",
+            ),
+            answer(|| {
+                answered(
+                    vec![(
+                        "capital_question",
+                        sampling("What is the capital of France?", 100),
+                    )],
+                    |a| text(&format!("The model said: {}", describe(&a[0]))),
+                )
             }),
-        )])
-        .map(|a| text(&format!("state-ok: the answer was {}", describe(&a[0])))),
-        "test_input_required_result_multiple_inputs" => answered(vec![
-            ("user_name", name_form("What is your name?", "name")),
-            ("greeting", sampling("Generate a greeting", 50)),
-            ("client_roots", client::Question::ListRoots),
-        ])
-        .map(|a| {
-            text(&format!(
-                "name: {}; greeting: {}; roots: {}",
-                field(&a[0], "name"),
-                describe(&a[1]),
-                describe(&a[2])
-            ))
-        }),
-        "test_input_required_result_multi_round" => answered(vec![(
-            "step1",
-            name_form("Step 1: What is your name?", "name"),
-        )])
-        .and_then(|first| {
-            answered(vec![(
-                "step2",
-                name_form("Step 2: What is your favorite color?", "color"),
-            )])
-            .map(|second| {
-                text(&format!(
-                    "{} likes {}",
-                    field(&first[0], "name"),
-                    field(&second[0], "color")
-                ))
-            })
-        }),
-        "test_input_required_result_capabilities" => {
-            let supported = client::capabilities();
-            let mut questions = Vec::new();
-            if supported.elicitation {
-                questions.push(("user_name", name_form("What is your name?", "name")));
-            }
-            if supported.sampling {
-                questions.push(("greeting", sampling("Generate a greeting", 50)));
-            }
-            if questions.is_empty() {
-                Ok(text("the client supports neither elicitation nor sampling"))
-            } else {
-                answered(questions).map(|a| {
+        )
+        .add(
+            plain(
+                "test_input_required_result_list_roots",
+                "Asks for the client's roots (SEP-2322)",
+            ),
+            answer(|| {
+                answered(vec![("client_roots", client::Question::ListRoots)], |a| {
+                    text(&format!("Client roots: {}", describe(&a[0])))
+                })
+            }),
+        )
+        .add(
+            plain(
+                "test_input_required_result_request_state",
+                "Asks for a confirmation and checks the request state (SEP-2322)",
+            ),
+            answer(|| {
+                let question = client::Question::Elicit(client::Form {
+                    message: "Please confirm".into(),
+                    requested_schema:
+                        r#"{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}"#
+                            .into(),
+                });
+                answered(vec![("confirm", question)], |a| {
+                    text(&format!("state-ok: the answer was {}", describe(&a[0])))
+                })
+            }),
+        )
+        .add(
+            plain(
+                "test_input_required_result_multiple_inputs",
+                "Asks three questions at once (SEP-2322)",
+            ),
+            answer(|| {
+                answered(
+                    vec![
+                        ("user_name", name_form("What is your name?", "name")),
+                        ("greeting", sampling("Generate a greeting", 50)),
+                        ("client_roots", client::Question::ListRoots),
+                    ],
+                    |a| {
+                        text(&format!(
+                            "name: {}; greeting: {}; roots: {}",
+                            field(&a[0], "name"),
+                            describe(&a[1]),
+                            describe(&a[2])
+                        ))
+                    },
+                )
+            }),
+        )
+        .add(
+            plain(
+                "test_input_required_result_multi_round",
+                "Asks two questions one after the other (SEP-2322)",
+            ),
+            answer(|| {
+                answered(
+                    vec![("step1", name_form("Step 1: What is your name?", "name"))],
+                    |first| {
+                        answered(
+                            vec![(
+                                "step2",
+                                name_form("Step 2: What is your favorite color?", "color"),
+                            )],
+                            |second| {
+                                text(&format!(
+                                    "{} likes {}",
+                                    field(&first[0], "name"),
+                                    field(&second[0], "color")
+                                ))
+                            },
+                        )
+                    },
+                )
+            }),
+        )
+        .add(
+            plain(
+                "test_input_required_result_capabilities",
+                "Asks only what the client declared it supports (SEP-2322)",
+            ),
+            answer(|| {
+                let supported = client::capabilities();
+                let mut questions = Vec::new();
+                if supported.elicitation {
+                    questions.push(("user_name", name_form("What is your name?", "name")));
+                }
+                if supported.sampling {
+                    questions.push(("greeting", sampling("Generate a greeting", 50)));
+                }
+                if questions.is_empty() {
+                    return text("the client supports neither elicitation nor sampling");
+                }
+                answered(questions, |a| {
                     text(&format!(
                         "answers: {}",
                         a.iter().map(describe).collect::<Vec<_>>().join("; ")
                     ))
                 })
-            }
-        }
-        "test_missing_capability" => answered(vec![("completion", sampling("Say hello", 20))])
-            .map(|a| text(&format!("The model said: {}", describe(&a[0])))),
-        "test_streaming_elicitation" => {
-            answered(vec![("user_name", name_form("What is your name?", "name"))])
-                .map(|a| text(&format!("Hello, {}!", field(&a[0], "name"))))
-        }
-        _ => return None,
-    };
-    Some(result.unwrap_or_else(|error| error))
-}
-
-impl tool_execution::Guest for Conformance {
-    fn executions() -> Vec<tool_execution::Execution> {
-        use tool_execution::{ClientFeature, Execution, TaskSupport};
-        let task = |tool: &str, task_support| Execution {
-            tool: tool.into(),
-            task_support,
-            requires: Vec::new(),
-        };
-        vec![
-            Execution {
-                tool: "test_missing_capability".into(),
-                task_support: TaskSupport::Forbidden,
-                requires: vec![ClientFeature::Sampling],
-            },
-            task("slow_compute", TaskSupport::Optional),
-            task("failing_job", TaskSupport::Required),
-            task("protocol_error_job", TaskSupport::Optional),
-            task("confirm_delete", TaskSupport::Optional),
-            task("multi_input", TaskSupport::Optional),
-            task("test_tool_with_task", TaskSupport::Required),
-        ]
-    }
-}
-
-impl tool_provider::Guest for Conformance {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "conformance".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "What the MCP conformance suite calls. For tests only.".into(),
-            capabilities: Vec::new(),
-        }
-    }
-
-    fn tools() -> Vec<Tool> {
-        TOOLS
-            .iter()
-            .map(|(name, description, schema)| Tool {
-                name: (*name).into(),
-                title: None,
-                description: (*description).into(),
-                input_schema: (*schema).into(),
-                output_schema: None,
-                annotations: ToolAnnotations {
-                    read_only_hint: None,
-                    destructive_hint: None,
-                    idempotent_hint: None,
-                    open_world_hint: None,
-                },
-            })
-            .collect()
-    }
-
-    fn call_tool(
-        name: String,
-        arguments: String,
-        _caller: Caller,
-    ) -> Result<CallResult, CallError> {
-        let args: serde_json::Value = serde_json::from_str(&arguments)
-            .map_err(|e| CallError::InvalidArguments(e.to_string()))?;
-        let string_arg = |key: &str| -> Result<String, CallError> {
-            args.get(key)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    CallError::InvalidArguments(format!("'{key}' (a string) is required"))
+            }),
+        )
+        .add(
+            plain(
+                "test_missing_capability",
+                "Needs sampling: refused for a client that did not declare it (SEP-2575)",
+            )
+            .requires(ClientFeature::Sampling),
+            answer(|| {
+                answered(vec![("completion", sampling("Say hello", 20))], |a| {
+                    text(&format!("The model said: {}", describe(&a[0])))
                 })
-        };
-        if let Some(result) = round_trip_tool(&name) {
-            return Ok(result);
-        }
-        if let Some(result) = task_tool(&name, &args) {
-            return Ok(result);
-        }
-        let result = match name.as_str() {
-            "test_simple_text" => text("This is a simple text response for testing."),
-            "test_image_content" => ok(vec![png()]),
-            "test_audio_content" => ok(vec![Content::Audio(BinaryContent {
-                data: SILENCE_WAV.to_vec(),
-                mime_type: "audio/wav".into(),
-            })]),
-            "test_embedded_resource" => ok(vec![embedded(
-                "test://embedded-resource",
-                "text/plain",
-                "This is an embedded resource content.",
-            )]),
-            "test_multiple_content_types" => ok(vec![
-                content_text("Multiple content types test:"),
-                png(),
-                embedded(
-                    "test://mixed-content-resource",
-                    "application/json",
-                    r#"{"test":"data","value":123}"#,
-                ),
-            ]),
-            "test_error_handling" => CallResult {
-                is_error: true,
-                ..text("This tool intentionally returns an error for testing")
-            },
-            "test_tool_with_logging" => {
-                log::write(log::Level::Info, "Tool execution started");
-                std::thread::sleep(Duration::from_millis(50));
-                log::write(log::Level::Info, "Tool processing data");
-                std::thread::sleep(Duration::from_millis(50));
-                log::write(log::Level::Info, "Tool execution completed");
-                text("Tool with logging executed successfully")
-            }
-            "test_tool_with_progress" => {
-                for (step, done) in [0.0, 50.0, 100.0].into_iter().enumerate() {
-                    if step > 0 {
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                    progress::report(done, Some(100.0), None);
-                }
-                text("Tool with progress executed successfully")
-            }
-            "test_sampling" => {
-                let prompt = string_arg("prompt")?;
-                let request = client::SamplingRequest {
-                    messages: vec![client::SamplingMessage {
-                        role: Role::User,
-                        content: client::SamplingContent::Text(prompt),
-                    }],
-                    system_prompt: None,
-                    max_tokens: 100,
-                    temperature: None,
-                    stop_sequences: Vec::new(),
-                    model_hints: Vec::new(),
-                };
-                match client::create_message(&request) {
-                    Ok(response) => match response.content {
-                        client::SamplingContent::Text(answer) => {
-                            text(&format!("LLM response: {answer}"))
-                        }
-                        _ => text("LLM response: (not text)"),
-                    },
-                    Err(e) => error(&format!("sampling failed: {}", client_error(&e))),
-                }
-            }
-            "test_elicitation" => {
-                let message = string_arg("message")?;
-                let schema = r#"{"type":"object","properties":{"username":{"type":"string","description":"User's response"},"email":{"type":"string","description":"User's email address"}},"required":["username","email"]}"#;
-                elicit(&message, schema, "User response")
-            }
-            "test_elicitation_sep1034_defaults" => {
-                let schema = r#"{"type":"object","properties":{"name":{"type":"string","description":"User name","default":"John Doe"},"age":{"type":"integer","description":"User age","default":30},"score":{"type":"number","description":"User score","default":95.5},"status":{"type":"string","description":"User status","enum":["active","inactive","pending"],"default":"active"},"verified":{"type":"boolean","description":"Verification status","default":true}}}"#;
-                elicit(
-                    "Please review and update the form fields with defaults",
-                    schema,
-                    "Elicitation completed",
-                )
-            }
-            "test_elicitation_sep1330_enums" => {
-                let schema = r#"{"type":"object","properties":{"untitledSingle":{"type":"string","description":"Untitled single-select","enum":["option1","option2","option3"]},"titledSingle":{"type":"string","description":"Titled single-select","oneOf":[{"const":"value1","title":"First Option"},{"const":"value2","title":"Second Option"},{"const":"value3","title":"Third Option"}]},"legacyEnum":{"type":"string","description":"Legacy titled enum","enum":["opt1","opt2","opt3"],"enumNames":["Option One","Option Two","Option Three"]},"untitledMulti":{"type":"array","description":"Untitled multi-select","items":{"type":"string","enum":["option1","option2","option3"]}},"titledMulti":{"type":"array","description":"Titled multi-select","items":{"anyOf":[{"const":"value1","title":"First Choice"},{"const":"value2","title":"Second Choice"},{"const":"value3","title":"Third Choice"}]}}}}"#;
-                elicit(
-                    "Please select options from the enum fields",
-                    schema,
-                    "Elicitation completed",
-                )
-            }
-            "test_logging_tool" => {
-                log::write(log::Level::Debug, "debug line");
-                log::write(log::Level::Info, "info line");
-                log::write(log::Level::Warn, "warning line");
-                log::write(log::Level::Error, "error line");
-                text("logged at every level")
-            }
-            "json_schema_2020_12_tool" => text(&format!("Received: {args}")),
-            "test_reconnection" => {
-                std::thread::sleep(Duration::from_millis(300));
-                text("Reconnection test completed successfully")
-            }
-            _ => return Err(CallError::UnknownTool(name)),
-        };
-        Ok(result)
-    }
+            }),
+        )
 }
 
 fn elicit(message: &str, schema: &str, label: &str) -> CallResult {
@@ -879,4 +921,5 @@ fn embedded(uri: &str, mime_type: &str, text: &str) -> Content {
     })
 }
 
+kube_mcp_plugin::export_plugin!(Conformance, exports in exports::kube_mcp::plugin);
 export!(Conformance);

@@ -27,19 +27,27 @@ pub fn tool<A: JsonSchema>(name: &str, description: &str) -> ToolBuilder<A> {
             output_schema: None,
             annotations: ToolAnnotations::none(),
         },
-        input_schema: schema_of::<A>,
+        input_schema: InputSchema::Derived(schema_of::<A>),
         task_support: TaskSupport::Forbidden,
         requires: Vec::new(),
         arguments: PhantomData,
     }
 }
 
+/// Where a tool's input schema comes from.
+#[derive(Clone, Copy)]
+enum InputSchema {
+    /// Made from the argument type when the tool is described, not when a
+    /// call is routed: a call never pays for it.
+    Derived(fn() -> String),
+    /// Written out by the plugin ([`ToolBuilder::input_schema`]).
+    Given(&'static str),
+}
+
 /// See [`tool`]. `A` is the type of the tool's arguments.
 pub struct ToolBuilder<A = crate::NoArgs> {
     tool: Tool,
-    /// The schema is made when the tool is described, not when a call is
-    /// routed: a call never pays for it.
-    input_schema: fn() -> String,
+    input_schema: InputSchema,
     task_support: TaskSupport,
     requires: Vec<ClientFeature>,
     arguments: PhantomData<fn() -> A>,
@@ -49,6 +57,15 @@ impl<A> ToolBuilder<A> {
     /// A short human-readable title.
     pub fn title(mut self, title: &str) -> Self {
         self.tool.title = Some(title.into());
+        self
+    }
+
+    /// Declares this input schema instead of the one derived from `A`, for
+    /// a schema no Rust type describes (JSON Schema 2020-12 conditionals,
+    /// `x-` keywords). Arguments are still parsed into `A`: use
+    /// `serde_json::Value` to take them as they come.
+    pub fn input_schema(mut self, schema: &'static str) -> Self {
+        self.input_schema = InputSchema::Given(schema);
         self
     }
 
@@ -110,7 +127,10 @@ impl<A> ToolBuilder<A> {
     /// The tool as `tools` lists it.
     pub(crate) fn describe(&self) -> Tool {
         Tool {
-            input_schema: (self.input_schema)(),
+            input_schema: match self.input_schema {
+                InputSchema::Derived(schema) => schema(),
+                InputSchema::Given(schema) => schema.to_owned(),
+            },
             ..self.tool.clone()
         }
     }

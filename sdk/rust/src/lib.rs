@@ -35,6 +35,35 @@
 //! ([`exports::kube_mcp::plugin::tool_provider::Guest`]) and export it with
 //! [`export!`].
 //!
+//! ## Prompts, resources and completions
+//!
+//! These belong to the larger `plugin` world. A plugin that offers them
+//! generates that world itself, with the interfaces it imports taken from
+//! this crate (so its types are this crate's), and has
+//! [`export_plugin!`] implement its tool exports:
+//!
+//! ```ignore
+//! wit_bindgen::generate!({
+//!     path: "wit", // the kube-mcp:plugin package
+//!     world: "plugin",
+//!     with: {
+//!         "kube-mcp:plugin/types@0.1.0": kube_mcp_plugin::types,
+//!         "kube-mcp:plugin/config@0.1.0": kube_mcp_plugin::config,
+//!         "kube-mcp:plugin/log@0.1.0": kube_mcp_plugin::log,
+//!         "kube-mcp:plugin/progress@0.1.0": kube_mcp_plugin::progress,
+//!         "kube-mcp:plugin/client@0.1.0": kube_mcp_plugin::client,
+//!         "kube-mcp:plugin/kubernetes@0.1.0": kube_mcp_plugin::kubernetes,
+//!     },
+//! });
+//!
+//! // impl Plugin for MyPlugin { .. }, and the prompt-provider,
+//! // resource-provider and completion-provider `Guest` traits.
+//! kube_mcp_plugin::export_plugin!(MyPlugin, exports in exports::kube_mcp::plugin);
+//! export!(MyPlugin); // tools, prompts, resources, completions
+//! ```
+//!
+//! The repository's conformance plugin (`plugins/conformance`) is built so.
+//!
 //! [`examples/hello`](https://github.com/kube-mcp/kube-mcp/tree/main/examples/hello)
 //! is a complete plugin.
 //!

@@ -127,11 +127,21 @@ impl Tools {
 
 /// Exports `$plugin`, a [`Plugin`], as the component's `tool-provider` and
 /// `tool-execution`.
+///
+/// A plugin of the larger `plugin` world (prompts, resources; see the
+/// crate's documentation) generates its own bindings, whose `export!`
+/// exports everything: it names their exports module instead,
+/// `export_plugin!(MyPlugin, exports in exports::kube_mcp::plugin)`, and
+/// calls its `export!` itself.
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ident) => {
+        $crate::export_plugin!($plugin, exports in $crate::exports::kube_mcp::plugin);
+        $crate::export_bindings!($plugin);
+    };
+    ($plugin:ident, exports in $($exports:ident)::+) => {
         const _: () = {
-            use $crate::exports::kube_mcp::plugin::{tool_execution, tool_provider};
+            use $($exports)::+::{tool_execution, tool_provider};
             use $crate::types::{CallError, CallResult, Caller, PluginInfo, Tool};
 
             ::std::thread_local! {
@@ -156,11 +166,32 @@ macro_rules! export_plugin {
 
             impl tool_execution::Guest for $plugin {
                 fn executions() -> ::std::vec::Vec<tool_execution::Execution> {
-                    TOOLS.with(|tools| tools.executions())
+                    // The same record, whichever bindings export it.
+                    use $crate::tool_execution::{ClientFeature as F, TaskSupport as T};
+                    TOOLS
+                        .with(|tools| tools.executions())
+                        .into_iter()
+                        .map(|x| tool_execution::Execution {
+                            tool: x.tool,
+                            task_support: match x.task_support {
+                                T::Forbidden => tool_execution::TaskSupport::Forbidden,
+                                T::Optional => tool_execution::TaskSupport::Optional,
+                                T::Required => tool_execution::TaskSupport::Required,
+                            },
+                            requires: x
+                                .requires
+                                .into_iter()
+                                .map(|feature| match feature {
+                                    F::Elicitation => tool_execution::ClientFeature::Elicitation,
+                                    F::Sampling => tool_execution::ClientFeature::Sampling,
+                                    F::Roots => tool_execution::ClientFeature::Roots,
+                                })
+                                .collect(),
+                        })
+                        .collect()
                 }
             }
         };
-        $crate::export_bindings!($plugin);
     };
 }
 
@@ -246,6 +277,18 @@ mod tests {
         assert_eq!(executions[0].tool, "wait");
         assert_eq!(executions[0].task_support, TaskSupport::Optional);
         assert_eq!(executions[0].requires, vec![ClientFeature::Elicitation]);
+    }
+
+    #[test]
+    fn a_written_schema_is_listed_as_written() {
+        let schema = r#"{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}}}"#;
+        let tools = Tools::new().add(
+            tool::<serde_json::Value>("echo", "Echoes.").input_schema(schema),
+            |args, _| Ok(CallResult::text(args["region"].as_str().unwrap_or("?"))),
+        );
+        assert_eq!(tools.list()[0].input_schema, schema);
+        let result = tools.call("echo", r#"{"region": "eu"}"#, &caller());
+        assert_eq!(text(result.unwrap()), "eu");
     }
 
     #[test]
