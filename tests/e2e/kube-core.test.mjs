@@ -121,8 +121,14 @@ describe('kube-core, as the admin kubeconfig with the default grant', () => {
     const first = widgets.items[0].metadata.name;
     const one = (await call(client, 'resources_get', { apiVersion: 'example.kube-mcp.io/v1', kind: 'Widget', namespace: 'demo', name: first })).json;
     assert.equal(one.metadata.name, first);
-    const kinds = (await call(client, 'api_resources_list')).json;
-    assert.ok(kinds.some((k) => k.kind === 'Widget' && k.apiVersion === 'example.kube-mcp.io/v1' && k.namespaced));
+    const kinds = (await call(client, 'api_resources_list', { output: 'json' })).json;
+    assert.ok(kinds.some((k) => k.Kind === 'Widget' && k['API Version'] === 'example.kube-mcp.io/v1' && k.Namespaced));
+    // The default: a table for the model, its rows as structured content.
+    const table = await client.callTool({ name: 'api_resources_list', arguments: { apiGroup: 'apps' } });
+    assert.match(table.content[0].text, /^NAME +SHORTNAMES +APIVERSION +NAMESPACED +KIND +VERBS$/m);
+    assert.match(table.content[0].text, /^deployments +deploy +apps\/v1 +true +Deployment +create,/m);
+    assert.deepEqual(table.structuredContent.columns.map((c) => c.name), ['Name', 'Short Names', 'API Version', 'Namespaced', 'Kind', 'Verbs']);
+    assert.ok(table.structuredContent.rows.length >= 4 && table.structuredContent.rows.every((r) => r['API Version'] === 'apps/v1'));
     const missing = await call(client, 'resources_list', { apiVersion: 'example.kube-mcp.io/v1', kind: 'Gadget' });
     assert.equal(missing.isError, true);
     assert.match(missing.text, /no kind 'Gadget'/);

@@ -10,6 +10,9 @@
 //! get tools with the object as YAML (or JSON). Failures are tool errors
 //! naming the API's reason, or the grant that refused the call.
 
+mod describe;
+mod quantity;
+
 use kube_mcp_plugin::kubernetes::{
     self, Error, ListOptions, LogOptions, ObjectRef, PageOptions, ResourceType,
 };
@@ -103,6 +106,29 @@ struct ResourcesGetArgs {
     name: String,
     /// `yaml` (the default) or `json`.
     output: Option<GetOutput>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResourcesDescribeArgs {
+    /// API version of the kind: `v1`, `apps/v1`, `example.kube-mcp.io/v1`.
+    api_version: String,
+    /// The kind, e.g. `Pod`, `Node`, `Deployment`, `Widget`.
+    kind: String,
+    /// The namespace, for namespaced kinds.
+    namespace: Option<String>,
+    /// The object's name.
+    name: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ApiResourcesListArgs {
+    /// Only this API group: `apps`, `example.kube-mcp.io`, `""` for the
+    /// core group.
+    api_group: Option<String>,
+    /// `table` (the default) or `json` (the rows as a JSON array).
+    output: Option<ListOutput>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -287,9 +313,15 @@ impl Plugin for KubeCore {
                     Err(result) => result,
                 })
             })
+            .add(tool::<ResourcesDescribeArgs>("resources_describe", "Describe one object of any kind, as `kubectl describe` does, in compact text: identity, labels, owner chain, spec highlights, status and conditions with reasons and ages, what it owns (a Deployment's ReplicaSets and pods), and its recent events deduplicated with counts. Pods: each container's state, last termination (reason, exit code), restarts, probes, resources, node and volumes. Nodes: conditions, capacity, taints and the pods on it with their requests. Start here to find out what is wrong with something.").read_only(), |args, _| {
+                Ok(match describe::describe(&args.api_version, &args.kind, args.namespace, args.name) {
+                    Ok(text) => CallResult::text(text),
+                    Err(message) => CallResult::error(message),
+                })
+            })
             .add(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only(), |args, _| Ok(pods_log(args)))
             .add(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output(), |args, _| Ok(events_list(args)))
-            .add(tool::<NoArgs>("api_resources_list", "List every resource type the cluster offers (apiVersion, kind, plural name, namespaced, verbs), including custom resources.").read_only(), |_, _| Ok(api_resources_list()))
+            .add(tool::<ApiResourcesListArgs>("api_resources_list", "List every resource type the cluster offers, including custom resources, as a table (name, short names, apiVersion, namespaced, kind, verbs) with the rows as structured content; `apiGroup` keeps one group.").read_only().list_output(), |args, _| Ok(api_resources_list(args)))
     }
 }
 
@@ -400,24 +432,75 @@ fn events_list(mut args: EventsListArgs) -> CallResult {
     )
 }
 
-fn api_resources_list() -> CallResult {
-    answer(kubernetes::api_resources().map(|resources| {
-        let rows: Vec<serde_json::Value> = resources
-            .iter()
-            .filter(|r| !r.type_.resource.contains('/'))
-            .map(|r| {
-                serde_json::json!({
-                    "apiVersion": r.type_.api_version(),
-                    "kind": r.kind,
-                    "name": r.type_.resource,
-                    "namespaced": r.namespaced,
-                    "verbs": r.verbs,
-                    "shortNames": r.short_names,
-                })
+/// The API server's resource types as `kubectl api-resources -o wide`
+/// shows them: an aligned table for the model, the same rows as
+/// structured content (or the rows as JSON: `output: json`).
+fn api_resources_list(args: ApiResourcesListArgs) -> CallResult {
+    let resources = match kubernetes::api_resources() {
+        Ok(resources) => resources,
+        Err(e) => return CallResult::error(e.message()),
+    };
+    let group = args.api_group.as_deref();
+    let rows: Vec<serde_json::Value> = resources
+        .iter()
+        .filter(|r| !r.type_.resource.contains('/'))
+        .filter(|r| group.is_none_or(|g| r.type_.group == g))
+        .map(|r| {
+            serde_json::json!({
+                "Name": r.type_.resource,
+                "Short Names": r.short_names.join(","),
+                "API Version": r.type_.api_version(),
+                "Namespaced": r.namespaced,
+                "Kind": r.kind,
+                "Verbs": r.verbs.join(","),
             })
-            .collect();
-        serde_json::Value::Array(rows).to_string()
-    }))
+        })
+        .collect();
+    if args.output == Some(ListOutput::Json) {
+        return CallResult::json(&rows);
+    }
+    const COLUMNS: [&str; 6] = [
+        "Name",
+        "Short Names",
+        "API Version",
+        "Namespaced",
+        "Kind",
+        "Verbs",
+    ];
+    let cell = |row: &serde_json::Value, c: &str| match &row[c] {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut table = describe::Doc::default();
+    let header: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| c.to_uppercase().replace(' ', ""))
+        .collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| COLUMNS.iter().map(|c| cell(row, c)).collect())
+        .collect();
+    table.table_at(
+        0,
+        &header.iter().map(String::as_str).collect::<Vec<_>>(),
+        &cells,
+    );
+    let types = |c: &str| {
+        if c == "Namespaced" {
+            "boolean"
+        } else {
+            "string"
+        }
+    };
+    let structured = serde_json::json!({
+        "columns": COLUMNS.iter().map(|c| serde_json::json!({"name": c, "type": types(c)})).collect::<Vec<_>>(),
+        "rows": rows,
+    });
+    CallResult {
+        content: vec![kube_mcp_plugin::types::Content::text(table.text())],
+        structured_content: Some(structured.to_string()),
+        is_error: false,
+    }
 }
 
 /// The resource type of `kind` in `api_version`, through discovery.
