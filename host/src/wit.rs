@@ -26,6 +26,22 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq],
 });
 
+/// The package's files as this binary was built with them, by path
+/// (`wit/world.wit`): what `plugin wit` writes and what a plugin's imports
+/// are checked against.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("wit/world.wit", include_str!("../../wit/world.wit")),
+    ("wit/types.wit", include_str!("../../wit/types.wit")),
+    (
+        "wit/kubernetes.wit",
+        include_str!("../../wit/kubernetes.wit"),
+    ),
+    ("wit/client.wit", include_str!("../../wit/client.wit")),
+    ("wit/config.wit", include_str!("../../wit/config.wit")),
+    ("wit/log.wit", include_str!("../../wit/log.wit")),
+    ("wit/progress.wit", include_str!("../../wit/progress.wit")),
+];
+
 pub use self::exports::kube_mcp::plugin::{
     completion_provider, prompt_provider, resource_provider, tool_execution, tool_provider,
 };

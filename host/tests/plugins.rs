@@ -348,3 +348,122 @@ async fn a_cache_directory_swapped_for_a_symlink_later_is_not_followed() {
         "the entry goes to the directory that was checked"
     );
 }
+
+/// A component of the `tool-plugin` world of this host's WIT package with
+/// its patch version raised by `later` and `extra` added to the
+/// `kubernetes` interface: what a plugin built for a newer server looks
+/// like. Its core module is wit-component's dummy (every export traps).
+fn plugin_for_a_later_package(later: u32, extra: &str) -> (Vec<u8>, String) {
+    let (base, patch) = our_package().rsplit_once('.').unwrap();
+    let theirs = format!("{base}.{}", patch.parse::<u32>().unwrap() + later);
+    (plugin_for_package(&theirs, extra), theirs)
+}
+
+/// This host's package version: `0.1.1`.
+fn our_package() -> &'static str {
+    kube_mcp::wit::SOURCES[0]
+        .1
+        .lines()
+        .find_map(|l| l.strip_prefix("package kube-mcp:plugin@"))
+        .unwrap()
+        .trim_end_matches(';')
+}
+
+/// A dummy component of the `tool-plugin` world of this host's WIT with
+/// the package's version set to `theirs` (what `@since` gates leaves out
+/// below it) and `extra` added to `kubernetes`.
+fn plugin_for_package(theirs: &str, extra: &str) -> Vec<u8> {
+    let ours = our_package();
+    let mut map = wit_parser::SourceMap::new();
+    for (path, text) in kube_mcp::wit::SOURCES {
+        let mut text = text.replace(
+            &format!("package kube-mcp:plugin@{ours};"),
+            &format!("package kube-mcp:plugin@{theirs};"),
+        );
+        if path.ends_with("kubernetes.wit") {
+            if theirs == "0.1.0" {
+                // The first package: what later versions added (every
+                // `@since` item, all at the end of the interface) goes.
+                let since = text.find("@since(").unwrap();
+                let from = text[..since].rfind("\n\n").unwrap() + 1;
+                let end = text.rfind('}').unwrap();
+                text.replace_range(from..end, "");
+            }
+            let end = text.rfind('}').unwrap();
+            text.insert_str(end, extra);
+        }
+        map.push_str(path, text);
+    }
+    let mut resolve = wit_parser::Resolve::default();
+    let package = resolve
+        .push_group(map.parse().map_err(|(_, e)| e).unwrap())
+        .unwrap();
+    let world = resolve
+        .select_world(&[package], Some("tool-plugin"))
+        .unwrap();
+    let mut module =
+        wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .unwrap();
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .unwrap()
+        .validate(true)
+        .encode()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_plugin_for_a_newer_package_is_refused_naming_what_this_server_lacks() {
+    let runtime = Runtime::new(PluginSettings::default(), None).unwrap();
+    let extra = "    @since(version = 0.1.9)\n    teleport: func(object: object-ref) -> result<string, error>;\n";
+    let (newer, version) = plugin_for_a_later_package(8, extra);
+    let Err(error) = runtime.load_bytes(Path::new("newer.wasm"), newer).await else {
+        panic!("refused");
+    };
+    assert!(matches!(error, LoadError::Incompatible { .. }), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "needs what this server does not have: kubernetes.teleport (kube-mcp:plugin@{version}); this server implements kube-mcp:plugin@"
+        )),
+        "{message}"
+    );
+    // The same package without the new function passes the check (and
+    // fails later, when the dummy traps while describing itself).
+    let (same_functions, _) = plugin_for_a_later_package(8, "");
+    let Err(error) = runtime
+        .load_bytes(Path::new("later.wasm"), same_functions)
+        .await
+    else {
+        panic!("the dummy cannot describe itself");
+    };
+    assert!(matches!(error, LoadError::Describe(_)), "{error}");
+}
+
+#[tokio::test]
+async fn a_plugin_of_the_first_package_links_to_this_one() {
+    // Built against 0.1.0 (the functions `@since` later versions are gated
+    // out): it links (the dummy then traps describing itself).
+    let runtime = Runtime::new(PluginSettings::default(), None).unwrap();
+    let first = plugin_for_package("0.1.0", "");
+    let contains = |needle: &str| first.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(contains("kube-mcp:plugin/kubernetes@0.1.0"));
+    assert!(!contains(&format!(
+        "kube-mcp:plugin/kubernetes@{}",
+        our_package()
+    )));
+    assert!(
+        !contains("create-subresource"),
+        "the 0.1.1 functions are gated out"
+    );
+    let Err(error) = runtime.load_bytes(Path::new("first.wasm"), first).await else {
+        panic!("the dummy cannot describe itself");
+    };
+    assert!(matches!(error, LoadError::Describe(_)), "{error}");
+}

@@ -20,6 +20,7 @@ pub enum Lang {
 
 /// One file of a project: where it goes, what it holds, and whether the
 /// `{{...}}` placeholders are filled in (templates) or not (SDK, WIT).
+#[derive(Clone, Copy)]
 struct File {
     path: &'static str,
     text: &'static str,
@@ -44,15 +45,25 @@ const README: File = File {
     template: true,
 };
 
-const WIT: &[File] = files![
-    copy "wit/world.wit" <- "wit/world.wit",
-    copy "wit/types.wit" <- "wit/types.wit",
-    copy "wit/kubernetes.wit" <- "wit/kubernetes.wit",
-    copy "wit/client.wit" <- "wit/client.wit",
-    copy "wit/config.wit" <- "wit/config.wit",
-    copy "wit/log.wit" <- "wit/log.wit",
-    copy "wit/progress.wit" <- "wit/progress.wit",
-];
+/// The WIT package, from [`crate::wit::SOURCES`].
+const WIT: &[File] = &{
+    let sources = crate::wit::SOURCES;
+    let mut files = [File {
+        path: "",
+        text: "",
+        template: false,
+    }; crate::wit::SOURCES.len()];
+    let mut i = 0;
+    while i < files.len() {
+        files[i] = File {
+            path: sources[i].0,
+            text: sources[i].1,
+            template: false,
+        };
+        i += 1;
+    }
+    files
+};
 
 const RUST: &[File] = files![
     template "Cargo.toml" <- "sdk/templates/rust/Cargo.toml",
@@ -63,8 +74,10 @@ const RUST: &[File] = files![
     copy "vendor/kube-mcp-plugin/src/lib.rs" <- "sdk/rust/src/lib.rs",
     copy "vendor/kube-mcp-plugin/src/args.rs" <- "sdk/rust/src/args.rs",
     copy "vendor/kube-mcp-plugin/src/builder.rs" <- "sdk/rust/src/builder.rs",
+    copy "vendor/kube-mcp-plugin/src/confirm.rs" <- "sdk/rust/src/confirm.rs",
     copy "vendor/kube-mcp-plugin/src/kube.rs" <- "sdk/rust/src/kube.rs",
     copy "vendor/kube-mcp-plugin/src/plugin.rs" <- "sdk/rust/src/plugin.rs",
+    copy "vendor/kube-mcp-plugin/src/rollout.rs" <- "sdk/rust/src/rollout.rs",
 ];
 
 const TYPESCRIPT: &[File] = files![
@@ -260,7 +273,7 @@ fn write(dir: &Path, relative: &str, text: &str) -> Result<(), ScaffoldError> {
 }
 
 /// Writes the WIT package into `dir` (new or empty); returns the files.
-/// `kube-mcp:plugin@0.1.0`: the package this binary speaks, from its
+/// `kube-mcp:plugin@0.1.1`: the package this binary speaks, from its
 /// `world.wit`.
 pub fn wit_package() -> &'static str {
     WIT.iter()

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use axum::http::header::ACCEPT;
 use axum::http::{HeaderValue, Request};
 use kube::core::params::{
-    DeleteParams, GetParams, ListParams, Patch, PatchParams, PropagationPolicy, VersionMatch,
+    DeleteParams, GetParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy,
+    VersionMatch,
 };
 use kube::core::subresource::LogParams;
 use kube::core::{DynamicObject, GroupVersionKind, Resource as _};
@@ -24,7 +25,7 @@ use super::shape;
 use crate::BoxFuture;
 use crate::answer::{self, PageRequest, table::ACCEPT_TABLE, table::TableResponse};
 use crate::wit::kubernetes::{
-    ApiResource, ApiStatus, Error, Propagation, ResourceType, ServerVersion,
+    ApiResource, ApiStatus, Error, PatchType, Propagation, ResourceType, ServerVersion,
 };
 
 #[derive(Debug, Clone)]
@@ -88,8 +89,8 @@ impl KubeCluster {
                 "not running in a cluster (no service account); give --kubeconfig or --out-of-cluster",
             )?
         };
-        let client =
-            kube::Client::try_from(kube_config).context("cannot build the Kubernetes client")?;
+        let client = kube::Client::try_from(without_retries(kube_config))
+            .context("cannot build the Kubernetes client")?;
         Ok(Arc::new(KubeCluster {
             discovery: Discovery::new(client.clone()),
             client,
@@ -472,11 +473,111 @@ fn build(plugin: &str, operation: Operation) -> Result<(Request<Vec<u8>>, Answer
             let api = api(&object.type_, object.namespace.as_deref());
             (api.patch(&object.name, &params, &patch), Answer::Json)
         }
+        Operation::Patch {
+            object,
+            r#type,
+            patch,
+            subresource,
+            dry_run,
+        } => {
+            let params = PatchParams {
+                dry_run,
+                ..PatchParams::default()
+            };
+            let api = api(&object.type_, object.namespace.as_deref());
+            let request = match r#type {
+                PatchType::Merge => patch_request(
+                    &api,
+                    &object.name,
+                    subresource,
+                    &params,
+                    &Patch::Merge(&patch),
+                ),
+                PatchType::Strategic => patch_request(
+                    &api,
+                    &object.name,
+                    subresource,
+                    &params,
+                    &Patch::Strategic(&patch),
+                ),
+                PatchType::Json => {
+                    let operations: json_patch::Patch =
+                        serde_json::from_value(patch).map_err(|e| {
+                            Error::BadRequest(format!(
+                                "the JSON Patch is not a list of operations: {e}"
+                            ))
+                        })?;
+                    patch_request(
+                        &api,
+                        &object.name,
+                        subresource,
+                        &params,
+                        &Patch::<()>::Json(operations),
+                    )
+                }
+            };
+            (request, Answer::Json)
+        }
+        Operation::Create {
+            object,
+            manifest,
+            dry_run,
+        } => {
+            let params = PostParams {
+                dry_run,
+                field_manager: Some(format!("kube-mcp-{plugin}")),
+            };
+            let body = serde_json::to_vec(&manifest).expect("JSON serializes");
+            let api = api(&object.type_, object.namespace.as_deref());
+            (api.create(&params, body), Answer::Json)
+        }
+        Operation::CreateSubresource {
+            object,
+            subresource,
+            body,
+            dry_run,
+        } => {
+            let params = PostParams {
+                dry_run,
+                field_manager: Some(format!("kube-mcp-{plugin}")),
+            };
+            let body = serde_json::to_vec(&body).expect("JSON serializes");
+            let api = api(&object.type_, object.namespace.as_deref());
+            (
+                api.create_subresource(&subresource, &object.name, &params, body),
+                Answer::Json,
+            )
+        }
     };
     let (request, answer) = built;
     let request =
         request.map_err(|e| Error::BadRequest(format!("cannot build the request: {e}")))?;
     Ok((request, answer))
+}
+
+/// `config` without kube-rs's default retries. They retry 429, 503 and
+/// 504 up to 15 times with backoff up to minutes, inside one plugin call
+/// that cannot be interrupted while the host waits: an eviction a
+/// PodDisruptionBudget refuses (429) hung the call past its request's
+/// deadline. The API's answer goes to the plugin instead, which decides
+/// (`nodes_drain` retries an eviction itself, and says so).
+fn without_retries(mut config: kube::Config) -> kube::Config {
+    config.default_retry = false;
+    config
+}
+
+/// A patch of `name`, or of its `subresource`.
+fn patch_request<P: serde::Serialize>(
+    api: &kube::core::Request,
+    name: &str,
+    subresource: Option<String>,
+    params: &PatchParams,
+    patch: &Patch<P>,
+) -> Result<Request<Vec<u8>>, kube::core::request::Error> {
+    match subresource {
+        Some(sub) => api.patch_subresource(&sub, name, params, patch),
+        None => api.patch(name, params, patch),
+    }
 }
 
 /// kube-rs's request builder for the collection of `t`, in `namespace`

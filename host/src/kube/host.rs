@@ -9,13 +9,14 @@
 use super::cluster::{Impersonated, Reply};
 use super::gateway::KubeAccess;
 use super::operation::{
-    Operation, RESTARTABLE, check_name, check_object, check_type, manifest_target,
+    Operation, RESTARTABLE, check_name, check_object, check_subresource, check_type,
+    manifest_target,
 };
 use crate::answer::{self, ApiPage, Cursor, PageRequest};
 use crate::wit::kubernetes::{
     self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, ListFormat,
-    ListOptions, LogOptions, ObjectFormat, ObjectRef, Page, PageOptions, ResourceType,
-    ServerVersion,
+    ListOptions, LogOptions, ObjectFormat, ObjectRef, Page, PageOptions, PatchOptions, PatchType,
+    ResourceType, ServerVersion,
 };
 
 #[cfg(doc)]
@@ -242,10 +243,7 @@ impl kubernetes::Host for KubeView<'_> {
     }
 
     async fn apply(&mut self, manifest: String, options: ApplyOptions) -> Result<String, Error> {
-        // YAML is a superset of JSON: one parser takes both.
-        let manifest: serde_json::Value = serde_yaml_ng::from_str(&manifest).map_err(|e| {
-            Error::BadRequest(format!("the manifest is not valid YAML or JSON: {e}"))
-        })?;
+        let manifest = parse_body("the manifest", &manifest)?;
         let resources = self.access.cluster.api_resources().await?;
         let object = manifest_target(&manifest, &resources)?;
         self.run(Operation::Apply {
@@ -287,4 +285,76 @@ impl kubernetes::Host for KubeView<'_> {
         self.run(Operation::RolloutRestart { object, dry_run })
             .await
     }
+
+    async fn patch(
+        &mut self,
+        object: ObjectRef,
+        r#type: PatchType,
+        patch: String,
+        options: PatchOptions,
+    ) -> Result<String, Error> {
+        check_object(&object)?;
+        if let Some(sub) = &options.subresource {
+            check_subresource(sub)?;
+        }
+        let patch = parse_body("the patch", &patch)?;
+        let shape_ok = match r#type {
+            PatchType::Json => patch.is_array(),
+            PatchType::Merge | PatchType::Strategic => patch.is_object(),
+        };
+        if !shape_ok {
+            return Err(Error::BadRequest(match r#type {
+                PatchType::Json => "a JSON Patch is a list of operations".into(),
+                _ => "a merge patch is an object".into(),
+            }));
+        }
+        self.run(Operation::Patch {
+            object,
+            r#type,
+            patch,
+            subresource: options.subresource,
+            dry_run: options.dry_run,
+        })
+        .await
+    }
+
+    async fn create(&mut self, manifest: String, dry_run: bool) -> Result<String, Error> {
+        let manifest = parse_body("the manifest", &manifest)?;
+        let resources = self.access.cluster.api_resources().await?;
+        let object = manifest_target(&manifest, &resources)?;
+        self.run(Operation::Create {
+            object,
+            manifest,
+            dry_run,
+        })
+        .await
+    }
+
+    async fn create_subresource(
+        &mut self,
+        object: ObjectRef,
+        subresource: String,
+        body: String,
+        dry_run: bool,
+    ) -> Result<String, Error> {
+        check_object(&object)?;
+        check_subresource(&subresource)?;
+        let body = parse_body("the body", &body)?;
+        if !body.is_object() {
+            return Err(Error::BadRequest("the body must be one object".into()));
+        }
+        self.run(Operation::CreateSubresource {
+            object,
+            subresource,
+            body,
+            dry_run,
+        })
+        .await
+    }
+}
+
+/// `text` as JSON; YAML is a superset of JSON, so one parser takes both.
+fn parse_body(what: &str, text: &str) -> Result<serde_json::Value, Error> {
+    serde_yaml_ng::from_str(text)
+        .map_err(|e| Error::BadRequest(format!("{what} is not valid YAML or JSON: {e}")))
 }

@@ -5,7 +5,7 @@ use super::grants::{Request, Verb};
 use crate::answer::PageRequest;
 use crate::wit::kubernetes::{
     ApiResource, ApplyOptions, DeleteOptions, Error, EventSubject, ListOptions, LogOptions,
-    ObjectRef, ResourceType,
+    ObjectRef, PatchType, ResourceType,
 };
 
 /// One Kubernetes operation a plugin asked for, validated and resolved.
@@ -54,6 +54,27 @@ pub enum Operation {
         object: ObjectRef,
         dry_run: bool,
     },
+    /// `patch` (parsed JSON) on the object, or on its `subresource`.
+    Patch {
+        object: ObjectRef,
+        r#type: PatchType,
+        patch: serde_json::Value,
+        subresource: Option<String>,
+        dry_run: bool,
+    },
+    /// `manifest` (already parsed) created as `object`.
+    Create {
+        object: ObjectRef,
+        manifest: serde_json::Value,
+        dry_run: bool,
+    },
+    /// `body` created as `subresource` of `object` (`pods/eviction`).
+    CreateSubresource {
+        object: ObjectRef,
+        subresource: String,
+        body: serde_json::Value,
+        dry_run: bool,
+    },
 }
 
 impl Operation {
@@ -68,9 +89,11 @@ impl Operation {
             | Operation::Events { .. } => false,
             Operation::Apply { options, .. } => !options.dry_run,
             Operation::Delete { options, .. } => !options.dry_run,
-            Operation::Scale { dry_run, .. } | Operation::RolloutRestart { dry_run, .. } => {
-                !dry_run
-            }
+            Operation::Scale { dry_run, .. }
+            | Operation::RolloutRestart { dry_run, .. }
+            | Operation::Patch { dry_run, .. }
+            | Operation::Create { dry_run, .. }
+            | Operation::CreateSubresource { dry_run, .. } => !dry_run,
         }
     }
 
@@ -88,7 +111,27 @@ impl Operation {
             | Operation::Apply { object: o, .. }
             | Operation::Delete { object: o, .. }
             | Operation::Scale { object: o, .. }
-            | Operation::RolloutRestart { object: o, .. } => check_object(o),
+            | Operation::RolloutRestart { object: o, .. }
+            | Operation::Create { object: o, .. } => check_object(o),
+            Operation::Patch {
+                object: o,
+                subresource,
+                ..
+            } => {
+                check_object(o)?;
+                match subresource {
+                    Some(sub) => check_subresource(sub),
+                    None => Ok(()),
+                }
+            }
+            Operation::CreateSubresource {
+                object: o,
+                subresource,
+                ..
+            } => {
+                check_object(o)?;
+                check_subresource(subresource)
+            }
             Operation::List { r#type, options } => {
                 check_type(r#type)?;
                 namespace(&options.namespace)
@@ -167,6 +210,35 @@ impl Operation {
                 format!("{}/scale", o.type_.resource),
                 &o.namespace,
             ),
+            Operation::Patch {
+                object: o,
+                subresource,
+                ..
+            } => on(
+                Verb::Patch,
+                &o.type_,
+                match subresource {
+                    Some(sub) => format!("{}/{sub}", o.type_.resource),
+                    None => o.type_.resource.clone(),
+                },
+                &o.namespace,
+            ),
+            Operation::Create { object: o, .. } => on(
+                Verb::Create,
+                &o.type_,
+                o.type_.resource.clone(),
+                &o.namespace,
+            ),
+            Operation::CreateSubresource {
+                object: o,
+                subresource,
+                ..
+            } => on(
+                Verb::Create,
+                &o.type_,
+                format!("{}/{subresource}", o.type_.resource),
+                &o.namespace,
+            ),
         }
     }
 }
@@ -216,6 +288,18 @@ pub(super) fn check_type(t: &ResourceType) -> Result<(), Error> {
         return Err(Error::BadRequest(format!(
             "resource '{}' is not a plural resource name (like pods or deployments)",
             t.resource.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+/// A subresource is one lowercase word (`status`, `scale`, `eviction`):
+/// nothing that could add a path segment or a query.
+pub(super) fn check_subresource(sub: &str) -> Result<(), Error> {
+    if sub.is_empty() || sub.len() > 63 || !sub.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(Error::BadRequest(format!(
+            "subresource '{}' is not a subresource name (like status, scale or eviction)",
+            sub.escape_debug()
         )));
     }
     Ok(())

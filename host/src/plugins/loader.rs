@@ -30,6 +30,17 @@ pub enum LoadError {
     Read(#[source] std::io::Error),
     #[error("not a valid WebAssembly component: {}", with_causes(.0.as_ref()))]
     Compile(#[source] Cause),
+    /// Built against a newer `kube-mcp:plugin` package, and calls what this
+    /// server does not have (each function, and the package version the
+    /// plugin imports it from).
+    #[error(
+        "needs what this server does not have: {}; this server implements kube-mcp:plugin@{}: upgrade the server, or build the plugin against that version",
+        .missing.join(", "), .host_version
+    )]
+    Incompatible {
+        missing: Vec<String>,
+        host_version: String,
+    },
     #[error("does not fit the kube-mcp:plugin tool-plugin world: {}", with_causes(.0.as_ref()))]
     Link(#[source] Cause),
     #[error("failed while describing itself: {}", with_causes(.0.as_ref()))]
@@ -147,6 +158,14 @@ impl Runtime {
             .await
             .map_err(|e| LoadError::Compile(Box::new(e)))?
             .map_err(|e| LoadError::Compile(e.into()))?;
+        let package = super::compat::HostPackage::this_host();
+        let missing = package.missing(&self.engine, &component);
+        if !missing.is_empty() {
+            return Err(LoadError::Incompatible {
+                missing,
+                host_version: package.version.clone(),
+            });
+        }
         let pre = self
             .linker
             .instantiate_pre(&component)

@@ -11,6 +11,7 @@ mod admission;
 mod busy;
 mod cache;
 mod call;
+mod compat;
 mod context;
 pub(crate) mod engine;
 mod folder;

@@ -17,15 +17,13 @@
 //! and may cancel, when the client supports tasks (`progress.detach`), or
 //! else for at most [`WAIT_IN_REQUEST`] within the request.
 
-use kube_mcp_plugin::client::{self, Elicitation};
-use kube_mcp_plugin::config;
 use kube_mcp_plugin::kubernetes::{
     self, ApplyOptions, DeleteOptions, Error, ObjectRef, Propagation, ResourceType,
 };
 use kube_mcp_plugin::progress;
 use kube_mcp_plugin::tool_execution::TaskSupport;
 use kube_mcp_plugin::types::{CallResult, Capability, PluginInfo, ToolAnnotations};
-use kube_mcp_plugin::{Plugin, Tools, tool};
+use kube_mcp_plugin::{Plugin, Rollout, Tools, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -91,9 +89,9 @@ struct RestartArgs {
     wait: bool,
 }
 
-/// How long a wait runs inside a request that could not become a task
-/// (below the server's default request timeout of 60 s).
-const WAIT_IN_REQUEST: Duration = Duration::from_secs(45);
+/// How long a wait runs inside a request that could not become a task:
+/// below the default plugin call limit (`plugins.limits.timeout`, 10 s).
+const WAIT_IN_REQUEST: Duration = Duration::from_secs(8);
 
 /// How often a wait looks at the object.
 const POLL: Duration = Duration::from_secs(2);
@@ -253,75 +251,6 @@ fn restart(args: RestartArgs) -> CallResult {
     wait_for_rollout(&args.kind, &object)
 }
 
-/// How far a rollout has got, read from the object's status.
-#[derive(Debug, PartialEq)]
-struct Rollout {
-    desired: u64,
-    updated: u64,
-    available: u64,
-    /// Whether the controller has seen the latest spec.
-    observed: bool,
-    /// Pods of the old template still running (Deployments).
-    old: u64,
-}
-
-impl Rollout {
-    fn of(kind: &str, object: &serde_json::Value) -> Rollout {
-        let number = |path: &str| object.pointer(path).and_then(|v| v.as_u64()).unwrap_or(0);
-        let generation = number("/metadata/generation");
-        let observed = number("/status/observedGeneration") >= generation;
-        match kind {
-            "DaemonSet" => Rollout {
-                desired: number("/status/desiredNumberScheduled"),
-                updated: number("/status/updatedNumberScheduled"),
-                available: number("/status/numberAvailable"),
-                observed,
-                old: 0,
-            },
-            "StatefulSet" => Rollout {
-                desired: object
-                    .pointer("/spec/replicas")
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(1),
-                updated: number("/status/updatedReplicas"),
-                available: number("/status/availableReplicas"),
-                observed: observed
-                    && object.pointer("/status/currentRevision")
-                        == object.pointer("/status/updateRevision"),
-                old: 0,
-            },
-            _ => {
-                let desired = object
-                    .pointer("/spec/replicas")
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(1);
-                let updated = number("/status/updatedReplicas");
-                Rollout {
-                    desired,
-                    updated,
-                    available: number("/status/availableReplicas"),
-                    observed,
-                    old: number("/status/replicas").saturating_sub(updated),
-                }
-            }
-        }
-    }
-
-    fn complete(&self) -> bool {
-        self.observed
-            && self.updated >= self.desired
-            && self.available >= self.desired
-            && self.old == 0
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "{} of {} pods updated, {} available",
-            self.updated, self.desired, self.available
-        )
-    }
-}
-
 /// Follows the rollout of `object` (just restarted) until it completes.
 fn wait_for_rollout(kind: &str, object: &ObjectRef) -> CallResult {
     let what = format!(
@@ -337,6 +266,12 @@ fn wait_for_rollout(kind: &str, object: &ObjectRef) -> CallResult {
             Err(e) => return answer(Err(e)),
         };
         let seconds = started.elapsed().as_secs();
+        if let Some(why) = &rollout.failed {
+            return CallResult::error(format!(
+                "{what} restarted, but the rollout failed after {seconds} s: {why} ({})",
+                rollout.describe()
+            ));
+        }
         if rollout.complete() {
             return CallResult::text(format!(
                 "{what} restarted; the rollout is complete: {} (after {seconds} s)",
@@ -378,46 +313,9 @@ fn describe_object(json: &str) -> String {
     }
 }
 
-/// Asks the user to confirm; `Some` is the answer to give instead of going
-/// on. Not an argument: the model must not be able to skip the person. A
-/// client that cannot be asked is refused (fail closed) unless the operator
-/// said confirmation is not required.
+/// Asks the user to confirm a change (see [`kube_mcp_plugin::confirm`]).
 fn confirm(dry_run: bool, question: &str) -> Option<CallResult> {
-    if dry_run {
-        return None;
-    }
-    if !client::capabilities().elicitation {
-        return match config::get("confirmation").as_deref() {
-            Some("notRequired") => None,
-            None | Some("required") => Some(CallResult::error(
-                "this change needs the user's confirmation, and this client cannot be asked \
-                 (it does not support elicitation, or the server is stateless); nothing was \
-                 changed. Use dryRun to preview it; an operator can allow unconfirmed changes \
-                 with plugins.overrides.kube-ops.settings.confirmation: notRequired",
-            )),
-            Some(other) => Some(CallResult::error(format!(
-                "plugins.overrides.kube-ops.settings.confirmation is '{other}': use required \
-                 or notRequired; nothing was changed"
-            ))),
-        };
-    }
-    let schema = r#"{"type":"object","properties":{"confirm":{"type":"boolean","title":"Go ahead","default":false}},"required":["confirm"]}"#;
-    match client::elicit(question, schema) {
-        Ok(Elicitation::Accept(content)) => {
-            let yes = serde_json::from_str::<serde_json::Value>(&content)
-                .ok()
-                .and_then(|v| v.get("confirm").and_then(|c| c.as_bool()))
-                .unwrap_or(false);
-            (!yes).then(|| CallResult::error("the user did not confirm; nothing was changed"))
-        }
-        Ok(Elicitation::Decline) | Ok(Elicitation::Cancel) => {
-            Some(CallResult::error("the user declined; nothing was changed"))
-        }
-        // Asked and could not hear back: do not act on silence.
-        Err(_) => Some(CallResult::error(
-            "the user could not be asked to confirm; nothing was changed",
-        )),
-    }
+    kube_mcp_plugin::confirm("kube-ops", dry_run, question)
 }
 
 /// The resource type of `kind` in `api_version`, through discovery.

@@ -64,6 +64,7 @@ __all__ = [
     "log",
     "page_options",
     "page_result",
+    "patch_options",
     "progress",
     "resource_type",
     "schema_of",
@@ -334,6 +335,12 @@ def page_options(
 ) -> kubernetes.PageOptions:
     """Page options: the server's format and budget unless you set them."""
     return kubernetes.PageOptions(format, wide, budget)
+
+
+def patch_options(dry_run: bool = False, subresource: Optional[str] = None) -> kubernetes.PatchOptions:
+    """Patch options (package 0.1.1): a real patch of the object itself
+    unless you set them."""
+    return kubernetes.PatchOptions(dry_run, subresource)
 
 
 _STATUS_ERRORS = (

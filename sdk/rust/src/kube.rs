@@ -2,7 +2,7 @@
 
 use crate::kubernetes::{
     self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, ListFormat, ListOptions,
-    LogOptions, ObjectFormat, Page, PageOptions, ResourceType,
+    LogOptions, ObjectFormat, Page, PageOptions, PatchOptions, ResourceType,
 };
 use crate::types::{CallResult, Content};
 
@@ -241,6 +241,16 @@ impl Default for ApplyOptions {
         ApplyOptions {
             dry_run: false,
             force: false,
+        }
+    }
+}
+
+impl Default for PatchOptions {
+    /// A real patch of the object itself (no subresource).
+    fn default() -> Self {
+        PatchOptions {
+            dry_run: false,
+            subresource: None,
         }
     }
 }

@@ -47,12 +47,12 @@
 //!     path: "wit", // the kube-mcp:plugin package
 //!     world: "plugin",
 //!     with: {
-//!         "kube-mcp:plugin/types@0.1.0": kube_mcp_plugin::types,
-//!         "kube-mcp:plugin/config@0.1.0": kube_mcp_plugin::config,
-//!         "kube-mcp:plugin/log@0.1.0": kube_mcp_plugin::log,
-//!         "kube-mcp:plugin/progress@0.1.0": kube_mcp_plugin::progress,
-//!         "kube-mcp:plugin/client@0.1.0": kube_mcp_plugin::client,
-//!         "kube-mcp:plugin/kubernetes@0.1.0": kube_mcp_plugin::kubernetes,
+//!         "kube-mcp:plugin/types@0.1.1": kube_mcp_plugin::types,
+//!         "kube-mcp:plugin/config@0.1.1": kube_mcp_plugin::config,
+//!         "kube-mcp:plugin/log@0.1.1": kube_mcp_plugin::log,
+//!         "kube-mcp:plugin/progress@0.1.1": kube_mcp_plugin::progress,
+//!         "kube-mcp:plugin/client@0.1.1": kube_mcp_plugin::client,
+//!         "kube-mcp:plugin/kubernetes@0.1.1": kube_mcp_plugin::kubernetes,
 //!     },
 //! });
 //!
@@ -104,7 +104,9 @@ macro_rules! export {
 
 mod args;
 mod builder;
+mod confirm;
 mod plugin;
+mod rollout;
 
 // What the derives in a plugin need, at the versions this SDK uses: a
 // plugin may depend on these crates itself (as the template does) or use
@@ -115,7 +117,9 @@ pub use serde_json;
 
 pub use args::{NoArgs, parse_args, schema_of};
 pub use builder::{ToolBuilder, tool};
+pub use confirm::confirm;
 pub use plugin::{Plugin, Tools};
+pub use rollout::Rollout;
 
 /// The shared types of the WIT package, under a short path.
 pub use kube_mcp::plugin::types;

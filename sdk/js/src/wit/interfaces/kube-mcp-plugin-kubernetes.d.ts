@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/kubernetes@0.1.0' {
+declare module 'kube-mcp:plugin/kubernetes@0.1.1' {
   /**
    * Every resource type the API server offers (cached by the host).
    * Needs no grant: it reveals which types exist, not any object.
@@ -63,6 +63,27 @@ declare module 'kube-mcp:plugin/kubernetes@0.1.0' {
    * (`patch` on the workload). Returns the patched object.
    */
   export function rolloutRestart(object: ObjectRef, dryRun: boolean): string;
+  /**
+   * Patches one object (`patch` on its resource, or on
+   * `<resource>/<subresource>`). `patch` is JSON (YAML is taken too).
+   * Returns the object as stored (or as it would be, on a dry run).
+   */
+  export function patch(object: ObjectRef, type: PatchType, patch: string, options: PatchOptions): string;
+  /**
+   * Creates one object given as JSON or YAML (`create` on its resource;
+   * no `patch` needed, unlike `apply`). The host resolves its kind
+   * through discovery. Returns the object as stored; an object that
+   * exists already is `error::conflict`.
+   */
+  export function create(manifest: string, dryRun: boolean): string;
+  /**
+   * Creates a subresource of one object (`create` on
+   * `<resource>/<subresource>`), such as a pod's eviction
+   * (`pods/eviction`, `body` a `policy/v1` Eviction): the API server
+   * answers 429 `TooManyRequests` (as `error::other`) while a
+   * PodDisruptionBudget forbids it. Returns the API server's answer.
+   */
+  export function createSubresource(object: ObjectRef, subresource: string, body: string, dryRun: boolean): string;
   /**
    * A kind of resource, as the API server addresses it (group, version,
    * plural resource name). `api-resources` maps kinds to these.
@@ -414,5 +435,38 @@ declare module 'kube-mcp:plugin/kubernetes@0.1.0' {
      * How many items follow this page, when the API server knows.
      */
     remainingItemCount?: bigint,
+  }
+  /**
+   * How `patch` reads its patch.
+   * # Variants
+   * 
+   * ## `"merge"`
+   * 
+   * JSON merge patch (RFC 7386): objects merge, `null` removes a
+   * field, lists are replaced whole.
+   * ## `"strategic"`
+   * 
+   * Strategic merge patch: like `merge`, but the lists of built-in
+   * kinds merge by their keys (containers by name). Not for custom
+   * resources.
+   * ## `"json"`
+   * 
+   * JSON Patch (RFC 6902): a list of operations (`add`, `remove`,
+   * `replace`, `test`, ...).
+   */
+  export type PatchType = 'merge' | 'strategic' | 'json';
+  /**
+   * How to patch.
+   */
+  export interface PatchOptions {
+    /**
+     * Validate and compute the result without persisting it.
+     */
+    dryRun: boolean,
+    /**
+     * Patch this subresource of the object instead (`status`,
+     * `scale`); the grant must then cover `<resource>/<subresource>`.
+     */
+    subresource?: string,
   }
 }

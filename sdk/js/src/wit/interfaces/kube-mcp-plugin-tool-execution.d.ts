@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/tool-execution@0.1.0' {
+declare module 'kube-mcp:plugin/tool-execution@0.1.1' {
   /**
    * Called once, at load.
    */

@@ -1,5 +1,5 @@
 /// <reference path="./kube-mcp-plugin-types.d.ts" />
-declare module 'kube-mcp:plugin/tool-provider@0.1.0' {
+declare module 'kube-mcp:plugin/tool-provider@0.1.1' {
   /**
    * The plugin's name, version, description and requested capabilities.
    */
@@ -13,9 +13,9 @@ declare module 'kube-mcp:plugin/tool-provider@0.1.0' {
    * behalf of `caller`.
    */
   export function callTool(name: string, arguments: string, caller: Caller): CallResult;
-  export type PluginInfo = import('kube-mcp:plugin/types@0.1.0').PluginInfo;
-  export type Tool = import('kube-mcp:plugin/types@0.1.0').Tool;
-  export type Caller = import('kube-mcp:plugin/types@0.1.0').Caller;
-  export type CallResult = import('kube-mcp:plugin/types@0.1.0').CallResult;
-  export type CallError = import('kube-mcp:plugin/types@0.1.0').CallError;
+  export type PluginInfo = import('kube-mcp:plugin/types@0.1.1').PluginInfo;
+  export type Tool = import('kube-mcp:plugin/types@0.1.1').Tool;
+  export type Caller = import('kube-mcp:plugin/types@0.1.1').Caller;
+  export type CallResult = import('kube-mcp:plugin/types@0.1.1').CallResult;
+  export type CallError = import('kube-mcp:plugin/types@0.1.1').CallError;
 }
