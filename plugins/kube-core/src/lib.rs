@@ -12,6 +12,7 @@
 
 mod describe;
 mod quantity;
+mod top;
 
 use kube_mcp_plugin::kubernetes::{
     self, Error, ListOptions, LogOptions, ObjectRef, PageOptions, ResourceType,
@@ -319,6 +320,8 @@ impl Plugin for KubeCore {
                     Err(message) => CallResult::error(message),
                 })
             })
+            .add(tool::<top::PodsTopArgs>("pods_top", "What pods use right now (CPU cores and memory working set), from the Metrics API, as kubectl top pod shows it: the heaviest first (sortBy cpu or memory), in a namespace or every namespace, optionally per container or by label selector; the rows as structured content. Says so in one line when the cluster has no Metrics API.").read_only().list_output(), |args, _| Ok(top::pods_top(args)))
+            .add(tool::<top::NodesTopArgs>("nodes_top", "What nodes use right now (CPU and memory, and their share of what the node can allocate), from the Metrics API, as kubectl top node shows it: the busiest first (sortBy cpu or memory); the rows as structured content. Says so in one line when the cluster has no Metrics API.").read_only().list_output(), |args, _| Ok(top::nodes_top(args)))
             .add(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only(), |args, _| Ok(pods_log(args)))
             .add(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output(), |args, _| Ok(events_list(args)))
             .add(tool::<ApiResourcesListArgs>("api_resources_list", "List every resource type the cluster offers, including custom resources, as a table (name, short names, apiVersion, namespaced, kind, verbs) with the rows as structured content; `apiGroup` keeps one group.").read_only().list_output(), |args, _| Ok(api_resources_list(args)))

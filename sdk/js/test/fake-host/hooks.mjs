@@ -1,4 +1,4 @@
-const HOST = /^kube-mcp:plugin\/([a-z-]+)@0\.1\.0$/;
+const HOST = /^kube-mcp:plugin\/([a-z-]+)@\d+\.\d+\.\d+$/;
 
 export async function resolve(specifier, context, next) {
   const match = HOST.exec(specifier);
