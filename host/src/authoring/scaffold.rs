@@ -78,6 +78,7 @@ const RUST: &[File] = files![
     copy "vendor/kube-mcp-plugin/src/kube.rs" <- "sdk/rust/src/kube.rs",
     copy "vendor/kube-mcp-plugin/src/plugin.rs" <- "sdk/rust/src/plugin.rs",
     copy "vendor/kube-mcp-plugin/src/rollout.rs" <- "sdk/rust/src/rollout.rs",
+    copy "vendor/kube-mcp-plugin/src/wait.rs" <- "sdk/rust/src/wait.rs",
 ];
 
 const TYPESCRIPT: &[File] = files![

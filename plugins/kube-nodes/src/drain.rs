@@ -6,17 +6,12 @@ use std::time::{Duration, Instant};
 use kube_mcp_plugin::kubernetes::{self, Error, ListOptions, ObjectRef, ResourceType};
 use kube_mcp_plugin::progress;
 use kube_mcp_plugin::types::CallResult;
+use kube_mcp_plugin::{Wait, begin_wait};
 use kube_mcp_plugin::{confirm, kubernetes::ApiStatus};
 use serde_json::{Value, json};
 
 use crate::{DrainArgs, PLUGIN, node, patch_unschedulable};
 
-const MAX_WAIT_IN_REQUEST: u64 = 55;
-/// Below the default plugin call limit (`plugins.limits.timeout`, 10 s):
-/// a longer wait within a request needs the operator to raise it.
-const DEFAULT_WAIT_IN_REQUEST: u64 = 8;
-const MAX_WAIT_AS_TASK: u64 = 3600;
-const DEFAULT_WAIT_AS_TASK: u64 = 600;
 /// How long to wait before asking again for an eviction a budget refused
 /// (kubectl waits 5 s).
 const RETRY_BLOCKED: Duration = Duration::from_secs(5);
@@ -208,13 +203,7 @@ pub fn drain(args: DrainArgs) -> CallResult {
             args.name
         ));
     }
-    let as_task = progress::detach();
-    let (default, max) = if as_task {
-        (DEFAULT_WAIT_AS_TASK, MAX_WAIT_AS_TASK)
-    } else {
-        (DEFAULT_WAIT_IN_REQUEST, MAX_WAIT_IN_REQUEST)
-    };
-    let timeout = Duration::from_secs(args.timeout_seconds.unwrap_or(default).min(max));
+    let Wait { timeout, .. } = begin_wait(args.timeout_seconds);
     evict_all(&args, to_evict, timeout, &skipped)
 }
 

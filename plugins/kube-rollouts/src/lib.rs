@@ -20,7 +20,7 @@ use kube_mcp_plugin::kubernetes::{self, ObjectRef, PatchOptions, ResourceType};
 use kube_mcp_plugin::progress;
 use kube_mcp_plugin::tool_execution::TaskSupport;
 use kube_mcp_plugin::types::{CallResult, Capability, Content, PluginInfo, ToolAnnotations};
-use kube_mcp_plugin::{Plugin, Rollout, Tools, confirm, tool};
+use kube_mcp_plugin::{Plugin, Rollout, Tools, Wait, begin_wait, confirm, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -73,13 +73,6 @@ struct UndoArgs {
     dry_run: bool,
 }
 
-/// Waiting within a request stays below the server's request timeout.
-const MAX_WAIT_IN_REQUEST: u64 = 55;
-/// Below the default plugin call limit (`plugins.limits.timeout`, 10 s):
-/// a longer wait within a request needs the operator to raise it.
-const DEFAULT_WAIT_IN_REQUEST: u64 = 8;
-const MAX_WAIT_AS_TASK: u64 = 3600;
-const DEFAULT_WAIT_AS_TASK: u64 = 600;
 /// How often a wait looks at the workload.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -152,13 +145,7 @@ fn status(args: StatusArgs) -> CallResult {
     if let Err(e) = workload.get() {
         return CallResult::error(e);
     }
-    let as_task = progress::detach();
-    let (default, max) = if as_task {
-        (DEFAULT_WAIT_AS_TASK, MAX_WAIT_AS_TASK)
-    } else {
-        (DEFAULT_WAIT_IN_REQUEST, MAX_WAIT_IN_REQUEST)
-    };
-    let timeout = Duration::from_secs(args.timeout_seconds.unwrap_or(default).min(max));
+    let Wait { as_task, timeout } = begin_wait(args.timeout_seconds);
     let started = Instant::now();
     let what = workload.to_string();
     loop {

@@ -43,16 +43,24 @@ impl ResourceType {
 /// The type of `kind` (or its plural resource name) in `api_version`
 /// among `resources`; subresources never match.
 pub fn find_kind(resources: &[ApiResource], api_version: &str, kind: &str) -> Option<ResourceType> {
+    find_resource(resources, api_version, kind).map(|r| r.type_.clone())
+}
+
+/// What discovery says of `kind` (or its plural resource name, any case)
+/// in `api_version`: its type, `Kind`, scope and verbs; subresources never
+/// match.
+pub fn find_resource<'a>(
+    resources: &'a [ApiResource],
+    api_version: &str,
+    kind: &str,
+) -> Option<&'a ApiResource> {
     let wanted = ResourceType::new(api_version, "");
-    resources
-        .iter()
-        .find(|r| {
-            r.type_.group == wanted.group
-                && r.type_.version == wanted.version
-                && !r.type_.resource.contains('/')
-                && (r.kind == kind || r.type_.resource == kind.to_lowercase())
-        })
-        .map(|r| r.type_.clone())
+    resources.iter().find(|r| {
+        r.type_.group == wanted.group
+            && r.type_.version == wanted.version
+            && !r.type_.resource.contains('/')
+            && (r.kind.eq_ignore_ascii_case(kind) || r.type_.resource == kind.to_lowercase())
+    })
 }
 
 impl Error {

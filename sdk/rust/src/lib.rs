@@ -107,6 +107,7 @@ mod builder;
 mod confirm;
 mod plugin;
 mod rollout;
+mod wait;
 
 // What the derives in a plugin need, at the versions this SDK uses: a
 // plugin may depend on these crates itself (as the template does) or use
@@ -120,6 +121,7 @@ pub use builder::{ToolBuilder, tool};
 pub use confirm::confirm;
 pub use plugin::{Plugin, Tools};
 pub use rollout::Rollout;
+pub use wait::{Wait, begin_wait};
 
 /// The shared types of the WIT package, under a short path.
 pub use kube_mcp::plugin::types;
@@ -145,7 +147,7 @@ pub use exports::kube_mcp::plugin::tool_execution;
 
 mod kube;
 
-pub use kube::{GetOutput, LIST_PAGE_SCHEMA, ListOutput, find_kind};
+pub use kube::{GetOutput, LIST_PAGE_SCHEMA, ListOutput, find_kind, find_resource};
 
 impl types::CallResult {
     /// A successful result holding one text item.

@@ -17,6 +17,7 @@ pub mod text;
 mod time;
 mod workload;
 
+use kube_mcp_plugin::find_resource;
 use kube_mcp_plugin::kubernetes::{self, ApiResource, ListOptions, ObjectRef, ResourceType};
 use serde_json::Value;
 
@@ -77,12 +78,14 @@ pub fn describe(
     name: String,
 ) -> Result<String, String> {
     let resources = kubernetes::api_resources().map_err(|e| e.message())?;
-    let resource = find_resource(&resources, api_version, kind).ok_or_else(|| {
-        format!(
-            "the cluster has no kind '{kind}' in apiVersion '{api_version}' \
+    let resource = find_resource(&resources, api_version, kind)
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "the cluster has no kind '{kind}' in apiVersion '{api_version}' \
              (api_resources_list shows what it has)"
-        )
-    })?;
+            )
+        })?;
     let namespace = if resource.namespaced {
         Some(
             namespace
@@ -105,20 +108,6 @@ pub fn describe(
         now: time::now(),
     };
     Ok(render(&subject, &resources))
-}
-
-/// The api-resource of `kind` (or its plural) in `api_version`.
-fn find_resource(resources: &[ApiResource], api_version: &str, kind: &str) -> Option<ApiResource> {
-    let wanted = ResourceType::new(api_version, "");
-    resources
-        .iter()
-        .find(|r| {
-            r.type_.group == wanted.group
-                && r.type_.version == wanted.version
-                && !r.type_.resource.contains('/')
-                && (r.kind.eq_ignore_ascii_case(kind) || r.type_.resource == kind.to_lowercase())
-        })
-        .cloned()
 }
 
 /// The whole describe of `subject`.
@@ -184,7 +173,7 @@ fn owners(doc: &mut Doc, s: &Subject, resources: &[ApiResource]) {
         let name = str_at(&owner, "/name").unwrap_or("?").to_owned();
         chain.push(format!("{kind} {name}"));
         let api_version = str_at(&owner, "/apiVersion").unwrap_or("v1");
-        let Some(resource) = find_resource(resources, api_version, &kind) else {
+        let Some(resource) = find_resource(resources, api_version, &kind).cloned() else {
             break;
         };
         let parent = kubernetes::get(&ObjectRef {
