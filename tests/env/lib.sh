@@ -23,6 +23,8 @@ PKI=$STATE/pki
 : "${ETCD_PORT:=23791}" "${ETCD_PEER_PORT:=23801}"
 : "${APISERVER_PORT:=16443}" "${KCM_PORT:=16257}" "${SCHEDULER_PORT:=16259}"
 : "${KWOK_PORT:=16250}" "${METRICS_SERVER_PORT:=16451}"
+# Where tests serve HTTP for ops/web-probe (fixtures/80-reach.yaml names it).
+: "${REACH_PORT:=16452}"
 : "${OIDC_PORT:=14980}"
 : "${REGISTRY_PORT:=15000}"
 : "${KEYCLOAK_PORT:=18080}" "${KEYCLOAK_MANAGEMENT_PORT:=18090}"

@@ -7,25 +7,30 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::http::header::ACCEPT;
+use std::time::Duration;
+
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderValue, Request};
 use kube::core::params::{
     DeleteParams, GetParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy,
     VersionMatch,
 };
-use kube::core::subresource::LogParams;
+use kube::core::subresource::{AttachParams, LogParams};
 use kube::core::{DynamicObject, GroupVersionKind, Resource as _};
 use serde_json::{Value, json};
 
 use super::cluster::{Cluster, Impersonated, Reply};
 use super::discovery::Discovery;
 use super::errors::api_error;
+use super::exec::{Collected, ExecRequest, Flow, stdin_frames};
+use super::proxy::ProxyRequest;
 use super::operation::Operation;
 use super::shape;
 use crate::BoxFuture;
 use crate::answer::{self, PageRequest, table::ACCEPT_TABLE, table::TableResponse};
 use crate::wit::kubernetes::{
-    ApiResource, ApiStatus, Error, PatchType, Propagation, ResourceType, ServerVersion,
+    ApiResource, ApiStatus, Error, ExecOutput, PatchType, Propagation, ProxyResponse, ResourceType,
+    ServerVersion,
 };
 
 #[derive(Debug, Clone)]
@@ -237,6 +242,153 @@ impl KubeCluster {
     }
 }
 
+impl KubeCluster {
+    /// Runs a command in a container: opens the exec WebSocket, writes
+    /// stdin, reads stdout and stderr up to the limit and the final status,
+    /// and hangs up at the timeout.
+    async fn exec(
+        &self,
+        exec: ExecRequest,
+        as_user: Option<&Impersonated>,
+    ) -> Result<ExecOutput, Error> {
+        use futures_util::{SinkExt as _, StreamExt as _};
+        use tokio_tungstenite::tungstenite::Message;
+
+        let params = AttachParams {
+            container: exec.container.clone(),
+            stdin: exec.stdin.is_some(),
+            stdout: true,
+            stderr: true,
+            tty: false,
+            ..AttachParams::default()
+        };
+        let mut request = api(&core_v1("pods"), Some(&exec.namespace))
+            .exec(&exec.pod, exec.command.clone(), &params)
+            .map_err(|e| Error::BadRequest(format!("cannot build the request: {e}")))?;
+        self.identify(&mut request, as_user)?;
+        let deadline = tokio::time::Instant::now() + exec.timeout;
+        let late = || timed_out("the command", exec.timeout);
+        let connection = tokio::time::timeout_at(deadline, self.client.connect(request))
+            .await
+            .map_err(|_| late())?
+            .map_err(api_error)?;
+        let can_close = connection.supports_stream_close();
+        if exec.stdin.is_some() && !can_close {
+            return Err(Error::BadRequest(
+                "the API server speaks only v4.channel.k8s.io, which cannot close a command's \
+                 standard input; run the command without stdin"
+                    .into(),
+            ));
+        }
+        let mut socket = connection.into_stream();
+        if let Some(input) = &exec.stdin {
+            let write = async {
+                for frame in stdin_frames(input, can_close) {
+                    socket.send(Message::Binary(frame.into())).await?;
+                }
+                Ok::<_, tokio_tungstenite::tungstenite::Error>(())
+            };
+            tokio::time::timeout_at(deadline, write)
+                .await
+                .map_err(|_| late())?
+                .map_err(|e| Error::Unavailable(format!("writing the command's stdin: {e}")))?;
+        }
+        let mut collected = Collected::default();
+        let timed_out = loop {
+            match tokio::time::timeout_at(deadline, socket.next()).await {
+                Err(_) => break true,
+                Ok(None | Some(Ok(Message::Close(_)))) => break false,
+                Ok(Some(Err(e))) => {
+                    return Err(Error::Unavailable(format!("the exec stream broke: {e}")));
+                }
+                Ok(Some(Ok(Message::Binary(frame)))) => {
+                    if collected.take(&frame, exec.limit) == Flow::Done {
+                        break false;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        };
+        // Hang up (a command still running loses its streams); the answer
+        // does not wait for a slow close.
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
+        Ok(collected.finish(timed_out))
+    }
+
+    /// A GET through the `proxy` subresource. What the endpoint answers
+    /// is passed on, error statuses included; the API server's own
+    /// refusals (a `Status`: no such pod, no endpoints, RBAC) are errors.
+    async fn proxy_get(
+        &self,
+        proxy: ProxyRequest,
+        as_user: Option<&Impersonated>,
+    ) -> Result<ProxyResponse, Error> {
+        let mut request = Request::get(proxy.uri())
+            .body(Vec::new())
+            .map_err(|e| Error::BadRequest(format!("cannot build the request: {e}")))?;
+        self.identify(&mut request, as_user)?;
+        let work = async {
+            let response = self
+                .client
+                .send(request.map(kube::client::Body::from))
+                .await
+                .map_err(api_error)?;
+            let status = response.status();
+            let content_type = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let (body, truncated) = read_capped(response.into_body(), proxy.limit).await?;
+            Ok::<_, Error>((status, content_type, body, truncated))
+        };
+        let (status, content_type, body, truncated) = tokio::time::timeout(proxy.timeout, work)
+            .await
+            .map_err(|_| timed_out("the proxied endpoint", proxy.timeout))??;
+        if !status.is_success()
+            && let Some(refusal) = api_server_status(&body)
+        {
+            return Err(api_error(kube::Error::Api(refusal.boxed())));
+        }
+        Ok(ProxyResponse {
+            status: status.as_u16(),
+            content_type,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            truncated,
+        })
+    }
+}
+
+/// The API server's `Status`, when `body` is one (`kind: Status`).
+fn api_server_status(body: &[u8]) -> Option<kube::core::Status> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    if value.get("kind")?.as_str()? != "Status" {
+        return None;
+    }
+    serde_json::from_value(value).ok()
+}
+
+/// `what` did not answer within `timeout`.
+fn timed_out(what: &str, timeout: Duration) -> Error {
+    Error::Timeout(ApiStatus {
+        code: 504,
+        reason: "Timeout".into(),
+        message: format!(
+            "{what} did not answer within {}",
+            humantime::format_duration(timeout)
+        ),
+    })
+}
+
+/// The core `v1` type of `resource`.
+fn core_v1(resource: &str) -> ResourceType {
+    ResourceType {
+        group: String::new(),
+        version: "v1".into(),
+        resource: resource.into(),
+    }
+}
+
 /// What an answer is read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Answer {
@@ -297,10 +449,17 @@ impl Cluster for KubeCluster {
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            if let Operation::Get(object) = &operation {
-                self.discovery
-                    .check_scope(&object.type_, object.namespace.is_some())
-                    .await?;
+            match operation {
+                Operation::Exec(exec) => return self.exec(exec, as_user).await.map(Reply::Exec),
+                Operation::ProxyGet(proxy) => {
+                    return self.proxy_get(proxy, as_user).await.map(Reply::Proxy);
+                }
+                Operation::Get(ref object) => {
+                    self.discovery
+                        .check_scope(&object.type_, object.namespace.is_some())
+                        .await?;
+                }
+                _ => {}
             }
             let (request, answer) = build(plugin, operation)?;
             self.send_request(request, as_user, answer).await
@@ -547,6 +706,9 @@ fn build(plugin: &str, operation: Operation) -> Result<(Request<Vec<u8>>, Answer
                 api.create_subresource(&subresource, &object.name, &params, body),
                 Answer::Json,
             )
+        }
+        Operation::Exec(_) | Operation::ProxyGet(_) => {
+            unreachable!("exec and proxy-get are sent by KubeCluster::send itself")
         }
     };
     let (request, answer) = built;

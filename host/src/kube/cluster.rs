@@ -2,7 +2,7 @@
 
 use crate::BoxFuture;
 use crate::answer::{self, table::TableResponse};
-use crate::wit::kubernetes::{ApiResource, Error, ServerVersion};
+use crate::wit::kubernetes::{ApiResource, Error, ExecOutput, ProxyResponse, ServerVersion};
 
 use super::operation::Operation;
 
@@ -16,6 +16,10 @@ pub enum Reply {
     /// The API server's table of a list (or the List's identities, for an
     /// API that renders no tables).
     Table(TableResponse),
+    /// What a command run in a container did.
+    Exec(ExecOutput),
+    /// What a proxied endpoint answered.
+    Proxy(ProxyResponse),
 }
 
 impl Reply {
@@ -25,6 +29,9 @@ impl Reply {
             Reply::Json(value) => value.to_string(),
             Reply::Text(text) => text,
             Reply::Table(_) => unreachable!("tables are only asked for by list-page"),
+            Reply::Exec(_) | Reply::Proxy(_) => {
+                unreachable!("exec and proxy-get answers are records, never text")
+            }
         }
     }
 }

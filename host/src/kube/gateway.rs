@@ -279,6 +279,35 @@ mod tests {
             ),
             ("list", "events", None)
         );
+        let exec = Operation::Exec(crate::kube::exec::ExecRequest {
+            namespace: "demo".into(),
+            pod: "web".into(),
+            container: None,
+            command: vec!["ls".into()],
+            stdin: None,
+            timeout: std::time::Duration::from_secs(1),
+            limit: 1,
+        });
+        assert!(exec.changes_cluster(), "a command may change anything");
+        let exec = exec.access();
+        assert_eq!(
+            (exec.verb.as_str(), exec.resource.as_str(), exec.namespace),
+            ("create", "pods/exec", Some("demo".into()))
+        );
+        let proxy = Operation::ProxyGet(crate::kube::proxy::ProxyRequest {
+            object: pod("demo", "web"),
+            port: None,
+            path: "/".into(),
+            query: None,
+            limit: 1,
+            timeout: std::time::Duration::from_secs(1),
+        });
+        assert!(!proxy.changes_cluster());
+        let proxy = proxy.access();
+        assert_eq!(
+            (proxy.verb.as_str(), proxy.resource.as_str()),
+            ("get", "pods/proxy")
+        );
     }
 
     #[test]

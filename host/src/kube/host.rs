@@ -6,17 +6,21 @@
 //! interface needs, as wasmtime-wasi implements its interfaces on views of
 //! the store: this module knows nothing of the plugin runtime.
 
+use std::time::Duration;
+
 use super::cluster::{Impersonated, Reply};
+use super::exec::ExecRequest;
 use super::gateway::KubeAccess;
+use super::proxy::ProxyRequest;
 use super::operation::{
     Operation, RESTARTABLE, check_name, check_object, check_subresource, check_type,
     manifest_target,
 };
 use crate::answer::{self, ApiPage, Cursor, PageRequest};
 use crate::wit::kubernetes::{
-    self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, ListFormat,
-    ListOptions, LogOptions, ObjectFormat, ObjectRef, Page, PageOptions, PatchOptions, PatchType,
-    ResourceType, ServerVersion,
+    self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, ExecOptions,
+    ExecOutput, ListFormat, ListOptions, LogOptions, ObjectFormat, ObjectRef, Page, PageOptions,
+    PatchOptions, PatchType, ProxyOptions, ProxyResponse, ResourceType, ServerVersion,
 };
 
 #[cfg(doc)]
@@ -33,6 +37,9 @@ pub struct KubeView<'a> {
     /// Set once the call has changed the cluster (see the `client`
     /// interface: a stateless client's retry reruns the plugin).
     pub changed: &'a std::sync::atomic::AtomicBool,
+    /// When the call is stopped; waits inside the host (exec, proxied
+    /// GETs) end before it, so the plugin still gets their answer.
+    pub deadline: std::time::Instant,
 }
 
 /// Selects [`KubeView`] as the data the `kubernetes` bindings work on.
@@ -46,6 +53,11 @@ impl KubeView<'_> {
     /// Runs `operation` under the call's grant and returns the answer's
     /// text.
     async fn run(&self, operation: Operation) -> Result<String, Error> {
+        Ok(self.reply(operation).await?.into_text())
+    }
+
+    /// Runs `operation` under the call's grant.
+    async fn reply(&self, operation: Operation) -> Result<Reply, Error> {
         let changes = operation.changes_cluster();
         let reply = self
             .access
@@ -55,7 +67,27 @@ impl KubeView<'_> {
             self.changed
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        Ok(reply.into_text())
+        Ok(reply)
+    }
+
+    /// How long a wait inside the host may last: what the plugin asked
+    /// (10 s when it did not), ending a moment before the call's deadline.
+    fn wait(&self, seconds: Option<u32>) -> Duration {
+        const DEFAULT: Duration = Duration::from_secs(10);
+        const MARGIN: Duration = Duration::from_millis(250);
+        let asked = seconds.map_or(DEFAULT, |s| Duration::from_secs(s.max(1).into()));
+        let left = self
+            .deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .saturating_sub(MARGIN);
+        asked.min(left)
+    }
+
+    /// The most bytes an answer read inside the host may have: what the
+    /// plugin asked, at most its output limit.
+    fn cap(&self, limit: Option<u32>) -> usize {
+        let cap = usize::try_from(self.output_bytes).unwrap_or(usize::MAX);
+        limit.map_or(cap, |l| (l as usize).min(cap))
     }
 }
 
@@ -93,11 +125,7 @@ impl answer::Source for GatewayPages<'_> {
             match access.run(plugin, as_user, operation).await? {
                 Reply::Table(table) => Ok(ApiPage::Table(table)),
                 Reply::Json(list) => Ok(ApiPage::List(list)),
-                Reply::Text(_) => Err(Error::Other(ApiStatus {
-                    code: 500,
-                    reason: "InternalError".into(),
-                    message: "the API server answered a list with text".into(),
-                })),
+                _ => Err(unexpected("a list")),
             }
         }
     }
@@ -351,6 +379,69 @@ impl kubernetes::Host for KubeView<'_> {
         })
         .await
     }
+
+    async fn exec(
+        &mut self,
+        namespace: String,
+        pod: String,
+        command: Vec<String>,
+        options: ExecOptions,
+    ) -> Result<ExecOutput, Error> {
+        self.exec_reply(ExecRequest {
+            namespace,
+            pod,
+            container: options.container,
+            command,
+            stdin: options.stdin,
+            timeout: self.wait(options.timeout_seconds),
+            limit: self.cap(options.limit_bytes),
+        })
+        .await
+    }
+
+    async fn proxy_get(
+        &mut self,
+        object: ObjectRef,
+        path: String,
+        options: ProxyOptions,
+    ) -> Result<ProxyResponse, Error> {
+        self.proxy_reply(ProxyRequest {
+            object,
+            port: options.port,
+            path,
+            query: options.query,
+            limit: self.cap(options.limit_bytes),
+            timeout: self.wait(options.timeout_seconds),
+        })
+        .await
+    }
+}
+
+impl KubeView<'_> {
+    async fn exec_reply(&self, exec: ExecRequest) -> Result<ExecOutput, Error> {
+        exec.check()?;
+        match self.reply(Operation::Exec(exec)).await? {
+            Reply::Exec(output) => Ok(output),
+            _ => Err(unexpected("exec")),
+        }
+    }
+
+    async fn proxy_reply(&self, proxy: ProxyRequest) -> Result<ProxyResponse, Error> {
+        proxy.check()?;
+        match self.reply(Operation::ProxyGet(proxy)).await? {
+            Reply::Proxy(response) => Ok(response),
+            _ => Err(unexpected("proxy-get")),
+        }
+    }
+}
+
+/// A cluster answered `function` with the wrong kind of reply.
+fn unexpected(function: &str) -> Error {
+    Error::Other(ApiStatus {
+        code: 500,
+        reason: "InternalError".into(),
+        message: format!("the cluster answered {function} with something else"),
+    })
 }
 
 /// `text` as JSON; YAML is a superset of JSON, so one parser takes both.

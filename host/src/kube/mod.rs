@@ -11,16 +11,20 @@
 //! - [`cluster`]: the [`Cluster`] trait the checked operation is sent to;
 //! - [`client`]: [`KubeCluster`], that trait over kube-rs, with
 //!   [`discovery`], the [`shape`] of answers (Secrets redacted) and
-//!   [`errors`] that keep the API's reason.
+//!   [`errors`] that keep the API's reason; [`exec`] and [`proxy`] hold the
+//!   two requests that are not plain REST (a WebSocket stream, a path into
+//!   the target).
 
 pub mod client;
 pub mod cluster;
 mod discovery;
 mod errors;
+pub mod exec;
 pub mod gateway;
 pub mod grants;
 pub mod host;
 pub mod operation;
+pub mod proxy;
 pub mod recording;
 mod shape;
 

@@ -1,7 +1,9 @@
 //! [`Operation`]: one Kubernetes request a plugin made, validated (every
 //! path segment) and resolved, and the grant request it needs.
 
+use super::exec::ExecRequest;
 use super::grants::{Request, Verb};
+use super::proxy::ProxyRequest;
 use crate::answer::PageRequest;
 use crate::wit::kubernetes::{
     ApiResource, ApplyOptions, DeleteOptions, Error, EventSubject, ListOptions, LogOptions,
@@ -75,6 +77,10 @@ pub enum Operation {
         body: serde_json::Value,
         dry_run: bool,
     },
+    /// A command run in a pod's container (`pods/exec`).
+    Exec(ExecRequest),
+    /// A GET through a pod's, service's or node's `proxy` subresource.
+    ProxyGet(ProxyRequest),
 }
 
 impl Operation {
@@ -86,7 +92,10 @@ impl Operation {
             | Operation::List { .. }
             | Operation::ListPage { .. }
             | Operation::PodLogs { .. }
-            | Operation::Events { .. } => false,
+            | Operation::Events { .. }
+            | Operation::ProxyGet(_) => false,
+            // A command can change anything; the host cannot tell.
+            Operation::Exec(_) => true,
             Operation::Apply { options, .. } => !options.dry_run,
             Operation::Delete { options, .. } => !options.dry_run,
             Operation::Scale { dry_run, .. }
@@ -157,6 +166,8 @@ impl Operation {
                 }
             }
             Operation::Events { namespace: ns, .. } => namespace(ns),
+            Operation::Exec(exec) => exec.check(),
+            Operation::ProxyGet(proxy) => proxy.check(),
         }
     }
 
@@ -237,6 +248,13 @@ impl Operation {
                 Verb::Create,
                 &o.type_,
                 format!("{}/{subresource}", o.type_.resource),
+                &o.namespace,
+            ),
+            Operation::Exec(exec) => core(Verb::Create, "pods/exec", Some(exec.namespace.clone())),
+            Operation::ProxyGet(ProxyRequest { object: o, .. }) => on(
+                Verb::Get,
+                &o.type_,
+                format!("{}/proxy", o.type_.resource),
                 &o.namespace,
             ),
         }

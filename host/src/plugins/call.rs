@@ -138,6 +138,7 @@ impl CallState {
             as_user: self.context.caller.impersonated.as_ref(),
             output_bytes: self.output_bytes,
             changed: &self.changed_cluster,
+            deadline: self.deadline.get(),
         }
     }
 }

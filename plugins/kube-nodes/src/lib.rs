@@ -11,6 +11,7 @@
 //! the user first; `dryRun` shows the plan instead.
 
 mod drain;
+mod kubelet;
 
 use kube_mcp_plugin::kubernetes::{self, ObjectRef, PatchOptions, PatchType, ResourceType};
 use kube_mcp_plugin::tool_execution::TaskSupport;
@@ -85,6 +86,9 @@ impl Plugin for KubeNodes {
                 core(&["get", "patch"], &["nodes"]),
                 core(&["get", "list"], &["pods"]),
                 core(&["create"], &["pods/eviction"]),
+                // nodes_log and nodes_stats_summary: the kubelet's API behind
+                // the node proxy. Not in the default grant (see docs/tools.md).
+                core(&["get"], &["nodes/proxy"]),
             ],
         }
     }
@@ -106,6 +110,18 @@ impl Plugin for KubeNodes {
                     .annotations(change(true, true))
                     .task_support(TaskSupport::Optional),
                 |args, _| Ok(drain::drain(args)),
+            )
+            .add(
+                tool::<kubelet::LogArgs>("nodes_log", "A node's own logs from its kubelet, through the API server's node proxy: a service's journal (query: kubelet) or a file under /var/log (query: /kubelet.log), the last tailLines lines. Needs get on nodes/proxy; kubelets without the NodeLogQuery feature answer only file queries.")
+                    .read_only()
+                    .proxy_output(),
+                |args, _| Ok(kubelet::log(args)),
+            )
+            .add(
+                tool::<kubelet::NodeName>("nodes_stats_summary", "The kubelet's Summary API of a node (/stats/summary through the node proxy): CPU, memory, filesystem and network use of the node and of each pod and container on it, as JSON. Needs get on nodes/proxy.")
+                    .read_only()
+                    .proxy_output(),
+                |args, _| Ok(kubelet::stats_summary(args)),
             )
     }
 }

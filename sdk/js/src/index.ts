@@ -282,6 +282,16 @@ export function patchOptions(options: Partial<kubernetes.PatchOptions> = {}): ku
   return { dryRun: false, ...options };
 }
 
+/** Exec options: the pod's only container, no stdin, the host's timeout and the plugin's output limit unless you set them (package 0.1.1). */
+export function execOptions(options: Partial<kubernetes.ExecOptions> = {}): kubernetes.ExecOptions {
+  return { ...options };
+}
+
+/** Proxy options: the target's default port, no query, the host's timeout and the plugin's output limit unless you set them (package 0.1.1). */
+export function proxyOptions(options: Partial<kubernetes.ProxyOptions> = {}): kubernetes.ProxyOptions {
+  return { ...options };
+}
+
 /** The Kubernetes error an import threw, if `e` is one. */
 export function kubeError(e: unknown): kubernetes.Error | undefined {
   const payload = (e as { payload?: unknown } | null)?.payload ?? e;

@@ -65,6 +65,8 @@ __all__ = [
     "page_options",
     "page_result",
     "patch_options",
+    "exec_options",
+    "proxy_options",
     "progress",
     "resource_type",
     "schema_of",
@@ -341,6 +343,28 @@ def patch_options(dry_run: bool = False, subresource: Optional[str] = None) -> k
     """Patch options (package 0.1.1): a real patch of the object itself
     unless you set them."""
     return kubernetes.PatchOptions(dry_run, subresource)
+
+
+def exec_options(
+    container: Optional[str] = None,
+    stdin: Optional[str] = None,
+    timeout_seconds: Optional[int] = None,
+    limit_bytes: Optional[int] = None,
+) -> kubernetes.ExecOptions:
+    """Exec options (package 0.1.1): the pod's only container, no stdin, the
+    host's timeout and the plugin's output limit unless you set them."""
+    return kubernetes.ExecOptions(container, stdin, timeout_seconds, limit_bytes)
+
+
+def proxy_options(
+    port: Optional[str] = None,
+    query: Optional[str] = None,
+    limit_bytes: Optional[int] = None,
+    timeout_seconds: Optional[int] = None,
+) -> kubernetes.ProxyOptions:
+    """Proxy options (package 0.1.1): the target's default port, no query,
+    the host's timeout and the plugin's output limit unless you set them."""
+    return kubernetes.ProxyOptions(port, query, limit_bytes, timeout_seconds)
 
 
 _STATUS_ERRORS = (

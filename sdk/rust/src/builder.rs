@@ -102,6 +102,13 @@ impl<A> ToolBuilder<A> {
         self
     }
 
+    /// The tool returns a proxied GET's answer ([`CallResult::proxied`]);
+    /// declares its schema.
+    pub fn proxy_output(mut self) -> Self {
+        self.tool.output_schema = Some(crate::PROXY_RESPONSE_SCHEMA.into());
+        self
+    }
+
     /// The tool may go on as a task (`progress.detach`): `optional` or
     /// `required` (see the `tool-execution` interface).
     pub fn task_support(mut self, support: TaskSupport) -> Self {

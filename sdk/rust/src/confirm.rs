@@ -12,13 +12,18 @@ use crate::types::CallResult;
 /// stateless server) is refused, unless the operator set the plugin's
 /// setting `confirmation: notRequired`
 /// (`plugins.overrides.<plugin>.settings`); `plugin` names it in the
-/// message.
+/// message. `confirmation: never` opts the plugin out of asking at all
+/// (for automation the operator trusts; `pods_exec`'s opt-out).
 pub fn confirm(plugin: &str, dry_run: bool, question: &str) -> Option<CallResult> {
     if dry_run {
         return None;
     }
+    let setting = config::get("confirmation");
+    if setting.as_deref() == Some("never") {
+        return None;
+    }
     if !client::capabilities().elicitation {
-        return match config::get("confirmation").as_deref() {
+        return match setting.as_deref() {
             Some("notRequired") => None,
             None | Some("required") => Some(CallResult::error(format!(
                 "this change needs the user's confirmation, and this client cannot be asked \
@@ -27,8 +32,8 @@ pub fn confirm(plugin: &str, dry_run: bool, question: &str) -> Option<CallResult
                  with plugins.overrides.{plugin}.settings.confirmation: notRequired"
             ))),
             Some(other) => Some(CallResult::error(format!(
-                "plugins.overrides.{plugin}.settings.confirmation is '{other}': use required \
-                 or notRequired; nothing was changed"
+                "plugins.overrides.{plugin}.settings.confirmation is '{other}': use required, \
+                 notRequired or never; nothing was changed"
             ))),
         };
     }

@@ -2,7 +2,8 @@
 
 use crate::kubernetes::{
     self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, ListFormat, ListOptions,
-    LogOptions, ObjectFormat, Page, PageOptions, PatchOptions, ResourceType,
+    ExecOptions, LogOptions, ObjectFormat, Page, PageOptions, PatchOptions, ProxyOptions,
+    ProxyResponse, ResourceType,
 };
 use crate::types::{CallResult, Content};
 
@@ -163,6 +164,43 @@ impl CallResult {
     }
 }
 
+/// The JSON Schema of [`CallResult::proxied`]'s structured content.
+pub const PROXY_RESPONSE_SCHEMA: &str = r#"{"type":"object","properties":{"status":{"type":"integer","description":"The endpoint's HTTP status."},"contentType":{"type":["string","null"]},"body":{"type":"string","description":"The body as text, at most the byte limit."},"truncated":{"type":"boolean","description":"The body was longer than the limit."}},"required":["status","body","truncated"]}"#;
+
+impl CallResult {
+    /// The answer of a proxied GET to `target` (`pod demo/web port 8080`):
+    /// a line with the status, then the body; an error status of the
+    /// endpoint is a tool error that still shows the body. Structured as
+    /// [`PROXY_RESPONSE_SCHEMA`].
+    pub fn proxied(target: &str, response: ProxyResponse) -> CallResult {
+        let kind = response
+            .content_type
+            .as_deref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default();
+        let mut text = format!("{target} answered HTTP {}{kind}", response.status);
+        if response.truncated {
+            text.push_str(&format!(
+                "; the body is cut at {} bytes (ask for a narrower path or raise limitBytes)",
+                response.body.len()
+            ));
+        }
+        text.push('\n');
+        text.push_str(&response.body);
+        let structured = serde_json::json!({
+            "status": response.status,
+            "contentType": response.content_type,
+            "body": response.body,
+            "truncated": response.truncated,
+        });
+        CallResult {
+            content: vec![Content::text(text)],
+            structured_content: Some(structured.to_string()),
+            is_error: response.status >= 400,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +297,32 @@ impl Default for PatchOptions {
         PatchOptions {
             dry_run: false,
             subresource: None,
+        }
+    }
+}
+
+impl Default for ExecOptions {
+    /// The pod's only container, no stdin, the host's timeout (10 s) and
+    /// the plugin's output limit (package 0.1.1).
+    fn default() -> Self {
+        ExecOptions {
+            container: None,
+            stdin: None,
+            timeout_seconds: None,
+            limit_bytes: None,
+        }
+    }
+}
+
+impl Default for ProxyOptions {
+    /// The target's default port, no query, the host's timeout (10 s) and
+    /// the plugin's output limit (package 0.1.1).
+    fn default() -> Self {
+        ProxyOptions {
+            port: None,
+            query: None,
+            limit_bytes: None,
+            timeout_seconds: None,
         }
     }
 }

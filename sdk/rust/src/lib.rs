@@ -147,7 +147,9 @@ pub use exports::kube_mcp::plugin::tool_execution;
 
 mod kube;
 
-pub use kube::{GetOutput, LIST_PAGE_SCHEMA, ListOutput, find_kind, find_resource};
+pub use kube::{
+    GetOutput, LIST_PAGE_SCHEMA, ListOutput, PROXY_RESPONSE_SCHEMA, find_kind, find_resource,
+};
 
 impl types::CallResult {
     /// A successful result holding one text item.

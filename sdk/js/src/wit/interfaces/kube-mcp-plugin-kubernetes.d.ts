@@ -85,6 +85,25 @@ declare module 'kube-mcp:plugin/kubernetes@0.1.1' {
    */
   export function createSubresource(object: ObjectRef, subresource: string, body: string, dryRun: boolean): string;
   /**
+   * Runs `command` (the program and its arguments, as given: no shell
+   * is added) in a container of a pod (`create` on `pods/exec`),
+   * through the API server's exec subresource over WebSocket
+   * (`v5.channel.k8s.io`, else `v4.channel.k8s.io`). A non-zero exit is
+   * an `exec-output`, not an error; errors are the API server's
+   * (no such pod or container) and the host's refusals.
+   */
+  export function exec(namespace: string, pod: string, command: Array<string>, options: ExecOptions): ExecOutput;
+  /**
+   * An HTTP GET of `path` on a pod, a service or a node (its kubelet),
+   * through the API server's proxy subresource (`get` on `pods/proxy`,
+   * `services/proxy` or `nodes/proxy`). `object` must be a core `v1`
+   * pod, service or node. `path` starts with `/` and may not climb
+   * (`..`) or carry a query or fragment. Whatever the endpoint answers
+   * comes back as a `proxy-response`, error statuses included; the API
+   * server's own refusals (no such pod, no endpoints, RBAC) are errors.
+   */
+  export function proxyGet(object: ObjectRef, path: string, options: ProxyOptions): ProxyResponse;
+  /**
    * A kind of resource, as the API server addresses it (group, version,
    * plural resource name). `api-resources` maps kinds to these.
    */
@@ -468,5 +487,98 @@ declare module 'kube-mcp:plugin/kubernetes@0.1.1' {
      * `scale`); the grant must then cover `<resource>/<subresource>`.
      */
     subresource?: string,
+  }
+  /**
+   * How to run a command in a container.
+   */
+  export interface ExecOptions {
+    /**
+     * Required when the pod has more than one container.
+     */
+    container?: string,
+    /**
+     * Written to the command's standard input, which is then closed.
+     * Absent: the command gets no standard input.
+     */
+    stdin?: string,
+    /**
+     * Stop waiting after this many seconds (the host also stops
+     * before the call's own deadline). Absent: 10.
+     */
+    timeoutSeconds?: number,
+    /**
+     * At most this many bytes of standard output and of standard
+     * error together; the host caps it at the plugin's output limit.
+     */
+    limitBytes?: number,
+  }
+  /**
+   * What a command run in a container did.
+   */
+  export interface ExecOutput {
+    stdout: string,
+    stderr: string,
+    /**
+     * Its exit code, when it ended and the runtime said (`0` on
+     * success). Absent when it was stopped (timeout, output cap) or
+     * the runtime failed without one (then `message` says why).
+     */
+    exitCode?: number,
+    /**
+     * The runtime's words when the command failed: "command
+     * terminated with non-zero exit code", "executable not found".
+     */
+    message?: string,
+    /**
+     * The output reached `limit-bytes`; the host stopped reading and
+     * closed the stream.
+     */
+    truncated: boolean,
+    /**
+     * The timeout came first; the host closed the stream.
+     */
+    timedOut: boolean,
+  }
+  /**
+   * How to make a proxied GET.
+   */
+  export interface ProxyOptions {
+    /**
+     * The target's port, by number or name (`8080`, `http`); a
+     * service's may be `https:443`. Absent: the target's default.
+     */
+    port?: string,
+    /**
+     * The query, without `?`: `verbose=1&limit=10`.
+     */
+    query?: string,
+    /**
+     * At most this many bytes of the body; the host caps it at the
+     * plugin's output limit.
+     */
+    limitBytes?: number,
+    /**
+     * Stop waiting after this many seconds (the host also stops before
+     * the call's own deadline). Absent: 10.
+     */
+    timeoutSeconds?: number,
+  }
+  /**
+   * What the proxied endpoint answered.
+   */
+  export interface ProxyResponse {
+    /**
+     * The endpoint's HTTP status.
+     */
+    status: number,
+    contentType?: string,
+    /**
+     * The body as text (invalid UTF-8 replaced), at most `limit-bytes`.
+     */
+    body: string,
+    /**
+     * The body was longer than `limit-bytes`.
+     */
+    truncated: boolean,
   }
 }
