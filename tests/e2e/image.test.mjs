@@ -54,6 +54,6 @@ test('the server runs from the image\'s file system and loads its plugins', { sk
     child.on('error', (error) => { clearTimeout(timer); reject(error); });
   });
   child.kill('SIGTERM');
-  assert.equal(loaded.plugins, 5);
+  assert.equal(loaded.plugins, 7);
   assert.equal(loaded.failed, 0);
 });
