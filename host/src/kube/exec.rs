@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use super::operation::check_name;
+use super::segments::check_name;
 use crate::wit::kubernetes::{Error, ExecOutput};
 
 /// The longest command (all its arguments) the host sends: it travels in
@@ -214,7 +214,10 @@ mod tests {
             Flow::Done
         );
         let out = c.finish(false);
-        assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("out more", "err"));
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            ("out more", "err")
+        );
         assert_eq!((out.exit_code, out.message), (Some(0), None));
         assert!(!out.truncated && !out.timed_out);
     }
@@ -233,12 +236,16 @@ mod tests {
         c.take(&frame(3, internal), 100);
         assert_eq!(c.finish(false).exit_code, Some(7));
 
-        let not_found = r#"{"status":"Failure","code":500,"message":"executable file not found in $PATH"}"#;
+        let not_found =
+            r#"{"status":"Failure","code":500,"message":"executable file not found in $PATH"}"#;
         let mut c = Collected::default();
         c.take(&frame(3, not_found), 100);
         let out = c.finish(false);
         assert_eq!(out.exit_code, None);
-        assert_eq!(out.message.as_deref(), Some("executable file not found in $PATH"));
+        assert_eq!(
+            out.message.as_deref(),
+            Some("executable file not found in $PATH")
+        );
     }
 
     #[test]

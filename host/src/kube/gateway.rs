@@ -143,6 +143,7 @@ mod tests {
     use super::*;
     use crate::kube::RecordingCluster;
     use crate::kube::operation::*;
+    use crate::kube::segments::*;
     use crate::wit::kubernetes::*;
 
     fn pods() -> ResourceType {

@@ -11,11 +11,9 @@ use std::time::Duration;
 use super::cluster::{Impersonated, Reply};
 use super::exec::ExecRequest;
 use super::gateway::KubeAccess;
+use super::operation::{Operation, RESTARTABLE, manifest_target};
 use super::proxy::ProxyRequest;
-use super::operation::{
-    Operation, RESTARTABLE, check_name, check_object, check_subresource, check_type,
-    manifest_target,
-};
+use super::segments::{check_name, check_object, check_subresource, check_type};
 use crate::answer::{self, ApiPage, Cursor, PageRequest};
 use crate::wit::kubernetes::{
     self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, ExecOptions,

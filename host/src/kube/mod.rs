@@ -26,6 +26,7 @@ pub mod host;
 pub mod operation;
 pub mod proxy;
 pub mod recording;
+mod segments;
 mod shape;
 
 pub use self::client::{

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::operation::check_object;
+use super::segments::check_object;
 use crate::wit::kubernetes::{Error, ObjectRef};
 
 /// The longest path and query the host sends.
@@ -135,9 +135,9 @@ fn check_path(path: &str) -> Result<(), Error> {
         while i < bytes.len() {
             match bytes[i] {
                 b'%' => {
-                    let hex = segment.get(i + 1..i + 3).filter(|h| {
-                        h.len() == 2 && h.bytes().all(|b| b.is_ascii_hexdigit())
-                    });
+                    let hex = segment
+                        .get(i + 1..i + 3)
+                        .filter(|h| h.len() == 2 && h.bytes().all(|b| b.is_ascii_hexdigit()));
                     let Some(hex) = hex else {
                         return bad("has a % that is not followed by two hex digits");
                     };
@@ -155,11 +155,11 @@ fn check_path(path: &str) -> Result<(), Error> {
                     decoded.push(b as char);
                     i += 1;
                 }
-                b'?' | b'#' => return bad("may not carry a query or fragment (give the query on its own)"),
+                b'?' | b'#' => {
+                    return bad("may not carry a query or fragment (give the query on its own)");
+                }
                 _ => {
-                    return bad(
-                        "may hold only letters, digits, -._~!$&'()*+,;=:@ and %-escapes",
-                    );
+                    return bad("may hold only letters, digits, -._~!$&'()*+,;=:@ and %-escapes");
                 }
             }
         }
@@ -191,7 +191,12 @@ mod tests {
     use super::*;
     use crate::wit::kubernetes::ResourceType;
 
-    fn request(resource: &str, namespace: Option<&str>, port: Option<&str>, path: &str) -> ProxyRequest {
+    fn request(
+        resource: &str,
+        namespace: Option<&str>,
+        port: Option<&str>,
+        path: &str,
+    ) -> ProxyRequest {
         ProxyRequest {
             object: ObjectRef {
                 type_: ResourceType {
@@ -215,10 +220,16 @@ mod tests {
         let mut r = request("pods", Some("demo"), Some("8080"), "/healthz");
         r.query = Some("verbose=1".into());
         r.check().unwrap();
-        assert_eq!(r.uri(), "/api/v1/namespaces/demo/pods/web:8080/proxy/healthz?verbose=1");
+        assert_eq!(
+            r.uri(),
+            "/api/v1/namespaces/demo/pods/web:8080/proxy/healthz?verbose=1"
+        );
         let r = request("services", Some("shop"), Some("https:metrics"), "/");
         r.check().unwrap();
-        assert_eq!(r.uri(), "/api/v1/namespaces/shop/services/web:https:metrics/proxy/");
+        assert_eq!(
+            r.uri(),
+            "/api/v1/namespaces/shop/services/web:https:metrics/proxy/"
+        );
         let r = request("nodes", None, None, "/stats/summary");
         r.check().unwrap();
         assert_eq!(r.uri(), "/api/v1/nodes/web/proxy/stats/summary");
@@ -244,8 +255,16 @@ mod tests {
                 other => panic!("{path}: {other:?}"),
             }
         }
-        assert!(request("pods", Some("demo"), None, "/a/./b").check().is_err());
-        assert!(request("pods", Some("demo"), None, "/metrics/cadvisor%20x").check().is_ok());
+        assert!(
+            request("pods", Some("demo"), None, "/a/./b")
+                .check()
+                .is_err()
+        );
+        assert!(
+            request("pods", Some("demo"), None, "/metrics/cadvisor%20x")
+                .check()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -253,14 +272,29 @@ mod tests {
         assert!(request("secrets", Some("demo"), None, "/").check().is_err());
         assert!(request("pods", None, None, "/").check().is_err());
         assert!(request("nodes", Some("demo"), None, "/").check().is_err());
-        for port in ["0", "65536", "08", "-http", "a/b", "http:", "x".repeat(16).as_str()] {
+        for port in [
+            "0",
+            "65536",
+            "08",
+            "-http",
+            "a/b",
+            "http:",
+            "x".repeat(16).as_str(),
+        ] {
             assert!(
-                request("pods", Some("demo"), Some(port), "/").check().is_err(),
+                request("pods", Some("demo"), Some(port), "/")
+                    .check()
+                    .is_err(),
                 "{port}"
             );
         }
         for port in ["1", "65535", "http", "https:443", "web-ui"] {
-            assert!(request("pods", Some("demo"), Some(port), "/").check().is_ok(), "{port}");
+            assert!(
+                request("pods", Some("demo"), Some(port), "/")
+                    .check()
+                    .is_ok(),
+                "{port}"
+            );
         }
         let mut r = request("pods", Some("demo"), None, "/");
         r.query = Some("a=b c".into());

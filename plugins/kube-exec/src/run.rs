@@ -139,7 +139,10 @@ pub fn run(args: RunArgs) -> CallResult {
     );
     let deleted = match deleted {
         Ok(_) => "the pod was deleted".to_owned(),
-        Err(e) => format!("the pod could not be deleted ({}); delete it with pods_delete", e.message()),
+        Err(e) => format!(
+            "the pod could not be deleted ({}); delete it with pods_delete",
+            e.message()
+        ),
     };
     let log = if log.is_empty() {
         "(its log is empty)".to_owned()
@@ -174,7 +177,8 @@ fn wait_for_end(pod: &ObjectRef, timeout: Duration) -> Result<End, String> {
     const POLL: Duration = Duration::from_secs(1);
     let start = Instant::now();
     loop {
-        let json = kubernetes::get(pod).map_err(|e| format!("could not be read: {}", e.message()))?;
+        let json =
+            kubernetes::get(pod).map_err(|e| format!("could not be read: {}", e.message()))?;
         let object: Value = serde_json::from_str(&json).unwrap_or_default();
         let phase = object
             .pointer("/status/phase")
@@ -189,7 +193,10 @@ fn wait_for_end(pod: &ObjectRef, timeout: Duration) -> Result<End, String> {
                 exit_code,
             });
         }
-        let Some(remaining) = timeout.checked_sub(start.elapsed()).filter(|r| !r.is_zero()) else {
+        let Some(remaining) = timeout
+            .checked_sub(start.elapsed())
+            .filter(|r| !r.is_zero())
+        else {
             return Err(format!(
                 "did not end within {} s (it was {phase})",
                 timeout.as_secs()

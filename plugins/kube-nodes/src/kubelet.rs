@@ -44,7 +44,11 @@ fn log_request(query: &str, tail_lines: u32) -> Result<(String, Option<String>),
                 .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
     };
     match query.strip_prefix('/') {
-        Some(file) if file.split('/').all(|part| word(part) && part != "." && part != "..") => {
+        Some(file)
+            if file
+                .split('/')
+                .all(|part| word(part) && part != "." && part != "..") =>
+        {
             Ok((format!("/logs/{file}"), None))
         }
         None if word(query) => Ok((
@@ -64,7 +68,12 @@ pub fn log(args: LogArgs) -> CallResult {
         Ok(request) => request,
         Err(e) => return CallResult::error(e),
     };
-    get(&args.name, &path, query, "node logs (the NodeLogQuery feature, or a file under /var/log)")
+    get(
+        &args.name,
+        &path,
+        query,
+        "node logs (the NodeLogQuery feature, or a file under /var/log)",
+    )
 }
 
 pub fn stats_summary(args: NodeName) -> CallResult {

@@ -1,8 +1,8 @@
 //! Conveniences over the generated `kubernetes` types.
 
 use crate::kubernetes::{
-    self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, ListFormat, ListOptions,
-    ExecOptions, LogOptions, ObjectFormat, Page, PageOptions, PatchOptions, ProxyOptions,
+    self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, ExecOptions, ListFormat,
+    ListOptions, LogOptions, ObjectFormat, Page, PageOptions, PatchOptions, ProxyOptions,
     ProxyResponse, ResourceType,
 };
 use crate::types::{CallResult, Content};
