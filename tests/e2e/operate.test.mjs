@@ -234,7 +234,10 @@ spec:
 
   test('the plugin asks for the least it needs', async () => {
     const { tools } = await s.client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['nodes_cordon', 'nodes_drain', 'nodes_uncordon']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['nodes_cordon', 'nodes_drain', 'nodes_log', 'nodes_stats_summary', 'nodes_uncordon']);
+    for (const read of ['nodes_log', 'nodes_stats_summary']) {
+      assert.equal(tools.find((t) => t.name === read).annotations.readOnlyHint, true, read);
+    }
     const drain = tools.find((t) => t.name === 'nodes_drain');
     assert.equal(drain.annotations.destructiveHint, true);
     for (const arg of ['name', 'gracePeriodSeconds', 'timeoutSeconds', 'force', 'deleteEmptyDirData', 'dryRun']) {
