@@ -97,8 +97,12 @@ describe('kube-exec: pods_exec through kwok exec', () => {
   });
 
   test('stdin reaches the command, and no shell splits the arguments', async () => {
-    const r = await exec(['cat'], { stdin: 'line one\nline two\n' });
-    assert.equal(r.structured.stdout, 'line one\nline two\n', r.text);
+    // Reads two lines rather than to the end: kwok's local exec never
+    // closes the process's stdin, though the stream's stdin is closed.
+    const r = await exec(['sh', '-c', 'read a; read b; echo "$b / $a"'], { stdin: 'line one\nline two\n' });
+    assert.equal(r.structured.timedOut, false, r.text);
+    assert.equal(r.structured.exitCode, 0, r.text);
+    assert.equal(r.structured.stdout, 'line two / line one\n', r.text);
     const literal = await exec(['echo', '$HOME; rm -rf /', '*']);
     assert.equal(literal.structured.stdout, '$HOME; rm -rf / *\n');
   });
