@@ -53,6 +53,7 @@ async fn pods_log_with(log_size: usize, output: Option<u64>) -> (String, Option<
                 api_groups: vec!["".into()],
                 resources: vec!["pods/log".into()],
                 namespaces: vec!["demo".into()],
+                ..Capability::default()
             }],
         )]),
         ..PluginSettings::default()

@@ -59,12 +59,33 @@ async fn load_with(
         )]),
         grants: BTreeMap::from([(
             "hostile".to_owned(),
-            vec![Capability {
-                verbs: vec!["get".into(), "list".into(), "delete".into()],
-                api_groups: vec!["".into()],
-                resources: vec!["pods".into()],
-                namespaces: vec!["demo".into()],
-            }],
+            vec![
+                Capability {
+                    verbs: vec!["get".into(), "list".into(), "delete".into()],
+                    api_groups: vec!["".into()],
+                    resources: vec!["pods".into()],
+                    namespaces: vec!["demo".into()],
+                    resource_names: Vec::new(),
+                    labels: Vec::new(),
+                },
+                // Helm's release records in demo, and no other Secret.
+                Capability {
+                    verbs: vec!["list".into()],
+                    api_groups: vec!["".into()],
+                    resources: vec!["secrets".into()],
+                    namespaces: vec!["demo".into()],
+                    resource_names: Vec::new(),
+                    labels: vec![("owner".into(), "helm".into())],
+                },
+                Capability {
+                    verbs: vec!["get".into()],
+                    api_groups: vec!["".into()],
+                    resources: vec!["secrets".into()],
+                    namespaces: vec!["demo".into()],
+                    resource_names: vec!["sh.helm.release.v1.*".into()],
+                    labels: Vec::new(),
+                },
+            ],
         )]),
         pins: BTreeMap::new(),
     };
@@ -259,6 +280,49 @@ async fn flooding_stdout_does_not_fail_the_call() {
         text(&call(&registry, "flood_stdout").await.unwrap()),
         "flooded"
     );
+}
+
+#[tokio::test]
+async fn a_grant_narrowed_to_release_records_reaches_no_other_secret() {
+    let cluster = Arc::new(recording_cluster());
+    let (registry, _dir) = load_with(None, cluster.clone()).await;
+    for (tool, says) in [
+        (
+            "steal_secret",
+            "denied by grant: get on secrets in namespace demo is not allowed for this plugin \
+             (the operator granted it only for names sh.helm.release.v1.*; this request is for \
+             'app-secret')",
+        ),
+        (
+            "list_secrets_unlabelled",
+            "denied by grant: list on secrets in namespace demo is not allowed for this plugin \
+             (the operator granted it only for lists selecting, and objects labelled, \
+             owner=helm; this request names no object and selects no labels)",
+        ),
+    ] {
+        let result = call(&registry, tool).await.unwrap();
+        assert!(result.is_error, "{tool}: {result:?}");
+        assert_eq!(text(&result), says, "{tool}");
+    }
+    let forged = call(&registry, "list_secrets_forged").await.unwrap();
+    assert!(forged.is_error, "{forged:?}");
+    assert!(text(&forged).contains("owner=helm"), "{forged:?}");
+    assert!(
+        cluster.sent().is_empty(),
+        "nothing was sent: {:?}",
+        cluster.sent()
+    );
+
+    for tool in ["read_release_records", "read_release_record"] {
+        let result = call(&registry, tool).await.unwrap();
+        assert!(!result.is_error, "{tool}: {result:?}");
+    }
+    let sent = cluster.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let Operation::List { options, .. } = &sent[0] else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(options.label_selector.as_deref(), Some("owner=helm"));
 }
 
 /// Records the operations that reach it and answers each with an empty list.

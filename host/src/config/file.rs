@@ -182,6 +182,8 @@ struct CapabilitySection {
     api_groups: Option<ListValue>,
     resources: Option<ListValue>,
     namespaces: Option<ListValue>,
+    resource_names: Option<ListValue>,
+    label_selector: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -601,6 +603,10 @@ fn plugin_settings(file: &Origins, plugins: PluginsSection) -> RawPluginSettings
                         }),
                         resources: file.list(c.resources, &format!("{prefix}.resources")),
                         namespaces: file.list(c.namespaces, &format!("{prefix}.namespaces")),
+                        resource_names: file
+                            .list(c.resource_names, &format!("{prefix}.resourceNames")),
+                        label_selector: file
+                            .scalar(c.label_selector, &format!("{prefix}.labelSelector")),
                     }
                 })
                 .collect();

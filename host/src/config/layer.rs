@@ -78,6 +78,8 @@ pub struct RawCapability {
     pub api_groups: Option<Sourced<Vec<String>>>,
     pub resources: Option<Sourced<Vec<String>>>,
     pub namespaces: Option<Sourced<Vec<String>>>,
+    pub resource_names: Option<Sourced<Vec<String>>>,
+    pub label_selector: Option<Sourced<String>>,
 }
 
 /// One `plugins.sources[]` entry as written.

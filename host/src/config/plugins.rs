@@ -12,7 +12,7 @@ use super::origin::Sourced;
 use super::settings::Layer;
 use super::values::{existing_dir, non_empty, parse_duration, parse_size};
 use crate::distribution::DistributionConfig;
-use crate::kube::grants::{Capability, Verb};
+use crate::kube::grants::{self, Capability, Verb};
 use crate::plugins::settings::{
     DirectoryGrant, MAX_MEMORY, PluginLimits, PluginOverride, PluginSettings,
 };
@@ -201,11 +201,51 @@ fn resolve_capability(raw: RawCapability) -> Result<Capability, ConfigError> {
     let resources = required(raw.resources, "resource")?.value;
     // Absent namespaces: cluster-scoped resources only.
     let namespaces = raw.namespaces.map(|n| n.value).unwrap_or_default();
+    let resource_names = match raw.resource_names {
+        None => Vec::new(),
+        Some(names) => names.try_map(|names| {
+            if names.is_empty() {
+                return Err("must list at least one name (leave it out for any name)".into());
+            }
+            match names.iter().find(|n| {
+                let stem = n.strip_suffix('*').unwrap_or(n);
+                stem.is_empty() || stem.contains('*') || stem.contains('/')
+            }) {
+                Some(bad) => Err(format!(
+                    "'{bad}' is not a name or a name prefix ending in '*' (like sh.helm.release.v1.*)"
+                )),
+                None => Ok(names),
+            }
+        })?
+        .value,
+    };
+    let labels = match raw.label_selector {
+        None => Vec::new(),
+        Some(selector) => selector
+            .try_map(|selector| {
+                let terms = grants::selector_terms(&selector);
+                let written = selector.split(',').filter(|t| !t.trim().is_empty()).count();
+                if terms.is_empty()
+                    || terms.len() != written
+                    || terms.iter().any(|(k, v)| k.is_empty() || v.is_empty())
+                {
+                    Err(format!(
+                        "'{selector}' must be key=value terms joined by commas (like owner=helm): \
+                         a grant can only require labels, not exclude them"
+                    ))
+                } else {
+                    Ok(terms)
+                }
+            })?
+            .value,
+    };
     Ok(Capability {
         verbs: verbs.value,
         api_groups,
         resources,
         namespaces,
+        resource_names,
+        labels,
     })
 }
 
@@ -320,6 +360,38 @@ mod tests {
             err.contains("/nonexistent is not an existing directory"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn grants_narrow_to_names_and_labels_with_precise_errors() {
+        let s = settings(
+            "plugins:\n  grants:\n    helm:\n      - {verbs: [list], apiGroups: [\"\"], resources: [secrets], namespaces: [\"*\"], labelSelector: owner=helm}\n      - {verbs: [get], apiGroups: [\"\"], resources: [secrets], namespaces: [\"*\"], resourceNames: [\"sh.helm.release.v1.*\"]}\n",
+        )
+        .unwrap();
+        let grants = s.grants_for("helm");
+        assert_eq!(
+            grants[0].labels,
+            vec![("owner".to_owned(), "helm".to_owned())]
+        );
+        assert_eq!(grants[1].resource_names, vec!["sh.helm.release.v1.*"]);
+        let line = |extra: &str| {
+            settings(&format!(
+                "plugins:\n  grants:\n    x:\n      - {{verbs: [get], apiGroups: [\"\"], resources: [secrets], {extra}}}\n"
+            ))
+            .unwrap_err()
+        };
+        let err = line("labelSelector: \"owner!=helm\"");
+        assert!(
+            err.starts_with("key 'plugins.grants.x[0].labelSelector' in c.yaml: 'owner!=helm' must be key=value terms"),
+            "{err}"
+        );
+        let err = line("resourceNames: [\"a*b\"]");
+        assert!(
+            err.starts_with("key 'plugins.grants.x[0].resourceNames' in c.yaml: 'a*b' is not a name or a name prefix"),
+            "{err}"
+        );
+        let err = line("resourceNames: []");
+        assert!(err.contains("must list at least one name"), "{err}");
     }
 
     #[test]

@@ -135,6 +135,8 @@ pub fn requested_capability(c: &crate::wit::types::Capability) -> Capability {
         api_groups: c.api_groups.clone(),
         resources: c.resources.clone(),
         namespaces: c.namespaces.clone(),
+        resource_names: Vec::new(),
+        labels: Vec::new(),
     }
 }
 
@@ -169,6 +171,8 @@ mod tests {
             api_groups: vec![String::new(), "apps".into()],
             resources: v(resources),
             namespaces: v(namespaces),
+            resource_names: Vec::new(),
+            labels: Vec::new(),
         }
     }
 

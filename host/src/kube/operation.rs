@@ -2,7 +2,7 @@
 //! path segment) and resolved, and the grant request it needs.
 
 use super::exec::ExecRequest;
-use super::grants::{Request, Verb};
+use super::grants::{Request, Verb, selector_terms};
 use super::proxy::ProxyRequest;
 use super::segments::{check_name, check_object, check_subresource, check_type};
 use crate::answer::PageRequest;
@@ -174,20 +174,70 @@ impl Operation {
 
     /// The request the grant must cover: verb × group × resource × namespace.
     pub fn access(&self) -> Request {
-        let on =
-            |verb: Verb, t: &ResourceType, resource: String, namespace: &Option<String>| Request {
-                verb,
-                group: t.group.clone(),
-                resource,
-                namespace: namespace.clone(),
-                all_namespaces: false,
-            };
-        let core = |verb: Verb, resource: &str, namespace: Option<String>| Request {
-            verb,
-            group: String::new(),
-            resource: resource.into(),
-            namespace,
-            all_namespaces: false,
+        Request {
+            name: self.object_name(),
+            labels: self.labels(),
+            ..self.kind_of_access()
+        }
+    }
+
+    /// The object the operation names, for grants narrowed to names.
+    fn object_name(&self) -> Option<String> {
+        match self {
+            Operation::Get(o)
+            | Operation::Apply { object: o, .. }
+            | Operation::Delete { object: o, .. }
+            | Operation::Scale { object: o, .. }
+            | Operation::RolloutRestart { object: o, .. }
+            | Operation::Patch { object: o, .. }
+            | Operation::Create { object: o, .. }
+            | Operation::CreateSubresource { object: o, .. }
+            | Operation::ProxyGet(ProxyRequest { object: o, .. }) => Some(o.name.clone()),
+            Operation::PodLogs { pod, .. } => Some(pod.clone()),
+            Operation::Exec(exec) => Some(exec.pod.clone()),
+            Operation::List { .. } | Operation::ListPage { .. } | Operation::Events { .. } => None,
+        }
+    }
+
+    /// The labels the operation stays within, for grants narrowed to
+    /// labels: a list selector's equality terms, a manifest's labels.
+    fn labels(&self) -> Vec<(String, String)> {
+        let manifest_labels = |manifest: &serde_json::Value| {
+            manifest
+                .pointer("/metadata/labels")
+                .and_then(|l| l.as_object())
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        match self {
+            Operation::List { options, .. } => options
+                .label_selector
+                .as_deref()
+                .map(selector_terms)
+                .unwrap_or_default(),
+            Operation::ListPage { label_selector, .. } => label_selector
+                .as_deref()
+                .map(selector_terms)
+                .unwrap_or_default(),
+            Operation::Apply { manifest, .. } | Operation::Create { manifest, .. } => {
+                manifest_labels(manifest)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Verb × group × resource × namespace.
+    fn kind_of_access(&self) -> Request {
+        let on = |verb: Verb, t: &ResourceType, resource: String, namespace: &Option<String>| {
+            Request::new(verb, &t.group, &resource, namespace.clone())
+        };
+        let core = |verb: Verb, resource: &str, namespace: Option<String>| {
+            Request::new(verb, "", resource, namespace)
         };
         match self {
             Operation::Get(o) => on(Verb::Get, &o.type_, o.type_.resource.clone(), &o.namespace),

@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::io::Write;
 
 use kube_mcp_plugin::exports::kube_mcp::plugin::tool_provider::Guest;
-use kube_mcp_plugin::kubernetes::{self, ListOptions, ResourceType};
+use kube_mcp_plugin::kubernetes::{self, ListOptions, ObjectRef, ResourceType};
 use kube_mcp_plugin::types::{CallError, CallResult, Caller, Capability, PluginInfo, Tool};
 use kube_mcp_plugin::{NoArgs, tool};
 use kube_mcp_plugin::{client, progress};
@@ -40,6 +40,26 @@ const TOOLS: &[(&str, &str)] = &[
         "Lists Secrets in kube-system, which it never requested.",
     ),
     (
+        "steal_secret",
+        "Gets Secret demo/app-secret, outside a grant narrowed to Helm's records.",
+    ),
+    (
+        "list_secrets_unlabelled",
+        "Lists Secrets in demo without the label selector a narrowed grant needs.",
+    ),
+    (
+        "list_secrets_forged",
+        "Lists Secrets in demo with a set-based selector that only looks like owner=helm.",
+    ),
+    (
+        "read_release_records",
+        "Lists Secrets in demo with owner=helm, as a narrowed grant allows.",
+    ),
+    (
+        "read_release_record",
+        "Gets Secret demo/sh.helm.release.v1.web.v1, as a narrowed grant allows.",
+    ),
+    (
         "list_pods_elsewhere",
         "Lists pods in namespace prod: requested, but not granted in tests.",
     ),
@@ -70,12 +90,22 @@ impl Guest for Hostile {
             name: "hostile".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Misbehaves on purpose. For tests only.".into(),
-            capabilities: vec![Capability {
-                verbs: vec!["get".into(), "list".into(), "delete".into()],
-                api_groups: vec!["".into()],
-                resources: vec!["pods".into()],
-                namespaces: vec!["*".into()],
-            }],
+            capabilities: vec![
+                Capability {
+                    verbs: vec!["get".into(), "list".into(), "delete".into()],
+                    api_groups: vec!["".into()],
+                    resources: vec!["pods".into()],
+                    namespaces: vec!["*".into()],
+                },
+                // Asks for every Secret in demo; the tests grant it only
+                // Helm's release records there.
+                Capability {
+                    verbs: vec!["get".into(), "list".into()],
+                    api_groups: vec!["".into()],
+                    resources: vec!["secrets".into()],
+                    namespaces: vec!["demo".into()],
+                },
+            ],
         }
     }
 
@@ -156,6 +186,11 @@ impl Guest for Hostile {
                 CallResult::text(n.to_string())
             }
             "read_secrets" => list("secrets", "kube-system"),
+            "steal_secret" => get_secret("app-secret"),
+            "list_secrets_unlabelled" => list("secrets", "demo"),
+            "list_secrets_forged" => list_selected("secrets", "demo", "owner in (helm)"),
+            "read_release_records" => list_selected("secrets", "demo", "owner=helm"),
+            "read_release_record" => get_secret("sh.helm.release.v1.web.v1"),
             "list_pods_elsewhere" => list("pods", "prod"),
             "list_pods_granted" => list("pods", "demo"),
             "ask_client" => {
@@ -216,11 +251,33 @@ fn confirm_answer() -> CallResult {
     }
 }
 
+/// Gets Secret `name` in demo; the error, if any, as an error result.
+fn get_secret(name: &str) -> CallResult {
+    let secret = ObjectRef {
+        type_: ResourceType::new("v1", "secrets"),
+        namespace: Some("demo".into()),
+        name: name.into(),
+    };
+    match kubernetes::get(&secret) {
+        Ok(json) => CallResult::text(json),
+        Err(e) => CallResult::error(e.message()),
+    }
+}
+
 /// Lists `resource` in `namespace`; the error, if any, as an error result.
 fn list(resource: &str, namespace: &str) -> CallResult {
+    list_with(resource, namespace, None)
+}
+
+/// Lists `resource` in `namespace` with a label selector.
+fn list_selected(resource: &str, namespace: &str, selector: &str) -> CallResult {
+    list_with(resource, namespace, Some(selector.into()))
+}
+
+fn list_with(resource: &str, namespace: &str, label_selector: Option<String>) -> CallResult {
     let options = ListOptions {
         namespace: Some(namespace.into()),
-        label_selector: None,
+        label_selector,
         field_selector: None,
         limit: None,
         continue_token: None,
