@@ -10,7 +10,7 @@ RUN make build
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/target/release/kube-mcp /usr/bin/kube-mcp
-COPY --from=build /src/target/plugins/kube-core.wasm /src/target/plugins/kube-ops.wasm /src/target/plugins/kube-rollouts.wasm /src/target/plugins/kube-nodes.wasm /src/target/plugins/kube-prompts.wasm /src/target/plugins/kube-exec.wasm /src/target/plugins/kube-http.wasm /usr/lib/kube-mcp/plugins/
+COPY --from=build /src/target/plugins/kube-core.wasm /src/target/plugins/kube-ops.wasm /src/target/plugins/kube-rollouts.wasm /src/target/plugins/kube-nodes.wasm /src/target/plugins/kube-prompts.wasm /src/target/plugins/kube-exec.wasm /src/target/plugins/kube-http.wasm /src/target/plugins/helm.wasm /usr/lib/kube-mcp/plugins/
 USER 10001:10001
 EXPOSE 9000 9090
 ENTRYPOINT ["/usr/bin/kube-mcp"]

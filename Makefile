@@ -73,7 +73,7 @@ test: test-tools toolchain build lint test-rust test-sdk test-e2e ## Run every t
 test-rust: ## Unit and integration tests of the host (needs `make build`)
 	@echo "==> cargo test" >&2
 	$(CARGO) test --locked -p kube-mcp-plugin --lib
-	$(CARGO) test --locked -p kube-core -p kube-rollouts -p kube-nodes -p kube-exec --lib
+	$(CARGO) test --locked -p kube-core -p kube-rollouts -p kube-nodes -p kube-exec -p helm --lib
 	KUBE_MCP_TEST_PLUGINS=$(CURDIR)/$(PLUGINS_OUT) KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) KUBE_MCP_TEST_EXAMPLES=$(CURDIR)/$(EXAMPLES_OUT) $(CARGO) test --release --locked -p kube-mcp --lib --tests
 
 test-sdk: ## The JavaScript and Python SDKs' own tests (Node and componentize-py come with tests/env/up)

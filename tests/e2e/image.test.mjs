@@ -31,7 +31,7 @@ test('non-root, with the server and the first-party plugins', () => {
   assert.deepEqual(config.process.user, { uid: 10001, gid: 10001 });
   assert.deepEqual(config.process.args, ['/usr/bin/kube-mcp', 'serve', '--host', '0.0.0.0']);
   const plugins = fs.readdirSync(path.join(bundle, 'rootfs/usr/lib/kube-mcp/plugins')).sort();
-  assert.deepEqual(plugins, ['kube-core.wasm', 'kube-exec.wasm', 'kube-http.wasm', 'kube-nodes.wasm', 'kube-ops.wasm', 'kube-prompts.wasm', 'kube-rollouts.wasm']);
+  assert.deepEqual(plugins, ['helm.wasm', 'kube-core.wasm', 'kube-exec.wasm', 'kube-http.wasm', 'kube-nodes.wasm', 'kube-ops.wasm', 'kube-prompts.wasm', 'kube-rollouts.wasm']);
   assert.ok(!fs.existsSync(path.join(bundle, 'rootfs/bin/sh')), 'no shell in the image');
 });
 
@@ -54,6 +54,6 @@ test('the server runs from the image\'s file system and loads its plugins', { sk
     child.on('error', (error) => { clearTimeout(timer); reject(error); });
   });
   child.kill('SIGTERM');
-  assert.equal(loaded.plugins, 7);
+  assert.equal(loaded.plugins, 8);
   assert.equal(loaded.failed, 0);
 });

@@ -25,7 +25,7 @@ use super::errors::api_error;
 use super::exec::{Collected, ExecRequest, Flow, stdin_frames};
 use super::operation::Operation;
 use super::proxy::ProxyRequest;
-use super::shape;
+use super::shape::{self, Sight};
 use crate::BoxFuture;
 use crate::answer::{self, PageRequest, table::ACCEPT_TABLE, table::TableResponse};
 use crate::wit::kubernetes::{
@@ -212,6 +212,7 @@ impl KubeCluster {
         mut request: Request<Vec<u8>>,
         as_user: Option<&Impersonated>,
         answer: Answer,
+        sight: Sight,
     ) -> Result<Reply, Error> {
         self.identify(&mut request, as_user)?;
         let cap = match answer {
@@ -235,7 +236,7 @@ impl KubeCluster {
                 .map_err(not_json),
             Answer::Json => {
                 let mut value: Value = serde_json::from_str(&text).map_err(not_json)?;
-                shape::shape(&mut value, self.reveal_secrets);
+                shape::shape_for(&mut value, self.reveal_secrets, sight);
                 Ok(Reply::Json(value))
             }
         }
@@ -448,6 +449,16 @@ impl Cluster for KubeCluster {
         as_user: Option<&'a Impersonated>,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
+        self.send_seeing(plugin, as_user, operation, Sight::Shaped)
+    }
+
+    fn send_seeing<'a>(
+        &'a self,
+        plugin: &'a str,
+        as_user: Option<&'a Impersonated>,
+        operation: Operation,
+        sight: Sight,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
             match operation {
                 Operation::Exec(exec) => return self.exec(exec, as_user).await.map(Reply::Exec),
@@ -462,7 +473,7 @@ impl Cluster for KubeCluster {
                 _ => {}
             }
             let (request, answer) = build(plugin, operation)?;
-            self.send_request(request, as_user, answer).await
+            self.send_request(request, as_user, answer, sight).await
         })
     }
 }

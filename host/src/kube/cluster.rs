@@ -5,6 +5,7 @@ use crate::answer::{self, table::TableResponse};
 use crate::wit::kubernetes::{ApiResource, Error, ExecOutput, ProxyResponse, ServerVersion};
 
 use super::operation::Operation;
+use super::shape::Sight;
 
 /// What the cluster answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +60,21 @@ pub trait Cluster: Send + Sync {
         as_user: Option<&'a Impersonated>,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>>;
+
+    /// [`Cluster::send`], for a request that may see more of Secrets than
+    /// shaped answers show ([`Sight::HelmRecords`]: a grant narrowed to
+    /// Helm's records covers it). A cluster that shapes nothing sends it
+    /// as any other.
+    fn send_seeing<'a>(
+        &'a self,
+        plugin: &'a str,
+        as_user: Option<&'a Impersonated>,
+        operation: Operation,
+        sight: Sight,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
+        let _ = sight;
+        self.send(plugin, as_user, operation)
+    }
 
     /// How answers are written and how big they may be.
     fn answers(&self) -> answer::Defaults {

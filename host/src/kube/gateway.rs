@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::cluster::{Cluster, Impersonated, NoCluster, Reply};
 use super::grants::{self, Capability, Request, Verb};
 use super::operation::Operation;
+use super::shape::Sight;
 use crate::wit::kubernetes::{Error, GrantDenial};
 
 /// What one plugin may do in the cluster: the capabilities it requested,
@@ -98,7 +99,7 @@ impl KubeAccess {
             };
             let creating = Request {
                 verb: Verb::Create,
-                ..request
+                ..request.clone()
             };
             if !exists && let Err(denial) = grants::check(&self.requested, &self.granted, &creating)
             {
@@ -109,7 +110,14 @@ impl KubeAccess {
                 return Err(denied(creating, reason));
             }
         }
-        self.cluster.send(plugin, as_user, operation).await
+        let sight = if grants::narrowed_cover(&self.granted, &request) {
+            Sight::HelmRecords
+        } else {
+            Sight::Shaped
+        };
+        self.cluster
+            .send_seeing(plugin, as_user, operation, sight)
+            .await
     }
 }
 

@@ -245,6 +245,17 @@ impl Capability {
     }
 }
 
+/// Whether a capability narrowed to names or labels covers `request`: the
+/// operator meant those records for this plugin, so Helm's release records
+/// among them are not redacted ([`Sight::HelmRecords`]).
+///
+/// [`Sight::HelmRecords`]: super::shape::Sight::HelmRecords
+pub fn narrowed_cover(granted: &[Capability], request: &Request) -> bool {
+    granted
+        .iter()
+        .any(|c| (!c.resource_names.is_empty() || !c.labels.is_empty()) && c.covers(request))
+}
+
 /// Whether `request` is within what the plugin `requested` and the operator
 /// `granted`.
 pub fn check(

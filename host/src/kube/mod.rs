@@ -37,3 +37,4 @@ pub use self::gateway::{KubeAccess, requested_capability};
 pub use self::host::{KubeHost, KubeView};
 pub use self::operation::Operation;
 pub use self::recording::RecordingCluster;
+pub use self::shape::Sight;
