@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { kubectl, required } from './lib/env.mjs';
 import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
@@ -41,26 +42,34 @@ function configFile(yaml) {
 
 /** `helm` (v3) or `helm4` with the admin kubeconfig; its parsed JSON output. */
 async function helm(binary, ...args) {
-  const { stdout } = await run(binary, [...args, '--kubeconfig', required('KUBECONFIG')], { maxBuffer: 64 << 20 });
+  const { stdout } = await run(binary, [...args, '--kubeconfig', required('KUBECONFIG')], { maxBuffer: 64 << 20, env: { ...process.env, ...helmEnv } });
   return stdout;
 }
+/** Extra environment for the Helm CLIs (HELM_DRIVER). */
+let helmEnv = {};
 const helmJson = async (binary, ...args) => JSON.parse(await helm(binary, ...args, '-o', 'json'));
 
-async function serve(plugins, grants) {
+async function serve(plugins, grants, more = '') {
   const server = await startServer({
     plugins: pluginsDir(...plugins.map(([name, kind]) => builtPlugin(name, kind))),
     args: ['--no-auth', '--kubeconfig', required('KUBECONFIG'), '--config', configFile(`
 plugins:
   grants:${grants}
-`)],
+${more}`)],
   });
-  const client = new Client({ name: 'e2e', version: '1' });
+  // Accepts every confirmation, and records the questions.
+  const asked = [];
+  const client = new Client({ name: 'e2e', version: '1' }, { capabilities: { elicitation: {} } });
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    asked.push(request.params.message);
+    return { action: 'accept', content: { confirm: true } };
+  });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   const call = async (name, args = {}) => {
     const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
     return { isError: result.isError === true, text: result.content[0]?.text ?? '', structured: result.structuredContent };
   };
-  return { server, client, call };
+  return { server, client, call, asked };
 }
 
 describe('helm plugin: releases made by Helm v3 and v4', () => {
@@ -198,5 +207,142 @@ describe('a grant narrowed to Helm\'s records', () => {
     assert.equal(records.isError, false, records.text);
     const list = JSON.parse(records.text);
     assert.ok(list.items.every((i) => i.metadata.labels?.owner === 'helm'));
+  });
+});
+
+describe('helm plugin: rollback and uninstall, as the Helm CLI reads them', () => {
+  const ns = `helm-c-${suffix}`;
+  let s;
+  const k = async (...args) => {
+    const { code, stdout, stderr } = await kubectl(required('KUBECONFIG'), '-n', ns, ...args);
+    return { code, stdout: stdout.trim(), stderr };
+  };
+  const greeting = async (release) => (await k('get', 'configmap', `${release}-config`, '-o', 'jsonpath={.data.greeting}')).stdout;
+  before(async () => {
+    await kubectl(required('KUBECONFIG'), 'create', 'namespace', ns);
+    await helm('helm', 'install', 'roll', chart, '-n', ns, '--set', 'greeting=one');
+    await helm('helm4', 'upgrade', 'roll', chart, '-n', ns, '--set', 'greeting=two');
+    await helm('helm', 'upgrade', 'roll', chart, '-n', ns, '--set', 'greeting=three');
+    for (const name of ['ours', 'theirs', 'kept']) await helm('helm4', 'install', name, chart, '-n', ns);
+    // Records narrowed as for reads; the writes a rollback of this chart needs, in this namespace.
+    s = await serve([['helm']], `${helmGrant('helm')}
+      - {verbs: [get, create, patch, delete], apiGroups: ["", apps], resources: [configmaps, secrets, deployments], namespaces: [${ns}]}`);
+  });
+  after(async () => {
+    await s?.client.close();
+    await s?.server.stop();
+    await kubectl(required('KUBECONFIG'), 'delete', 'namespace', ns, '--wait=false');
+  });
+
+  test('a dry run and a missing revision change nothing', async () => {
+    const dry = await s.call('helm_rollback', { name: 'roll', namespace: ns, toRevision: 1, dryRun: true });
+    assert.equal(dry.isError, false, dry.text);
+    assert.match(dry.text, new RegExp(`^dry run: would roll back release ${ns}/roll from revision 3 to 1 \\(as revision 4\\): apply 4 object\\(s\\); nothing was changed$`));
+    const missing = await s.call('helm_rollback', { name: 'roll', namespace: ns, toRevision: 9 });
+    assert.equal(missing.isError, true);
+    assert.match(missing.text, /has no revision 9 to roll back to \(it has 1, 2, 3\); nothing was changed/);
+    assert.equal((await helmJson('helm', 'history', 'roll', '-n', ns)).length, 3);
+    assert.equal(await greeting('roll'), 'three');
+  });
+
+  test('helm_rollback: Helm v3 and v4 see a rollback, and the objects are that revision\'s', async () => {
+    const r = await s.call('helm_rollback', { name: 'roll', namespace: ns, toRevision: 1 });
+    assert.equal(r.isError, false, r.text);
+    assert.equal(r.text, `release ${ns}/roll rolled back to revision 1: now revision 4, deployed`);
+    assert.match(s.asked.at(-1), new RegExp(`^Roll back release ${ns}/roll from revision 3 to 1`));
+    for (const binary of ['helm', 'helm4']) {
+      const history = await helmJson(binary, 'history', 'roll', '-n', ns);
+      assert.deepEqual(history.map((h) => [h.revision, h.status, h.description]), [
+        [1, 'superseded', 'Install complete'], [2, 'superseded', 'Upgrade complete'],
+        [3, 'superseded', 'Upgrade complete'], [4, 'deployed', 'Rollback to 1'],
+      ], binary);
+      const status = await helmJson(binary, 'status', 'roll', '-n', ns);
+      assert.equal(status.version, 4);
+      assert.equal(status.info.status, 'deployed');
+    }
+    assert.equal(await greeting('roll'), 'one');
+    assert.equal((await k('get', 'configmap', 'roll-config', '-o', 'jsonpath={.data.revision}')).stdout, '1', 'revision 1\'s manifest');
+    assert.equal(
+      (await helm('helm', 'get', 'manifest', 'roll', '-n', ns)).trim(),
+      (await helm('helm', 'get', 'manifest', 'roll', '-n', ns, '--revision', '1')).trim(),
+    );
+  });
+
+  test('the Helm CLI rolls forward again afterwards', async () => {
+    await helm('helm', 'rollback', 'roll', '3', '-n', ns);
+    assert.equal(await greeting('roll'), 'three');
+    const history = await helmJson('helm4', 'history', 'roll', '-n', ns);
+    assert.deepEqual(history.at(-1), { ...history.at(-1), revision: 5, status: 'deployed', description: 'Rollback to 3' });
+    assert.equal(history.at(-2).status, 'superseded');
+  });
+
+  test('helm_uninstall leaves what helm uninstall leaves, and helm list no longer shows it', async () => {
+    const r = await s.call('helm_uninstall', { name: 'ours', namespace: ns });
+    assert.equal(r.isError, false, r.text);
+    assert.equal(r.text, `release ${ns}/ours uninstalled: 3 object(s) deleted, 1 kept by helm.sh/resource-policy`);
+    await helm('helm', 'uninstall', 'theirs', '-n', ns);
+    const left = async (release) => {
+      const { stdout } = await k('get', 'configmaps,secrets,deployments', '-o', 'name');
+      return stdout.split('\n').filter((n) => n.includes(`/${release}-`) || n.endsWith(`/${release}`) || n.includes(`.${release}.`))
+        .map((n) => n.replace(release, 'R')).sort();
+    };
+    assert.deepEqual(await left('ours'), await left('theirs'));
+    assert.deepEqual(await left('ours'), ['configmap/R-kept']);
+    for (const binary of ['helm', 'helm4']) {
+      const names = (await helmJson(binary, 'list', '-n', ns, ...(binary === 'helm' ? ['--all'] : []))).map((r) => r.name);
+      assert.ok(!names.includes('ours'), `${binary}: ${names}`);
+    }
+  });
+
+  test('helm_uninstall keeping history: helm lists it as uninstalled', async () => {
+    const r = await s.call('helm_uninstall', { name: 'kept', namespace: ns, keepHistory: true });
+    assert.equal(r.isError, false, r.text);
+    const listed = await helmJson('helm', 'list', '-n', ns, '--uninstalled');
+    assert.deepEqual(listed.map((l) => [l.name, l.status]), [['kept', 'uninstalled']]);
+    const history = await helmJson('helm4', 'history', 'kept', '-n', ns);
+    assert.equal(history.at(-1).description, 'Uninstallation complete');
+    const again = await s.call('helm_uninstall', { name: 'kept', namespace: ns });
+    assert.equal(again.isError, true);
+    assert.match(again.text, /already uninstalled/);
+  });
+});
+
+describe('helm plugin: Helm\'s ConfigMap driver', () => {
+  const ns = `helm-d-${suffix}`;
+  let s;
+  before(async () => {
+    await kubectl(required('KUBECONFIG'), 'create', 'namespace', ns);
+    helmEnv = { HELM_DRIVER: 'configmap' };
+    try {
+      await helm('helm', 'install', 'mapped', chart, '-n', ns);
+      await helm('helm4', 'upgrade', 'mapped', chart, '-n', ns, '--set', 'greeting=again');
+    } finally {
+      helmEnv = {};
+    }
+    s = await serve([['helm']], `
+    helm:
+      - {verbs: [list], apiGroups: [""], resources: [configmaps], namespaces: ["*"], labelSelector: owner=helm}
+      - {verbs: [get], apiGroups: [""], resources: [configmaps], namespaces: ["*"], resourceNames: ["sh.helm.release.v1.*"]}`,
+    `  overrides:
+    helm: {settings: {driver: configmap}}
+`);
+  });
+  after(async () => {
+    await s?.client.close();
+    await s?.server.stop();
+    await kubectl(required('KUBECONFIG'), 'delete', 'namespace', ns, '--wait=false');
+  });
+
+  test('records kept as ConfigMaps read as Helm reads them', async () => {
+    helmEnv = { HELM_DRIVER: 'configmap' };
+    try {
+      const list = await s.call('helm_list', { namespace: ns });
+      assert.equal(list.isError, false, list.text);
+      assert.deepEqual(list.structured.rows, await helmJson('helm', 'list', '-n', ns));
+      const history = await s.call('helm_history', { name: 'mapped', namespace: ns });
+      assert.deepEqual(history.structured.rows, await helmJson('helm4', 'history', 'mapped', '-n', ns));
+    } finally {
+      helmEnv = {};
+    }
   });
 });

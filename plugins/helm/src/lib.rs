@@ -8,6 +8,7 @@
 //! Secret values in a release's manifest are redacted unless the operator
 //! sets `plugins.overrides.helm.settings.revealSecrets: "true"`.
 
+mod change;
 mod manifest;
 mod record;
 mod values;
@@ -104,12 +105,28 @@ impl Plugin for Helm {
             description: "Helm releases from the cluster's own release records: list, status, \
                           values, manifest, notes, hooks, history."
                 .into(),
-            capabilities: vec![Capability {
-                verbs: vec!["get".into(), "list".into()],
-                api_groups: vec!["".into()],
-                resources: vec!["secrets".into()],
-                namespaces: vec!["*".into()],
-            }],
+            capabilities: vec![
+                // The records: Secrets, or ConfigMaps with Helm's ConfigMap driver.
+                Capability {
+                    verbs: vec!["get".into(), "list".into()],
+                    api_groups: vec!["".into()],
+                    resources: vec!["secrets".into(), "configmaps".into()],
+                    namespaces: vec!["*".into()],
+                },
+                // helm_rollback and helm_uninstall: a release's objects are
+                // whatever its chart made, and its records are Secrets.
+                Capability {
+                    verbs: vec![
+                        "get".into(),
+                        "create".into(),
+                        "patch".into(),
+                        "delete".into(),
+                    ],
+                    api_groups: vec!["*".into()],
+                    resources: vec!["*".into()],
+                    namespaces: vec!["*".into()],
+                },
+            ],
         }
     }
 
@@ -132,6 +149,26 @@ impl Plugin for Helm {
                 |args, _| Ok(get(args)),
             )
             .add(
+                tool::<change::RollbackArgs>("helm_rollback", "Roll a Helm release back to an earlier revision (the previous one by default), as helm rollback: applies that revision's manifest, removes what only the current one had, records a new revision 'Rollback to N' and marks the current one superseded, so the Helm CLI sees a Helm rollback. Hooks are not run. Asks the user to confirm; dryRun shows the plan.")
+                    .annotations(kube_mcp_plugin::types::ToolAnnotations {
+                        read_only_hint: Some(false),
+                        destructive_hint: Some(true),
+                        idempotent_hint: Some(false),
+                        open_world_hint: Some(false),
+                    }),
+                |args, _| Ok(change::rollback(args)),
+            )
+            .add(
+                tool::<change::UninstallArgs>("helm_uninstall", "Uninstall a Helm release, as helm uninstall: deletes its objects except those annotated helm.sh/resource-policy: keep, then its records (or, with keepHistory, marks them uninstalled). Hooks are not run. Asks the user to confirm; dryRun shows the plan.")
+                    .annotations(kube_mcp_plugin::types::ToolAnnotations {
+                        read_only_hint: Some(false),
+                        destructive_hint: Some(true),
+                        idempotent_hint: Some(true),
+                        open_world_hint: Some(false),
+                    }),
+                |args, _| Ok(change::uninstall(args)),
+            )
+            .add(
                 tool::<HistoryArgs>("helm_history", "A Helm release's revisions, as helm history: revision, updated, status, chart, app version and description, oldest first.")
                     .read_only()
                     .list_output(),
@@ -140,8 +177,14 @@ impl Plugin for Helm {
     }
 }
 
-fn secrets() -> ResourceType {
-    ResourceType::new("v1", "secrets")
+/// The driver the operator chose.
+fn driver() -> Result<record::Driver, String> {
+    record::Driver::from_setting(config::get("driver").as_deref())
+}
+
+/// The resource Helm's records are, for the chosen driver.
+fn records_type() -> Result<ResourceType, String> {
+    Ok(ResourceType::new("v1", driver()?.resource()))
 }
 
 /// Every record matching `selector` (always within `owner=helm`), in
@@ -158,12 +201,14 @@ fn records(namespace: Option<&str>, selector: &str) -> Result<(Vec<Record>, Vec<
             limit: Some(500),
             continue_token: continue_token.take(),
         };
-        let list: Value = kubernetes::list(&secrets(), &options)
+        let driver = driver()?;
+        let records_type = ResourceType::new("v1", driver.resource());
+        let list: Value = kubernetes::list(&records_type, &options)
             .map_err(|e| e.message())
             .and_then(|json| serde_json::from_str(&json).map_err(|e| e.to_string()))?;
         for item in list["items"].as_array().into_iter().flatten() {
             let object = item["metadata"]["name"].as_str().unwrap_or("").to_owned();
-            match record::encoded_release(item).and_then(|r| record::decode(&r)) {
+            match record::encoded_release(item, driver).and_then(|r| record::decode(&r)) {
                 Ok(release) => found.push(Record { release }),
                 Err(why) => corrupt.push(format!(
                     "{}/{object}: {why}",

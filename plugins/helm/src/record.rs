@@ -40,13 +40,14 @@ pub fn decode(encoded: &str) -> Result<Value, String> {
 }
 
 /// The record object's encoded release: a Secret's `data.release` (base64
-/// of Helm's base64) or a ConfigMap's `data.release`.
-pub fn encoded_release(object: &Value) -> Result<String, String> {
+/// of Helm's base64) or a ConfigMap's `data.release`, by the driver that
+/// wrote it (a List's items carry no `kind`).
+pub fn encoded_release(object: &Value, driver: Driver) -> Result<String, String> {
     let data = object
         .pointer("/data/release")
         .and_then(Value::as_str)
         .ok_or("it has no data.release")?;
-    if object.get("kind").and_then(Value::as_str) == Some("ConfigMap") {
+    if driver == Driver::ConfigMap {
         return Ok(data.to_owned());
     }
     let inner = STANDARD
@@ -132,27 +133,18 @@ pub fn go_time(rfc3339: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn helm_encode(release: &Value) -> String {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(release.to_string().as_bytes()).unwrap();
-        STANDARD.encode(gz.finish().unwrap())
-    }
 
     #[test]
     fn a_record_decodes_from_secret_or_configmap_gzip_or_not() {
         let release =
             serde_json::json!({"name": "web", "version": 3, "info": {"status": "deployed"}});
-        let helm = helm_encode(&release);
-        let secret =
-            serde_json::json!({"kind": "Secret", "data": {"release": STANDARD.encode(&helm)}});
-        assert_eq!(decode(&encoded_release(&secret).unwrap()).unwrap(), release);
-        let configmap = serde_json::json!({"kind": "ConfigMap", "data": {"release": helm}});
-        assert_eq!(
-            decode(&encoded_release(&configmap).unwrap()).unwrap(),
-            release
-        );
+        let helm = encode(&release);
+        // Items of a List carry no kind: the driver says what they are.
+        let secret = serde_json::json!({"data": {"release": STANDARD.encode(&helm)}});
+        let read = |o: &Value, d| decode(&encoded_release(o, d).unwrap()).unwrap();
+        assert_eq!(read(&secret, Driver::Secret), release);
+        let configmap = serde_json::json!({"data": {"release": helm}});
+        assert_eq!(read(&configmap, Driver::ConfigMap), release);
         let plain = STANDARD.encode(release.to_string());
         assert_eq!(decode(&plain).unwrap(), release);
     }
@@ -161,7 +153,7 @@ mod tests {
     fn corrupt_records_say_what_is_wrong() {
         assert!(decode("%%%").unwrap_err().contains("not base64"));
         let truncated = &STANDARD
-            .decode(helm_encode(&serde_json::json!({"name": "x"})))
+            .decode(encode(&serde_json::json!({"name": "x"})))
             .unwrap()[..12];
         assert!(
             decode(&STANDARD.encode(truncated))
@@ -198,5 +190,163 @@ mod tests {
             go_time("2026-12-05T18:13:12.1+01:00"),
             "2026-12-05 18:13:12.1 +0100 +0100"
         );
+    }
+}
+
+/// Helm's encoding of a release: JSON, gzip'd, base64 (what a record's
+/// `release` holds before a Secret's own base64).
+pub fn encode(release: &Value) -> String {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(release.to_string().as_bytes())
+        .expect("writing to memory");
+    STANDARD.encode(gz.finish().expect("writing to memory"))
+}
+
+/// Where Helm keeps its records: its Secret driver (the default) or its
+/// ConfigMap driver (`HELM_DRIVER=configmap`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    Secret,
+    ConfigMap,
+}
+
+impl Driver {
+    /// The driver the operator chose (`plugins.overrides.helm.settings.
+    /// driver`: `secret` or `configmap`), as `HELM_DRIVER` chooses it.
+    pub fn from_setting(setting: Option<&str>) -> Result<Driver, String> {
+        match setting {
+            None | Some("secret" | "secrets") => Ok(Driver::Secret),
+            Some("configmap" | "configmaps") => Ok(Driver::ConfigMap),
+            Some(other) => Err(format!(
+                "plugins.overrides.helm.settings.driver is '{other}': use secret or configmap"
+            )),
+        }
+    }
+
+    /// The resource its records are: `secrets` or `configmaps`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Driver::Secret => "secrets",
+            Driver::ConfigMap => "configmaps",
+        }
+    }
+}
+
+/// The record Helm's `driver` writes for `release`, as a manifest: named
+/// `sh.helm.release.v1.<name>.v<revision>`, labelled as Helm labels it
+/// (`modifiedAt` in seconds since the epoch).
+pub fn object(release: &Value, modified_at: u64, driver: Driver) -> Value {
+    let mut object = secret(release, modified_at);
+    if driver == Driver::ConfigMap {
+        let map = object.as_object_mut().expect("an object");
+        map.remove("type");
+        map.insert("kind".into(), "ConfigMap".into());
+        map.insert(
+            "data".into(),
+            serde_json::json!({"release": encode(release)}),
+        );
+    }
+    object
+}
+
+/// The Secret Helm's Secret driver writes for `release`.
+fn secret(release: &Value, modified_at: u64) -> Value {
+    let name = release["name"].as_str().unwrap_or("");
+    let revision = release["version"].as_i64().unwrap_or(0);
+    let status = release["info"]["status"].as_str().unwrap_or("");
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "helm.sh/release.v1",
+        "metadata": {
+            "name": format!("sh.helm.release.v1.{name}.v{revision}"),
+            "namespace": release["namespace"],
+            "labels": {
+                "name": name,
+                "owner": "helm",
+                "status": status,
+                "version": revision.to_string(),
+                "modifiedAt": modified_at.to_string(),
+            },
+        },
+        "data": {"release": STANDARD.encode(encode(release))},
+    })
+}
+
+/// Now, as Go marshals a UTC time (RFC 3339 with nanoseconds, trailing
+/// zeros dropped), and in seconds since the epoch.
+pub fn now() -> (String, u64) {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (
+        rfc3339(since.as_secs(), since.subsec_nanos()),
+        since.as_secs(),
+    )
+}
+
+/// `2026-12-05T17:13:12.648667728Z` of a Unix time.
+pub fn rfc3339(seconds: u64, nanos: u32) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rest = seconds % 86_400;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let fraction = format!("{nanos:09}");
+    let fraction = fraction.trim_end_matches('0');
+    let fraction = if fraction.is_empty() {
+        String::new()
+    } else {
+        format!(".{fraction}")
+    };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{fraction}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod writing {
+    use super::*;
+
+    #[test]
+    fn a_written_record_reads_back_and_is_named_and_labelled_as_helm_does() {
+        let release = serde_json::json!({"name": "web", "namespace": "demo", "version": 4, "info": {"status": "deployed"}});
+        for driver in [Driver::Secret, Driver::ConfigMap] {
+            let object = object(&release, 1_796_490_792, driver);
+            assert_eq!(object["metadata"]["name"], "sh.helm.release.v1.web.v4");
+            assert_eq!(object["metadata"]["labels"]["status"], "deployed");
+            assert_eq!(object["metadata"]["labels"]["version"], "4");
+            assert_eq!(
+                decode(&encoded_release(&object, driver).unwrap()).unwrap(),
+                release
+            );
+        }
+        assert_eq!(object(&release, 0, Driver::ConfigMap)["kind"], "ConfigMap");
+        assert!(
+            Driver::from_setting(Some("sql"))
+                .unwrap_err()
+                .contains("use secret or configmap")
+        );
+    }
+
+    #[test]
+    fn unix_times_are_written_as_go_marshals_them() {
+        assert_eq!(
+            rfc3339(1_796_490_792, 648_667_728),
+            "2026-12-05T17:13:12.648667728Z"
+        );
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400, 500_000_000), "2000-02-29T00:00:00.5Z");
     }
 }
