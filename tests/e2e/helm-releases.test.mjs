@@ -1,7 +1,8 @@
 // The helm plugin against releases the real Helm v3 and v4 binaries made
 // on the control plane: two namespaces, one release with three revisions
-// (installed and upgraded by v3, upgraded again by v4), one installed by
-// v4, one failed, one uninstalled with its history kept. Every read agrees
+// (installed and upgraded by v3, upgraded again by v4), one installed,
+// upgraded and rolled back by v4, one failed, one uninstalled with its
+// history kept. Every read agrees
 // field for field with both Helm CLIs' JSON. The plugin's grant is
 // narrowed to Helm's records: no other Secret is reachable with it.
 
@@ -80,6 +81,8 @@ describe('helm plugin: releases made by Helm v3 and v4', () => {
     await helm('helm', 'upgrade', 'first', chart, '-n', nsA, '--set', 'greeting=hey');
     await helm('helm4', 'upgrade', 'first', chart, '-n', nsA, '--set', 'replicas=2');
     await helm('helm4', 'install', 'second', chart, '-n', nsB, '--set', 'image=ghcr.io/example/shelf:2.0');
+    await helm('helm4', 'upgrade', 'second', chart, '-n', nsB, '--set', 'greeting=up');
+    await helm('helm4', 'rollback', 'second', '1', '-n', nsB);
     await helm('helm', 'install', 'gone', chart, '-n', nsA);
     await helm('helm', 'uninstall', 'gone', '-n', nsA, '--keep-history');
     // A ConfigMap with an invalid name: the install fails, the release is recorded as failed.
@@ -168,6 +171,14 @@ describe('helm plugin: releases made by Helm v3 and v4', () => {
       assert.deepEqual(ours.structured.rows, await helmJson(binary, 'history', 'first', '-n', nsA), binary);
     }
     assert.deepEqual(ours.structured.rows.map((r) => r.status), ['superseded', 'superseded', 'deployed']);
+    // Rolled back by Helm 4 itself.
+    const rolled = await s.call('helm_history', { name: 'second', namespace: nsB });
+    // Helm 4 also shows which revision a rollback went back to; Helm 3 does not.
+    assert.deepEqual(rolled.structured.rows, await helmJson('helm4', 'history', 'second', '-n', nsB), 'helm 4');
+    const v3 = rolled.structured.rows.map(({ rollback_revision: _, ...row }) => row);
+    assert.deepEqual(v3, await helmJson('helm', 'history', 'second', '-n', nsB), 'helm 3');
+    assert.equal(rolled.structured.rows.at(-1).rollback_revision, 1);
+    assert.equal(rolled.structured.rows.at(-1).description, 'Rollback to 1');
     const last = await s.call('helm_history', { name: 'first', namespace: nsA, max: 1 });
     assert.deepEqual(last.structured.rows.map((r) => r.revision), [3]);
   });
@@ -256,6 +267,7 @@ describe('helm plugin: rollback and uninstall, as the Helm CLI reads them', () =
         [1, 'superseded', 'Install complete'], [2, 'superseded', 'Upgrade complete'],
         [3, 'superseded', 'Upgrade complete'], [4, 'deployed', 'Rollback to 1'],
       ], binary);
+      if (binary === 'helm4') assert.equal(history.at(-1).rollback_revision, 1, 'Helm 4 reads the revision it went back to');
       const status = await helmJson(binary, 'status', 'roll', '-n', ns);
       assert.equal(status.version, 4);
       assert.equal(status.info.status, 'deployed');
@@ -277,6 +289,9 @@ describe('helm plugin: rollback and uninstall, as the Helm CLI reads them', () =
   });
 
   test('helm_uninstall leaves what helm uninstall leaves, and helm list no longer shows it', async () => {
+    const dry = await s.call('helm_uninstall', { name: 'ours', namespace: ns, dryRun: true });
+    assert.equal(dry.text, `dry run: would uninstall release ${ns}/ours: delete 3 object(s), keep configmaps ${ns}/ours-kept (helm.sh/resource-policy: keep), delete its records; nothing was changed`);
+    assert.equal((await k('get', 'configmap', 'ours-config')).code, 0, 'the dry run deleted nothing');
     const r = await s.call('helm_uninstall', { name: 'ours', namespace: ns });
     assert.equal(r.isError, false, r.text);
     assert.equal(r.text, `release ${ns}/ours uninstalled: 3 object(s) deleted, 1 kept by helm.sh/resource-policy`);

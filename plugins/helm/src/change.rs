@@ -223,6 +223,8 @@ pub fn rollback(args: RollbackArgs) -> CallResult {
         "last_deployed": now,
         "description": format!("Rollback to {wanted}"),
         "status": "deployed",
+        // As Helm 4 records it (Helm 3 ignores it).
+        "rollback_revision": wanted,
         "notes": target.release["info"]["notes"],
     });
     let driver = match crate::driver() {

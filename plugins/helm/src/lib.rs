@@ -507,14 +507,23 @@ fn history(args: HistoryArgs) -> CallResult {
     let rows: Vec<Value> = shown
         .iter()
         .map(|r| {
-            json!({
+            let mut row = json!({
                 "revision": r.revision(),
                 "updated": r.str("/info/last_deployed"),
                 "status": r.status(),
                 "chart": r.chart(),
                 "app_version": r.app_version(),
                 "description": r.str("/info/description"),
-            })
+            });
+            // Helm 4 records which revision a rollback went back to.
+            if let Some(to) = r
+                .release
+                .pointer("/info/rollback_revision")
+                .and_then(Value::as_i64)
+            {
+                row["rollback_revision"] = json!(to);
+            }
+            row
         })
         .collect();
     let columns = [
@@ -545,6 +554,7 @@ fn history(args: HistoryArgs) -> CallResult {
             {"name": "chart", "type": "string"},
             {"name": "app_version", "type": "string"},
             {"name": "description", "type": "string"},
+            {"name": "rollback_revision", "type": "integer"},
         ],
         "rows": rows,
     });
