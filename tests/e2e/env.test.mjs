@@ -22,6 +22,17 @@ describe('kubernetes control plane', () => {
     assert.equal(`v${serverVersion.major}.${serverVersion.minor}`, required('K8S_VERSION').split('.').slice(0, 2).join('.'));
   });
 
+  test('a second cluster on the same etcd shares no objects with the first', async () => {
+    const b = required('KUBECONFIG_B');
+    const identity = await kubectl(b, 'get', 'configmap', 'cluster-identity', '-n', 'east', '-o', 'jsonpath={.data.cluster}');
+    assert.equal(identity.code, 0, identity.stderr);
+    assert.equal(identity.stdout, 'cluster-b');
+    assert.match((await kubectl(b, 'get', 'namespace', 'demo')).stderr, /namespaces "demo" not found/);
+    assert.match((await kubectl(admin(), 'get', 'namespace', 'east')).stderr, /namespaces "east" not found/);
+    const { stdout } = await kubectl(b, 'version', '-o', 'json');
+    assert.equal(JSON.parse(stdout).serverVersion.gitVersion, required('K8S_VERSION'));
+  });
+
   test('fixture pods run on kwok nodes and serve their logs', async () => {
     const pods = JSON.parse((await kubectl(admin(), 'get', 'pods', '-n', 'demo', '-o', 'json')).stdout).items;
     assert.ok(pods.length >= 3, `expected the demo pods, got ${pods.length}`);

@@ -22,6 +22,9 @@ PKI=$STATE/pki
 # cluster or IdP does not collide. Override any of them in the environment.
 : "${ETCD_PORT:=23791}" "${ETCD_PEER_PORT:=23801}"
 : "${APISERVER_PORT:=16443}" "${KCM_PORT:=16257}" "${SCHEDULER_PORT:=16259}"
+# A second cluster's apiserver (same etcd, its own prefix): several clusters
+# from one server (issue 27).
+: "${APISERVER_B_PORT:=16445}"
 : "${KWOK_PORT:=16250}" "${METRICS_SERVER_PORT:=16451}"
 # Where tests serve HTTP for ops/web-probe (fixtures/80-reach.yaml names it).
 : "${REACH_PORT:=16452}"
