@@ -136,6 +136,10 @@ describe('helm plugin: releases made by Helm v3 and v4', () => {
       for (const key of ['first_deployed', 'last_deployed', 'description', 'status', 'notes']) {
         assert.equal(ours.structured.info[key], theirs.info[key], `${binary} info.${key}`);
       }
+      assert.deepEqual(ours.structured.config, theirs.config, `${binary} config`);
+      const withoutSecrets = (m) => m.split(/^---$/m).filter((d) => !/kind: Secret/.test(d)).join('---').trim();
+      assert.equal(withoutSecrets(ours.structured.manifest), withoutSecrets(theirs.manifest), `${binary} manifest, its Secrets aside`);
+      assert.ok(!ours.structured.manifest.includes('s3cret'));
     }
     assert.match(ours.text, new RegExp(`^NAME: first\nLAST DEPLOYED: .*\nNAMESPACE: ${nsA}\nSTATUS: deployed\nREVISION: 3\nCHART: shelf-0.1.0\nAPP VERSION: 1.0\nDESCRIPTION: Upgrade complete\nNOTES:\nfirst is on the shelf, revision 3.$`));
     const old = await s.call('helm_status', { name: 'first', namespace: nsA, revision: 1 });

@@ -410,10 +410,15 @@ fn status(args: ReleaseArgs) -> CallResult {
     if !notes.is_empty() {
         text.push_str(&format!("\nNOTES:\n{}", notes.trim_end()));
     }
+    let reveal = config::get("revealSecrets").as_deref() == Some("true");
     let structured = json!({
         "name": record.name(),
         "namespace": record.namespace(),
         "version": record.revision(),
+        // As `helm status -o json` has them; the manifest's Secret values
+        // redacted unless revealed.
+        "config": record.release.get("config").cloned().unwrap_or(Value::Null),
+        "manifest": manifest::redact(record.str("/manifest"), reveal),
         "chart": record.chart(),
         "app_version": record.app_version(),
         "info": {
