@@ -9,19 +9,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-
 import { kubectl, required } from './lib/env.mjs';
-import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
+import { serveGranted } from './lib/granted.mjs';
 
 const run = promisify(execFile);
 const chart = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/charts/shelf');
@@ -35,12 +29,6 @@ const helmGrant = (plugin) => `
       - {verbs: [list], apiGroups: [""], resources: [secrets], namespaces: ["*"], labelSelector: owner=helm}
       - {verbs: [get], apiGroups: [""], resources: [secrets], namespaces: ["*"], resourceNames: ["sh.helm.release.v1.*"]}`;
 
-function configFile(yaml) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-config-')), 'config.yaml');
-  fs.writeFileSync(file, yaml);
-  return file;
-}
-
 /** `helm` (v3) or `helm4` with the admin kubeconfig; its parsed JSON output. */
 async function helm(binary, ...args) {
   const { stdout } = await run(binary, [...args, '--kubeconfig', required('KUBECONFIG')], { maxBuffer: 64 << 20, env: { ...process.env, ...helmEnv } });
@@ -50,28 +38,7 @@ async function helm(binary, ...args) {
 let helmEnv = {};
 const helmJson = async (binary, ...args) => JSON.parse(await helm(binary, ...args, '-o', 'json'));
 
-async function serve(plugins, grants, more = '') {
-  const server = await startServer({
-    plugins: pluginsDir(...plugins.map(([name, kind]) => builtPlugin(name, kind))),
-    args: ['--no-auth', '--kubeconfig', required('KUBECONFIG'), '--config', configFile(`
-plugins:
-  grants:${grants}
-${more}`)],
-  });
-  // Accepts every confirmation, and records the questions.
-  const asked = [];
-  const client = new Client({ name: 'e2e', version: '1' }, { capabilities: { elicitation: {} } });
-  client.setRequestHandler(ElicitRequestSchema, (request) => {
-    asked.push(request.params.message);
-    return { action: 'accept', content: { confirm: true } };
-  });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
-  const call = async (name, args = {}) => {
-    const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-    return { isError: result.isError === true, text: result.content[0]?.text ?? '', structured: result.structuredContent };
-  };
-  return { server, client, call, asked };
-}
+const serve = serveGranted;
 
 describe('helm plugin: releases made by Helm v3 and v4', () => {
   let s;

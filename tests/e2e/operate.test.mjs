@@ -12,16 +12,10 @@ import { after, before, describe, test } from 'node:test';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { kubectl, required } from './lib/env.mjs';
+import { configFile, serveGranted } from './lib/granted.mjs';
 import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
-
-function configFile(yaml) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-config-')), 'config.yaml');
-  fs.writeFileSync(file, yaml);
-  return file;
-}
 
 const rolloutGrant = `
     kube-rollouts:
@@ -46,26 +40,7 @@ async function apply(yaml) {
   return k('apply', '-f', file);
 }
 
-/** A server with `plugins` and `grants`; a client that accepts every question and records it. */
-async function serve(plugins, grants) {
-  const server = await startServer({
-    plugins: pluginsDir(...plugins.map((p) => builtPlugin(p))),
-    args: ['--no-auth', '--kubeconfig', required('KUBECONFIG'), '--config', configFile(`
-plugins:
-  grants:${grants}
-`)],
-  });
-  const asked = [];
-  const client = new Client({ name: 'e2e', version: '1' }, { capabilities: { elicitation: {} } });
-  const answers = { next: { action: 'accept', content: { confirm: true } } };
-  client.setRequestHandler(ElicitRequestSchema, (request) => { asked.push(request.params.message); return answers.next; });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
-  const call = async (name, args) => {
-    const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-    return { isError: result.isError === true, text: result.content[0]?.text ?? '', structured: result.structuredContent };
-  };
-  return { server, client, asked, answers, call };
-}
+const serve = serveGranted;
 
 describe('kube-rollouts: a Deployment with three revisions', () => {
   const name = `roll-${crypto.randomBytes(3).toString('hex')}`;

@@ -10,22 +10,11 @@ import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-
 import { kubectl, required } from './lib/env.mjs';
-import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
-
-function configFile(yaml) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-config-')), 'config.yaml');
-  fs.writeFileSync(file, yaml);
-  return file;
-}
+import { serveGranted } from './lib/granted.mjs';
 
 const execGrant = `
     kube-exec:
@@ -39,26 +28,7 @@ const nodesGrant = `
     kube-nodes:
       - {verbs: [get], apiGroups: [""], resources: [nodes/proxy], namespaces: ["*"]}`;
 
-/** A server with `plugins` and `grants`; a client that answers questions with `answers.next` and records them. */
-async function serve(plugins, grants) {
-  const server = await startServer({
-    plugins: pluginsDir(...plugins.map((p) => builtPlugin(p))),
-    args: ['--no-auth', '--kubeconfig', required('KUBECONFIG'), '--config', configFile(`
-plugins:
-  grants:${grants}
-`)],
-  });
-  const asked = [];
-  const client = new Client({ name: 'e2e', version: '1' }, { capabilities: { elicitation: {} } });
-  const answers = { next: { action: 'accept', content: { confirm: true } } };
-  client.setRequestHandler(ElicitRequestSchema, (request) => { asked.push(request.params.message); return answers.next; });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
-  const call = async (name, args) => {
-    const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-    return { isError: result.isError === true, text: result.content[0]?.text ?? '', structured: result.structuredContent };
-  };
-  return { server, client, asked, answers, call };
-}
+const serve = serveGranted;
 
 describe('kube-exec: pods_exec through kwok exec', () => {
   let s;
