@@ -154,7 +154,7 @@ fn authentication(
         validator: Validator {
             issuers,
             leeway: oidc.leeway,
-            impersonate: config.kubernetes.identity == crate::config::KubeIdentity::Impersonate,
+            impersonate: config.kubernetes.impersonates(),
             cache: Default::default(),
         },
         base_url: base,
@@ -171,15 +171,19 @@ async fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
         config.plugins.cache_dir.clone(),
     )
     .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
-    match crate::kube::KubeCluster::connect(&config.kubernetes).await {
-        Ok(cluster) => {
-            tracing::info!(identity = ?config.kubernetes.identity, "Kubernetes client ready");
-            runtime = runtime.with_cluster(cluster);
+    let clusters = crate::kube::ClusterSet::connect(&config.kubernetes).await;
+    for member in clusters.members() {
+        if member.about.broken.is_none() {
+            tracing::info!(
+                cluster = %member.name,
+                server = %member.about.server,
+                identity = ?member.about.identity,
+                default = *member.name == *clusters.default_name(),
+                "Kubernetes client ready"
+            );
         }
-        Err(e) => tracing::warn!(
-            "no Kubernetes cluster: plugins' Kubernetes calls will fail as unavailable: {e:#}"
-        ),
     }
+    runtime = runtime.with_clusters(Arc::new(clusters));
     let dirs = config
         .plugins
         .dir

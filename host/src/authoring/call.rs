@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::BoxFuture;
 use crate::auth::{CallerId, Principal};
 use crate::config::{Config, ServerArgs};
-use crate::kube::{KubeCluster, requested_capability};
+use crate::kube::{ClusterSet, requested_capability};
 use crate::plugins::{CallContext, ClientPeer, ClientSupport, Question, Runtime, Unanswered};
 use crate::wit::client::{Answer, ClientError};
 use crate::wit::types::CallError;
@@ -69,25 +69,24 @@ fn local_config(file: &Path, server: &ServerArgs) -> Result<Config, crate::confi
 
 async fn call(file: &Path, tool: &str, arguments: &str, json: bool, config: Config) -> ExitCode {
     let mut settings = config.plugins.settings.clone();
-    let cluster = match KubeCluster::connect(&config.kubernetes).await {
-        Ok(cluster) => Some(cluster),
-        Err(e) => {
+    let clusters = Arc::new(ClusterSet::connect(&config.kubernetes).await);
+    for member in clusters.members() {
+        if let Some(broken) = &member.about.broken {
             eprintln!(
-                "kube-mcp: no Kubernetes cluster ({e:#}); Kubernetes calls will fail as unavailable"
+                "kube-mcp: cluster '{}' is not usable ({broken}); its Kubernetes calls will fail \
+                 as unavailable",
+                member.name
             );
-            None
         }
-    };
+    }
     let load = |settings| {
-        let cluster = cluster.clone();
+        let clusters = clusters.clone();
         let cache = config.plugins.cache_dir.clone();
         let shown = file.display().to_string();
         async move {
             let mut runtime = Runtime::new(settings, cache)
                 .map_err(|e| format!("cannot start the WebAssembly runtime: {e:#}"))?;
-            if let Some(cluster) = cluster {
-                runtime = runtime.with_cluster(cluster as Arc<dyn crate::kube::Cluster>);
-            }
+            runtime = runtime.with_clusters(clusters);
             runtime
                 .load_file(file)
                 .await

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::layer::{
-    RawAccess, RawCapability, RawDirectory, RawImpersonation, RawIssuer, RawLimits, RawOverride,
+    RawAccess, RawCapability, RawCluster, RawDirectory, RawImpersonation, RawIssuer, RawLimits, RawOverride,
     RawPluginSettings, RawSource, RawToolRule, RawTrustKey,
 };
 use super::settings::{Given, Kind, Layer, SETTINGS};
@@ -96,6 +96,7 @@ struct IssuerSection {
 struct RuleSection {
     allow: Option<ListValue>,
     deny: Option<ListValue>,
+    clusters: Option<ListValue>,
     #[serde(default)]
     when: WhenSection,
 }
@@ -184,6 +185,7 @@ struct CapabilitySection {
     namespaces: Option<ListValue>,
     resource_names: Option<ListValue>,
     label_selector: Option<Scalar>,
+    clusters: Option<ListValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,6 +218,20 @@ struct DirectorySection {
 struct KubernetesSection {
     #[serde(default)]
     impersonation: ImpersonationSection,
+    #[serde(default)]
+    clusters: Vec<ClusterSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ClusterSection {
+    name: Option<Scalar>,
+    kubeconfig: Option<Scalar>,
+    context: Option<Scalar>,
+    all_contexts: Option<Scalar>,
+    in_cluster: Option<Scalar>,
+    identity: Option<Scalar>,
+    default: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,7 +260,7 @@ const STRUCTURED: &[(&str, &[&str])] = &[
             "registry",
         ],
     ),
-    ("kubernetes", &["impersonation"]),
+    ("kubernetes", &["impersonation", "clusters"]),
 ];
 
 /// Reads and parses the configuration file at `path`.
@@ -515,6 +531,7 @@ impl FileSettings {
                 kubernetes.impersonation,
                 "kubernetes.impersonation",
             ),
+            clusters: clusters(&file, kubernetes.clusters),
             ..layer
         }
     }
@@ -527,6 +544,28 @@ fn impersonation(file: &Origins, section: ImpersonationSection, prefix: &str) ->
         user_prefix: file.scalar(section.user_prefix, &format!("{prefix}.userPrefix")),
         group_prefix: file.scalar(section.group_prefix, &format!("{prefix}.groupPrefix")),
     }
+}
+
+/// `kubernetes.clusters`.
+fn clusters(file: &Origins, sections: Vec<ClusterSection>) -> Vec<RawCluster> {
+    sections
+        .into_iter()
+        .enumerate()
+        .map(|(i, section)| {
+            let prefix = format!("kubernetes.clusters[{i}]");
+            let key = |name: &str| format!("{prefix}.{name}");
+            RawCluster {
+                at: file.at(&prefix),
+                name: file.scalar(section.name, &key("name")),
+                kubeconfig: file.scalar(section.kubeconfig, &key("kubeconfig")),
+                context: file.scalar(section.context, &key("context")),
+                all_contexts: file.scalar(section.all_contexts, &key("allContexts")),
+                in_cluster: file.scalar(section.in_cluster, &key("inCluster")),
+                identity: file.scalar(section.identity, &key("identity")),
+                default: file.scalar(section.default, &key("default")),
+            }
+        })
+        .collect()
 }
 
 /// `oidc.issuers`.
@@ -565,6 +604,7 @@ fn rules(file: &Origins, sections: Vec<RuleSection>) -> Vec<RawToolRule> {
                 at: file.at(&prefix),
                 allow: file.list(rule.allow, &key("allow")),
                 deny: file.list(rule.deny, &key("deny")),
+                clusters: file.list(rule.clusters, &key("clusters")),
                 scopes: file.list(rule.when.scopes, &key("when.scopes")),
                 groups: file.list(rule.when.groups, &key("when.groups")),
                 claims: rule
@@ -607,6 +647,7 @@ fn plugin_settings(file: &Origins, plugins: PluginsSection) -> RawPluginSettings
                             .list(c.resource_names, &format!("{prefix}.resourceNames")),
                         label_selector: file
                             .scalar(c.label_selector, &format!("{prefix}.labelSelector")),
+                        clusters: file.list(c.clusters, &format!("{prefix}.clusters")),
                     }
                 })
                 .collect();

@@ -1,27 +1,45 @@
-//! `kubernetes.*`: the cluster, whose identity, and how answers look.
+//! `kubernetes.*`: the clusters, whose identity, and how answers look.
 
 use super::error::{ConfigError, parse};
+use super::layer::RawCluster;
 use super::settings::Layer;
 use super::values::{existing_file, parse_answer_budget, parse_bool};
-use crate::kube::{KubeIdentity, KubernetesConfig};
+use super::{Origin, Sourced};
+use crate::kube::{ClusterConfig, ClusterSource, KubeIdentity, KubernetesConfig};
 
-/// `kubernetes.*`: the cluster, whose identity, and how answers look.
+/// `kubernetes.*`: the clusters, whose identity, and how answers look.
 pub(super) fn kubernetes_section(layer: &mut Layer) -> Result<KubernetesConfig, ConfigError> {
+    let kubeconfig = parse(layer.kubeconfig.take(), existing_file)?;
+    let out_of_cluster = parse(layer.out_of_cluster.take(), parse_bool)?;
+    let identity = parse(layer.kube_identity.take(), identity_mode)?
+        .map_or(KubeIdentity::ServiceAccount, |m| m.value);
+    let raw_clusters = std::mem::take(&mut layer.clusters);
+    if let Some(first) = raw_clusters.first() {
+        // One way to say where the clusters are: the list, or the
+        // single-cluster settings of before.
+        let single = kubeconfig
+            .as_ref()
+            .map(|k| k.origin.clone())
+            .or_else(|| out_of_cluster.as_ref().map(|o| o.origin.clone()));
+        if let Some(single) = single {
+            return Err(ConfigError::Conflict {
+                first: single,
+                second: first.at.clone(),
+                message: "give every cluster in kubernetes.clusters (with its own kubeconfig), \
+                          or one cluster with kubernetes.kubeconfig / outOfCluster",
+            });
+        }
+    }
+    let clusters = raw_clusters
+        .into_iter()
+        .map(|raw| cluster(raw, &identity))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_clusters(&clusters)?;
     Ok(KubernetesConfig {
-        kubeconfig: parse(layer.kubeconfig.take(), existing_file)?.map(|k| k.value),
-        out_of_cluster: parse(layer.out_of_cluster.take(), parse_bool)?.is_some_and(|b| b.value),
-        identity: match parse(layer.kube_identity.take(), |s| match s {
-            "serviceAccount" | "service-account" => Ok(false),
-            "impersonate" => Ok(true),
-            other => Err(format!(
-                "'{other}' is not an identity mode: use serviceAccount or impersonate"
-            )),
-        })?
-        .map(|m| m.value)
-        {
-            Some(true) => KubeIdentity::Impersonate,
-            _ => KubeIdentity::ServiceAccount,
-        },
+        kubeconfig: kubeconfig.map(|k| k.value),
+        out_of_cluster: out_of_cluster.is_some_and(|b| b.value),
+        identity,
+        clusters: clusters.into_iter().map(|c| c.value).collect(),
         reveal_secrets: parse(layer.reveal_secrets.take(), parse_bool)?.is_some_and(|b| b.value),
         answers: crate::answer::Defaults {
             list_format: parse(layer.list_output.take(), str::parse)?
@@ -30,4 +48,231 @@ pub(super) fn kubernetes_section(layer: &mut Layer) -> Result<KubernetesConfig, 
                 .map_or(crate::answer::DEFAULT_BUDGET, |b| b.value),
         },
     })
+}
+
+fn identity_mode(mode: &str) -> Result<KubeIdentity, String> {
+    match mode {
+        "serviceAccount" | "service-account" => Ok(KubeIdentity::ServiceAccount),
+        "impersonate" => Ok(KubeIdentity::Impersonate),
+        other => Err(format!(
+            "'{other}' is not an identity mode: use serviceAccount or impersonate"
+        )),
+    }
+}
+
+/// Whether `name` can name a cluster: what a kubeconfig context may be
+/// called, less spaces and control characters (it is an enum value in
+/// schemas and a word in messages).
+pub fn cluster_name(name: &str) -> Result<String, String> {
+    if name.is_empty() || name.len() > 253 {
+        return Err("a cluster name has 1 to 253 characters".into());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '*' | '"'))
+    {
+        return Err(format!(
+            "'{name}' cannot name a cluster: it contains {bad:?} (no spaces, commas, '*' or quotes)"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// One `kubernetes.clusters[]` entry.
+fn cluster(
+    raw: RawCluster,
+    identity: &KubeIdentity,
+) -> Result<Sourced<ClusterConfig>, ConfigError> {
+    let invalid = |origin: &Origin, message: &str| ConfigError::Invalid {
+        origin: origin.clone(),
+        message: message.to_owned(),
+    };
+    let name = parse(raw.name, cluster_name)?;
+    let kubeconfig = parse(raw.kubeconfig, existing_file)?;
+    let context = raw.context;
+    let all_contexts = parse(raw.all_contexts, parse_bool)?.is_some_and(|b| b.value);
+    let in_cluster = parse(raw.in_cluster, parse_bool)?.filter(|b| b.value);
+    let source = match (kubeconfig, in_cluster) {
+        (Some(k), Some(i)) => {
+            return Err(ConfigError::Conflict {
+                first: k.origin,
+                second: i.origin,
+                message: "a cluster is reached in-cluster or through a kubeconfig, not both",
+            });
+        }
+        (None, Some(i)) => {
+            if let Some(context) = &context {
+                return Err(invalid(
+                    &context.origin,
+                    "a context belongs to a kubeconfig; this cluster is in-cluster",
+                ));
+            }
+            if all_contexts {
+                return Err(invalid(&i.origin, "allContexts needs a kubeconfig"));
+            }
+            ClusterSource::InCluster
+        }
+        (Some(k), None) if all_contexts => {
+            if let Some(context) = &context {
+                return Err(invalid(
+                    &context.origin,
+                    "allContexts serves every context of the kubeconfig; leave out context",
+                ));
+            }
+            if let Some(name) = &name {
+                return Err(invalid(
+                    &name.origin,
+                    "with allContexts each cluster is named after its context; leave out name",
+                ));
+            }
+            ClusterSource::AllContexts { kubeconfig: k.value }
+        }
+        (Some(k), None) => ClusterSource::Kubeconfig {
+            kubeconfig: k.value,
+            context: context.map(|c| c.value),
+        },
+        (None, None) => {
+            return Err(invalid(
+                &raw.at,
+                "a cluster needs a kubeconfig (with an optional context, or allContexts: true) \
+                 or inCluster: true",
+            ));
+        }
+    };
+    let name = match (name, &source) {
+        (Some(name), _) => Some(name.value),
+        (None, ClusterSource::AllContexts { .. }) => None,
+        (None, _) => return Err(invalid(&raw.at, "a cluster needs a name")),
+    };
+    let identity = parse(raw.identity, identity_mode)?.map_or_else(|| identity.clone(), |m| m.value);
+    let default = parse(raw.default, parse_bool)?;
+    if default.as_ref().is_some_and(|d| d.value) && matches!(source, ClusterSource::AllContexts { .. }) {
+        return Err(invalid(
+            &raw.at,
+            "allContexts names several clusters; mark one default with the kubeconfig's \
+             current-context, or list the default cluster on its own",
+        ));
+    }
+    Ok(Sourced::new(
+        ClusterConfig {
+            name,
+            source,
+            identity,
+            default: default.is_some_and(|d| d.value),
+        },
+        raw.at,
+    ))
+}
+
+/// Names are unique, and at most one cluster is the default.
+fn check_clusters(clusters: &[Sourced<ClusterConfig>]) -> Result<(), ConfigError> {
+    for (i, cluster) in clusters.iter().enumerate() {
+        for earlier in &clusters[..i] {
+            if cluster.value.name.is_some() && cluster.value.name == earlier.value.name {
+                return Err(ConfigError::Invalid {
+                    origin: cluster.origin.clone(),
+                    message: format!(
+                        "cluster '{}' is named twice (also at {})",
+                        cluster.value.name.as_deref().unwrap_or_default(),
+                        earlier.origin
+                    ),
+                });
+            }
+            if cluster.value.default && earlier.value.default {
+                return Err(ConfigError::Conflict {
+                    first: earlier.origin.clone(),
+                    second: cluster.origin.clone(),
+                    message: "only one cluster is the default",
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::config::file;
+    use std::path::Path;
+
+    fn load(yaml: &str) -> Result<Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+        let yaml = yaml.replace("KUBECONFIG", kubeconfig.to_str().unwrap());
+        let layer = file::parse(&yaml, Path::new("c.yaml")).map_err(|e| e.to_string())?;
+        Config::resolve(layer).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn clusters_are_read_with_their_identity_and_default() {
+        let config = load(
+            "kubernetes:\n  identity: impersonate\n  clusters:\n  - {name: a, kubeconfig: KUBECONFIG, context: one}\n  - {name: b, kubeconfig: KUBECONFIG, identity: serviceAccount, default: true}\n  - {kubeconfig: KUBECONFIG, allContexts: true}\n",
+        )
+        .unwrap();
+        let clusters = &config.kubernetes.clusters;
+        assert_eq!(clusters.len(), 3);
+        assert_eq!(clusters[0].name.as_deref(), Some("a"));
+        assert_eq!(clusters[0].identity, crate::kube::KubeIdentity::Impersonate);
+        assert!(!clusters[0].default);
+        assert_eq!(
+            clusters[1].identity,
+            crate::kube::KubeIdentity::ServiceAccount
+        );
+        assert!(clusters[1].default);
+        assert!(matches!(
+            clusters[2].source,
+            crate::kube::ClusterSource::AllContexts { .. }
+        ));
+    }
+
+    #[test]
+    fn bad_clusters_are_refused_naming_the_key() {
+        let cases = [
+            (
+                "  - {name: a}\n",
+                "key 'kubernetes.clusters[0]' in c.yaml: a cluster needs a kubeconfig",
+            ),
+            (
+                "  - {kubeconfig: KUBECONFIG}\n",
+                "key 'kubernetes.clusters[0]' in c.yaml: a cluster needs a name",
+            ),
+            (
+                "  - {name: a, kubeconfig: KUBECONFIG}\n  - {name: a, inCluster: true}\n",
+                "key 'kubernetes.clusters[1]' in c.yaml: cluster 'a' is named twice",
+            ),
+            (
+                "  - {name: a, kubeconfig: KUBECONFIG, default: true}\n  - {name: b, inCluster: true, default: true}\n",
+                "only one cluster is the default",
+            ),
+            (
+                "  - {name: 'a b', inCluster: true}\n",
+                "key 'kubernetes.clusters[0].name' in c.yaml: 'a b' cannot name a cluster",
+            ),
+            (
+                "  - {name: a, inCluster: true, identity: root}\n",
+                "key 'kubernetes.clusters[0].identity' in c.yaml: 'root' is not an identity mode",
+            ),
+            (
+                "  - {name: a, inCluster: true, kubeconfig: KUBECONFIG}\n",
+                "a cluster is reached in-cluster or through a kubeconfig, not both",
+            ),
+            (
+                "  - {name: a, kubeconfig: KUBECONFIG, allContexts: true}\n",
+                "key 'kubernetes.clusters[0].name' in c.yaml: with allContexts",
+            ),
+            (
+                "  - {name: a, inCluster: true, server: x}\n",
+                "server",
+            ),
+        ];
+        for (clusters, expected) in cases {
+            let error = load(&format!("kubernetes:\n  clusters:\n{clusters}")).unwrap_err();
+            assert!(error.contains(expected), "{clusters}: {error}");
+        }
+        let both = load("kubernetes:\n  kubeconfig: KUBECONFIG\n  clusters:\n  - {name: a, inCluster: true}\n")
+            .unwrap_err();
+        assert!(both.contains("are both set"), "{both}");
+    }
 }

@@ -52,6 +52,19 @@ pub struct RawImpersonation {
     pub group_prefix: Option<Sourced<String>>,
 }
 
+/// One `kubernetes.clusters[]` entry as written.
+#[derive(Debug)]
+pub struct RawCluster {
+    pub at: Origin,
+    pub name: Option<Sourced<String>>,
+    pub kubeconfig: Option<Sourced<String>>,
+    pub context: Option<Sourced<String>>,
+    pub all_contexts: Option<Sourced<String>>,
+    pub in_cluster: Option<Sourced<String>>,
+    pub identity: Option<Sourced<String>>,
+    pub default: Option<Sourced<String>>,
+}
+
 /// One rule of `tools.rules`, as written.
 #[derive(Debug)]
 pub struct RawToolRule {
@@ -61,6 +74,8 @@ pub struct RawToolRule {
     pub scopes: Option<Sourced<Vec<String>>>,
     pub groups: Option<Sourced<Vec<String>>>,
     pub claims: Vec<(String, Sourced<String>)>,
+    /// The clusters the rule speaks of (none: every cluster).
+    pub clusters: Option<Sourced<Vec<String>>>,
 }
 
 /// The file-only access settings: more issuers, and tool rules.
@@ -80,6 +95,7 @@ pub struct RawCapability {
     pub namespaces: Option<Sourced<Vec<String>>>,
     pub resource_names: Option<Sourced<Vec<String>>>,
     pub label_selector: Option<Sourced<String>>,
+    pub clusters: Option<Sourced<Vec<String>>>,
 }
 
 /// One `plugins.sources[]` entry as written.

@@ -110,7 +110,7 @@ impl Config {
         let (tools, tool_rules) = tools::tools_section(&mut layer)?;
         let plugins = plugins::plugins_section(&mut layer)?;
         let kubernetes = kubernetes::kubernetes_section(&mut layer)?;
-        if kubernetes.identity == KubeIdentity::Impersonate {
+        if kubernetes.impersonates() {
             impersonation::check_distinct(
                 oidc.issuers.iter().map(|i| (i.issuer.as_str(), &i.naming)),
             )?;

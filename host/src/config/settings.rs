@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches};
 
-use super::layer::{RawAccess, RawImpersonation, RawPluginSettings};
+use super::layer::{RawAccess, RawCluster, RawImpersonation, RawPluginSettings};
 use super::values::comma_list;
 use super::{Origin, Sourced};
 
@@ -118,6 +118,8 @@ macro_rules! settings {
             /// How the flags' issuer's callers are named in Kubernetes;
             /// only the file has it.
             pub impersonation: RawImpersonation,
+            /// `kubernetes.clusters`; only the file has them.
+            pub clusters: Vec<RawCluster>,
         }
 
         impl Layer {
@@ -128,6 +130,7 @@ macro_rules! settings {
                     plugin_settings: lower.plugin_settings,
                     access: lower.access,
                     impersonation: lower.impersonation,
+                    clusters: lower.clusters,
                 }
             }
 

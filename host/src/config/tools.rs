@@ -42,9 +42,29 @@ fn tool_rule(raw: layer::RawToolRule) -> Result<ToolRule, ConfigError> {
             message: "the rule names no tools".into(),
         });
     }
+    let clusters = match raw.clusters {
+        None => Vec::new(),
+        Some(clusters) => {
+            clusters
+                .try_map(|names| {
+                    if names.is_empty() {
+                        return Err(
+                            "must name at least one cluster (leave it out for every cluster)"
+                                .into(),
+                        );
+                    }
+                    names
+                        .iter()
+                        .map(|n| super::kubernetes::cluster_name(n))
+                        .collect()
+                })?
+                .value
+        }
+    };
     Ok(ToolRule {
         effect,
         patterns,
+        clusters,
         when: Condition {
             scopes: raw.scopes.map(|s| s.value).unwrap_or_default(),
             groups: raw.groups.map(|g| g.value).unwrap_or_default(),

@@ -35,9 +35,14 @@ use crate::wit::kubernetes::{
 
 #[derive(Debug, Clone)]
 pub struct KubernetesConfig {
+    /// The one cluster's kubeconfig, when `clusters` is empty.
     pub kubeconfig: Option<PathBuf>,
+    /// The one cluster is found by the usual kubeconfig search.
     pub out_of_cluster: bool,
+    /// The identity of clusters that name none.
     pub identity: KubeIdentity,
+    /// `kubernetes.clusters`; empty: one cluster, from the settings above.
+    pub clusters: Vec<super::clusters::ClusterConfig>,
     /// Return Secret values instead of redacting them.
     pub reveal_secrets: bool,
     /// How lists are written by default, and how big an answer may be.
@@ -52,6 +57,20 @@ pub enum KubeIdentity {
     /// The caller's, named by their issuer's [`KubeNaming`]:
     /// `Impersonate-User` and one `Impersonate-Group` per group.
     Impersonate,
+}
+
+impl KubernetesConfig {
+    /// Whether any cluster acts as its callers by impersonation (callers
+    /// then need a Kubernetes name).
+    pub fn impersonates(&self) -> bool {
+        if self.clusters.is_empty() {
+            self.identity == KubeIdentity::Impersonate
+        } else {
+            self.clusters
+                .iter()
+                .any(|c| c.identity == KubeIdentity::Impersonate)
+        }
+    }
 }
 
 /// The most items one list returns; longer lists carry a continue token.
@@ -74,32 +93,21 @@ pub struct KubeCluster {
 }
 
 impl KubeCluster {
-    /// A client for the configured cluster: `--kubeconfig`, or with
-    /// `--out-of-cluster` the usual kubeconfig search, else the in-cluster
-    /// service account.
-    pub async fn connect(config: &KubernetesConfig) -> anyhow::Result<Arc<KubeCluster>> {
+    /// A client for the cluster `kube_config` reaches, acting as
+    /// `identity`. Nothing is sent yet: a cluster that is down now is
+    /// only an error for the calls aimed at it.
+    pub fn connect(
+        kube_config: kube::Config,
+        identity: KubeIdentity,
+        config: &KubernetesConfig,
+    ) -> anyhow::Result<Arc<KubeCluster>> {
         use anyhow::Context;
-        let kube_config = if let Some(path) = &config.kubeconfig {
-            let kubeconfig = kube::config::Kubeconfig::read_from(path)
-                .with_context(|| format!("cannot read kubeconfig {}", path.display()))?;
-            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-                .await
-                .with_context(|| format!("cannot use kubeconfig {}", path.display()))?
-        } else if config.out_of_cluster {
-            kube::Config::from_kubeconfig(&Default::default())
-                .await
-                .context("cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config)")?
-        } else {
-            kube::Config::incluster().context(
-                "not running in a cluster (no service account); give --kubeconfig or --out-of-cluster",
-            )?
-        };
-        let client = kube::Client::try_from(without_retries(kube_config))
+        let client = kube::Client::try_from(bounded(kube_config))
             .context("cannot build the Kubernetes client")?;
         Ok(Arc::new(KubeCluster {
             discovery: Discovery::new(client.clone()),
             client,
-            identity: config.identity.clone(),
+            identity,
             reveal_secrets: config.reveal_secrets,
             answers: config.answers,
         }))
@@ -734,10 +742,16 @@ fn build(plugin: &str, operation: Operation) -> Result<(Request<Vec<u8>>, Answer
 /// PodDisruptionBudget refuses (429) hung the call past its request's
 /// deadline. The API's answer goes to the plugin instead, which decides
 /// (`nodes_drain` retries an eviction itself, and says so).
-fn without_retries(mut config: kube::Config) -> kube::Config {
+fn bounded(mut config: kube::Config) -> kube::Config {
     config.default_retry = false;
+    // A cluster that does not answer a connection is down for this call;
+    // kube-rs's 30 s would outlast the request deadline.
+    config.connect_timeout = Some(CONNECT_TIMEOUT);
     config
 }
+
+/// How long a connection to an API server may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A patch of `name`, or of its `subresource`.
 fn patch_request<P: serde::Serialize>(

@@ -7,19 +7,23 @@
 
 use std::sync::Arc;
 
-use super::cluster::{Cluster, Impersonated, NoCluster, Reply};
+use super::cluster::{Cluster, Impersonated, Reply};
+use super::clusters::{ClusterSet, Member};
 use super::grants::{self, Capability, Request, Verb};
 use super::operation::Operation;
 use super::shape::Sight;
-use crate::wit::kubernetes::{Error, GrantDenial};
+use crate::wit::kubernetes::{ApiResource, Error, GrantDenial, ServerVersion};
 
-/// What one plugin may do in the cluster: the capabilities it requested,
-/// those the operator granted, and the cluster to send allowed requests to.
+/// What one plugin may do in the clusters: the capabilities it requested,
+/// those the operator granted, the server's clusters, and the one this
+/// call's requests go to.
 #[derive(Clone)]
 pub struct KubeAccess {
     pub requested: Arc<[Capability]>,
     pub granted: Arc<[Capability]>,
-    pub cluster: Arc<dyn Cluster>,
+    pub clusters: Arc<ClusterSet>,
+    /// The cluster this call is aimed at; `None` is the default one.
+    pub on: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for KubeAccess {
@@ -37,12 +41,66 @@ impl Default for KubeAccess {
         KubeAccess {
             requested: Arc::new([]),
             granted: Arc::new([]),
-            cluster: Arc::new(NoCluster),
+            clusters: Arc::default(),
+            on: None,
         }
     }
 }
 
 impl KubeAccess {
+    /// The same access, aimed at cluster `name` (`None`: the default).
+    pub fn on(&self, name: Option<Arc<str>>) -> KubeAccess {
+        KubeAccess {
+            on: name,
+            ..self.clone()
+        }
+    }
+
+    /// The cluster this call's requests go to.
+    pub fn member(&self) -> Result<&Member, Error> {
+        self.clusters.member(self.on.as_deref()).ok_or_else(|| {
+            Error::Unavailable(format!(
+                "this server has no cluster named '{}'",
+                self.on.as_deref().unwrap_or_default()
+            ))
+        })
+    }
+
+    /// The cluster this call's requests go to, as a [`Cluster`].
+    pub fn cluster(&self) -> Result<&dyn Cluster, Error> {
+        Ok(&*self.member()?.cluster)
+    }
+
+    /// Every resource type the call's cluster offers.
+    pub async fn api_resources(&self) -> Result<Vec<ApiResource>, Error> {
+        let member = self.member()?;
+        self.naming(member, member.cluster.api_resources().await)
+    }
+
+    /// The call's cluster's version.
+    pub async fn server_version(&self) -> Result<ServerVersion, Error> {
+        let member = self.member()?;
+        self.naming(member, member.cluster.server_version().await)
+    }
+
+    /// How answers are written on the call's cluster.
+    pub fn answers(&self) -> crate::answer::Defaults {
+        self.member()
+            .map(|m| m.cluster.answers())
+            .unwrap_or_default()
+    }
+
+    /// `result`, its `unavailable` error naming the cluster once there are
+    /// several: which one is down matters then.
+    fn naming<T>(&self, member: &Member, result: Result<T, Error>) -> Result<T, Error> {
+        result.map_err(|error| match error {
+            Error::Unavailable(why) if self.clusters.several() => {
+                Error::Unavailable(format!("cluster '{}': {why}", member.name))
+            }
+            other => other,
+        })
+    }
+
     /// Checks `operation` against the grant and, if it is covered, sends it.
     pub async fn run(
         &self,
@@ -50,11 +108,35 @@ impl KubeAccess {
         as_user: Option<&Impersonated>,
         operation: Operation,
     ) -> Result<Reply, Error> {
+        let member = self.member()?;
+        let result = self.run_on(member, plugin, as_user, operation).await;
+        self.naming(member, result)
+    }
+
+    async fn run_on(
+        &self,
+        member: &Member,
+        plugin: &str,
+        as_user: Option<&Impersonated>,
+        operation: Operation,
+    ) -> Result<Reply, Error> {
+        let cluster = &*member.cluster;
         operation.check_path()?;
         let mut request = operation.access();
         if request.namespace.is_none() {
-            request.all_namespaces = self.namespaced(&request).await;
+            request.all_namespaces = namespaced(cluster, &request).await;
         }
+        // Grants that name clusters hold only there.
+        let granted_here: std::borrow::Cow<[Capability]> =
+            if self.granted.iter().all(|c| c.clusters.is_empty()) {
+                std::borrow::Cow::Borrowed(&self.granted)
+            } else {
+                self.granted
+                    .iter()
+                    .filter(|c| c.holds_on(&member.name))
+                    .cloned()
+                    .collect()
+            };
         let denied = |request: Request, reason: String| {
             tracing::info!(
                 plugin,
@@ -73,8 +155,23 @@ impl KubeAccess {
                 reason,
             })
         };
-        if let Err(denial) = grants::check(&self.requested, &self.granted, &request) {
-            let reason = if request.all_namespaces {
+        if let Err(denial) = grants::check(&self.requested, &granted_here, &request) {
+            let elsewhere = grants::check(&self.requested, &self.granted, &request).is_ok();
+            let reason = if elsewhere {
+                let mut names: Vec<&str> = self
+                    .granted
+                    .iter()
+                    .filter(|c| c.covers(&request))
+                    .flat_map(|c| c.clusters.iter().map(String::as_str))
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                format!(
+                    "the operator granted it only on cluster {}, and this call is for cluster '{}'",
+                    names.join(", "),
+                    member.name
+                )
+            } else if request.all_namespaces {
                 format!(
                     "{denial} (with no namespace, {} spans every namespace: the grant \
                      needs namespaces: [\"*\"])",
@@ -88,8 +185,7 @@ impl KubeAccess {
         // Server-side apply creates what does not exist: that needs `create`
         // as well as `patch`, as it does in RBAC.
         if let Operation::Apply { object, .. } = &operation {
-            let exists = match self
-                .cluster
+            let exists = match cluster
                 .send(plugin, as_user, Operation::Get(object.clone()))
                 .await
             {
@@ -101,7 +197,7 @@ impl KubeAccess {
                 verb: Verb::Create,
                 ..request.clone()
             };
-            if !exists && let Err(denial) = grants::check(&self.requested, &self.granted, &creating)
+            if !exists && let Err(denial) = grants::check(&self.requested, &granted_here, &creating)
             {
                 let reason = format!(
                     "applying would create {} '{}', and {denial} (create)",
@@ -110,29 +206,28 @@ impl KubeAccess {
                 return Err(denied(creating, reason));
             }
         }
-        let sight = if grants::narrowed_cover(&self.granted, &request) {
+        let sight = if grants::narrowed_cover(&granted_here, &request) {
             Sight::HelmRecords
         } else {
             Sight::Shaped
         };
-        self.cluster
+        cluster
             .send_seeing(plugin, as_user, operation, sight)
             .await
     }
 }
 
-impl KubeAccess {
-    /// Whether `request`'s resource is namespaced, by discovery; a resource
-    /// discovery does not know (or cannot tell now) counts as namespaced.
-    async fn namespaced(&self, request: &Request) -> bool {
-        let base = request.resource.split('/').next().unwrap_or_default();
-        match self.cluster.api_resources().await {
-            Ok(resources) => resources
-                .iter()
-                .find(|r| r.type_.group == request.group && r.type_.resource == base)
-                .is_none_or(|r| r.namespaced),
-            Err(_) => true,
-        }
+/// Whether `request`'s resource is namespaced, by `cluster`'s discovery; a
+/// resource discovery does not know (or cannot tell now) counts as
+/// namespaced.
+async fn namespaced(cluster: &dyn Cluster, request: &Request) -> bool {
+    let base = request.resource.split('/').next().unwrap_or_default();
+    match cluster.api_resources().await {
+        Ok(resources) => resources
+            .iter()
+            .find(|r| r.type_.group == request.group && r.type_.resource == base)
+            .is_none_or(|r| r.namespaced),
+        Err(_) => true,
     }
 }
 
@@ -145,6 +240,7 @@ pub fn requested_capability(c: &crate::wit::types::Capability) -> Capability {
         namespaces: c.namespaces.clone(),
         resource_names: Vec::new(),
         labels: Vec::new(),
+        clusters: Vec::new(),
     }
 }
 

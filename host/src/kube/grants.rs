@@ -81,6 +81,8 @@ pub struct Capability {
     /// or applied with them. Empty: no labels needed. A request that can
     /// show none (a get by name) is not covered.
     pub labels: Vec<(String, String)>,
+    /// The clusters this grant holds on; empty: every cluster.
+    pub clusters: Vec<String>,
 }
 
 /// One Kubernetes request, as the host sees it before sending it.
@@ -179,6 +181,11 @@ fn covers(list: &[String], value: &str) -> bool {
 }
 
 impl Capability {
+    /// Whether this capability holds on cluster `name`.
+    pub fn holds_on(&self, name: &str) -> bool {
+        self.clusters.is_empty() || self.clusters.iter().any(|c| c == name)
+    }
+
     /// Whether this capability covers `request`.
     pub fn covers(&self, request: &Request) -> bool {
         self.covers_kind(request) && self.covers_object(request)

@@ -155,11 +155,11 @@ fn nothing_found(r#type: &ResourceType, options: &ListOptions) -> String {
 /// `kubernetes`: validated, grant-checked, then sent by the [`Cluster`].
 impl kubernetes::Host for KubeView<'_> {
     async fn api_resources(&mut self) -> Result<Vec<ApiResource>, Error> {
-        self.access.cluster.api_resources().await
+        self.access.api_resources().await
     }
 
     async fn version(&mut self) -> Result<ServerVersion, Error> {
-        self.access.cluster.server_version().await
+        self.access.server_version().await
     }
 
     async fn get(&mut self, object: ObjectRef) -> Result<String, Error> {
@@ -198,7 +198,7 @@ impl kubernetes::Host for KubeView<'_> {
         if let Some(ns) = &options.namespace {
             check_name("namespace", ns)?;
         }
-        let defaults = self.access.cluster.answers();
+        let defaults = self.access.answers();
         let cursor = Cursor::decode(options.continue_token.as_deref())
             .map_err(|e| Error::BadRequest(e.to_string()))?;
         let request = answer::ListRequest {
@@ -270,7 +270,7 @@ impl kubernetes::Host for KubeView<'_> {
 
     async fn apply(&mut self, manifest: String, options: ApplyOptions) -> Result<String, Error> {
         let manifest = parse_body("the manifest", &manifest)?;
-        let resources = self.access.cluster.api_resources().await?;
+        let resources = self.access.api_resources().await?;
         let object = manifest_target(&manifest, &resources)?;
         self.run(Operation::Apply {
             object,
@@ -346,7 +346,7 @@ impl kubernetes::Host for KubeView<'_> {
 
     async fn create(&mut self, manifest: String, dry_run: bool) -> Result<String, Error> {
         let manifest = parse_body("the manifest", &manifest)?;
-        let resources = self.access.cluster.api_resources().await?;
+        let resources = self.access.api_resources().await?;
         let object = manifest_target(&manifest, &resources)?;
         self.run(Operation::Create {
             object,

@@ -8,7 +8,8 @@
 //!   segment checked;
 //! - [`gateway`]: [`KubeAccess`] checks the plugin's effective grant
 //!   ([`grants`]: what it requested ∩ what the operator granted);
-//! - [`cluster`]: the [`Cluster`] trait the checked operation is sent to;
+//! - [`cluster`]: the [`Cluster`] trait the checked operation is sent to,
+//!   one of the server's [`clusters`] (the call's `context`, or the default);
 //! - [`client`]: [`KubeCluster`], that trait over kube-rs, with
 //!   [`discovery`], the [`shape`] of answers (Secrets redacted) and
 //!   [`errors`] that keep the API's reason; [`exec`] and [`proxy`] hold the
@@ -17,6 +18,7 @@
 
 pub mod client;
 pub mod cluster;
+pub mod clusters;
 mod discovery;
 mod errors;
 pub mod exec;
@@ -33,6 +35,7 @@ pub use self::client::{
     KubeCluster, KubeIdentity, KubernetesConfig, MAX_ANSWER_BYTES, MAX_LIST_LIMIT,
 };
 pub use self::cluster::{Cluster, Impersonated, NoCluster, Reply};
+pub use self::clusters::{ClusterConfig, ClusterSet, ClusterSource};
 pub use self::gateway::{KubeAccess, requested_capability};
 pub use self::host::{KubeHost, KubeView};
 pub use self::operation::Operation;

@@ -10,13 +10,20 @@ use crate::metrics::Outcome;
 use crate::policy::tools::Export;
 
 /// A tool call refused (by policy, or because no such tool exists).
-pub fn tool_call_denied(caller: &CallerId, tool: &str, plugin: &str, reason: &dyn Display) {
+pub fn tool_call_denied(
+    caller: &CallerId,
+    tool: &str,
+    plugin: &str,
+    cluster: &str,
+    reason: &dyn Display,
+) {
     tracing::info!(
         target: "kube_mcp::audit",
         issuer = %caller.issuer,
         subject = %caller.subject,
         tool,
         plugin,
+        cluster,
         decision = "deny",
         reason = %reason,
         duration_ms = 0.0,
@@ -29,6 +36,7 @@ pub fn tool_call_ended(
     caller: &CallerId,
     tool: &str,
     plugin: &str,
+    cluster: &str,
     reason: &dyn Display,
     outcome: Outcome,
     started: Instant,
@@ -39,6 +47,7 @@ pub fn tool_call_ended(
         subject = %caller.subject,
         tool,
         plugin,
+        cluster,
         decision = "allow",
         reason = %reason,
         outcome = %outcome,
@@ -56,6 +65,7 @@ pub fn export_denied(caller: &CallerId, export: &Export, reason: &dyn Display, w
         subject = %caller.subject,
         export = export.name,
         plugin = export.plugin,
+        cluster = export.cluster,
         decision = "deny",
         reason = %reason,
         "{what}"

@@ -23,7 +23,8 @@ use super::listing::visible_page;
 use super::request::InRequest;
 use super::sessions::Changes;
 use super::shared::Shared;
-use super::{convert, exports, tool_call};
+use super::{contexts, convert, exports, tool_call};
+use crate::policy::tools::Export;
 
 /// One session's handler (in stateless mode, one request's).
 #[derive(Clone)]
@@ -90,8 +91,31 @@ impl ServerHandler for McpHandler {
     ) -> Result<ListToolsResult, ErrorData> {
         let request_of = self.request(&context);
         let registry = self.shared.plugins.registry();
-        let (tools, next_cursor) =
-            visible_page(registry.tools(), |e| request_of.permits(e, ""), request)?;
+        let clusters = self.shared.clusters();
+        let (tools, next_cursor) = if clusters.several() {
+            // Each tool shows the clusters this caller may use it on.
+            let (shown, next) = visible_page(
+                registry.tools(),
+                |e| !contexts::allowed_clusters(&request_of, e).is_empty(),
+                request,
+            )?;
+            let tools = shown
+                .into_iter()
+                .map(|mut tool| {
+                    if let Some((plugin, declared)) = registry.tool(&tool.name)
+                        && !contexts::declares_context(declared)
+                    {
+                        let export = Export::tool(&tool.name, plugin.name());
+                        let allowed = contexts::allowed_clusters(&request_of, &export);
+                        contexts::add_context(&mut tool, &allowed, clusters.default_name());
+                    }
+                    tool
+                })
+                .collect();
+            (tools, next)
+        } else {
+            visible_page(registry.tools(), |e| request_of.permits(e, ""), request)?
+        };
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = next_cursor;
         Ok(result)

@@ -9,7 +9,8 @@
 //! A request passes through, in order: `owners` (whose session it names),
 //! `handler` (the session), `request` (its caller, read once by
 //! [`RequestCaller`]), then the file that serves it — `tool_call`,
-//! `listing` or `exports` — with `audit` writing its decision.
+//! `listing` or `exports` — with `audit` writing its decision. `contexts`
+//! adds and takes the `context` argument when there are several clusters.
 
 // Logging, sampling and `resources/subscribe` are deprecated by the
 // 2026-07-28 revision (SEP-2577), and still what 2025-06-18 and 2025-11-25
@@ -18,6 +19,7 @@
 
 mod audit;
 mod caller;
+mod contexts;
 mod convert;
 mod exports;
 mod handler;

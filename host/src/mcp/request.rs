@@ -48,15 +48,21 @@ impl<'a> InRequest<'a> {
         }
     }
 
-    /// Whether the caller may see and use `export`; a refusal at use is
-    /// audited (`what` names the request), and answers like a missing one.
+    /// Whether the caller may see and use `export` (on the default cluster,
+    /// unless it names one); a refusal at use is audited (`what` names the
+    /// request), and answers like a missing one.
     pub fn permits(&self, export: &Export, what: &str) -> bool {
+        let clusters = self.shared.clusters();
+        let export = match export.cluster {
+            "" => export.on(clusters.default_name()),
+            _ => *export,
+        };
         let decision = self
             .shared
             .policy
-            .decide_export(self.caller.verified(), export);
+            .decide_export(self.caller.verified(), &export);
         if !decision.allowed && !what.is_empty() {
-            audit::export_denied(self.caller.id(), export, &decision.reason, what);
+            audit::export_denied(self.caller.id(), &export, &decision.reason, what);
         }
         decision.allowed
     }

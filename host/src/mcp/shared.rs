@@ -24,3 +24,10 @@ pub struct Shared {
     /// Tool calls that went on as tasks.
     pub tasks: Arc<Tasks>,
 }
+
+impl Shared {
+    /// The clusters tool calls may be aimed at.
+    pub fn clusters(&self) -> &Arc<crate::kube::ClusterSet> {
+        self.plugins.runtime().clusters()
+    }
+}

@@ -11,7 +11,7 @@ use rmcp::task_manager::TaskExit;
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit;
-use super::convert;
+use super::{contexts, convert};
 use super::peer::Asking;
 use super::request::{InRequest, over_deadline};
 use crate::auth::CallerId;
@@ -41,14 +41,50 @@ pub async fn call_tool(
     let caller = request.caller.id();
     let found = registry.tool(&name);
     let plugin_name = found.map_or("", |(p, _)| p.name());
+    let export = Export::tool(&name, plugin_name);
+    let clusters = request.shared.clusters();
+    let default = clusters.default_name();
+    let mut arguments = params.arguments.unwrap_or_default();
+    // With several clusters the host adds and takes `context`, unless the
+    // plugin declares its own.
+    let host_context = clusters.several() && found.is_some_and(|(_, t)| !contexts::declares_context(t));
+    let allowed: Arc<[Arc<str>]> = if host_context {
+        contexts::allowed_clusters(request, &export).into()
+    } else {
+        Arc::new([Arc::from(default)])
+    };
+    let target = if host_context && !allowed.is_empty() {
+        match contexts::take_context(&mut arguments, &allowed) {
+            Ok(target) => target,
+            Err(why) => {
+                let asked = arguments_context(&why);
+                audit::tool_call_denied(caller, &name, plugin_name, asked.as_deref().unwrap_or(default), &why);
+                return Ok(CallToolResponse::Complete(convert::error_result(&format!(
+                    "invalid arguments: {why}"
+                ))));
+            }
+        }
+    } else {
+        None
+    };
+    let on = target.as_deref().unwrap_or(default);
     let decision = request
         .shared
         .policy
-        .decide_export(request.caller.verified(), &Export::tool(&name, plugin_name));
+        .decide_export(request.caller.verified(), &export.on(on));
+    if found.is_some() && !decision.allowed && host_context && !allowed.is_empty() {
+        // Visible on other clusters, just not the default one.
+        audit::tool_call_denied(caller, &name, plugin_name, on, &decision.reason);
+        return Ok(CallToolResponse::Complete(convert::error_result(&format!(
+            "invalid arguments: the default cluster '{default}' is not one you may use with \
+             {name}; give context, one of {}",
+            allowed.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+        ))));
+    }
     let Some((plugin, _)) = found.filter(|_| decision.allowed) else {
         match found {
-            None => audit::tool_call_denied(caller, &name, plugin_name, &"no such tool"),
-            Some(_) => audit::tool_call_denied(caller, &name, plugin_name, &decision.reason),
+            None => audit::tool_call_denied(caller, &name, plugin_name, on, &"no such tool"),
+            Some(_) => audit::tool_call_denied(caller, &name, plugin_name, on, &decision.reason),
         }
         return Err(ErrorData::invalid_params(
             format!("unknown tool '{name}'"),
@@ -57,7 +93,7 @@ pub async fn call_tool(
     };
     let plugin = plugin.clone();
     let may_detach = may_run_as_task(request, &plugin, &name)?;
-    let arguments = serde_json::Value::Object(params.arguments.unwrap_or_default());
+    let arguments = serde_json::Value::Object(arguments);
     let (asking, trip) = request.asking(
         ("tools/call", &name, &arguments),
         params.request_state.as_deref(),
@@ -68,8 +104,8 @@ pub async fn call_tool(
     let ran = run_tool(
         request,
         &plugin,
-        &name,
-        arguments.to_string(),
+        (&name, arguments.to_string()),
+        (target.clone(), allowed.clone()),
         asking,
         task_owner,
     )
@@ -93,11 +129,18 @@ pub async fn call_tool(
         caller,
         &name,
         plugin.name(),
+        on,
         &decision.reason,
         outcome,
         started,
     );
     response
+}
+
+/// The cluster a refused `context` named, for the audit line.
+fn arguments_context(why: &str) -> Option<String> {
+    let rest = why.strip_prefix("context '")?;
+    Some(rest[..rest.find('\'')?].to_owned())
 }
 
 /// Whether the call may go on as a task: the tool allows it and the client
@@ -144,13 +187,14 @@ fn outcome(ran: &Result<Ran, ErrorData>) -> Outcome {
 async fn run_tool(
     request: &InRequest<'_>,
     plugin: &Arc<Plugin>,
-    name: &str,
-    arguments: String,
+    (name, arguments): (&str, String),
+    (cluster, allowed): (Option<Arc<str>>, Arc<[Arc<str>]>),
     asking: Asking,
     task_owner: Option<&CallerId>,
 ) -> Result<Ran, ErrorData> {
     let (detacher, mut detach_requests) = mpsc::unbounded_channel();
     let (call, client) = request.call_context(asking, task_owner.map(|_| detacher));
+    let call = call.on_cluster(cluster, allowed);
     let (done_tx, mut done) = oneshot::channel();
     let running = tokio::spawn({
         let (plugin, name) = (plugin.clone(), name.to_owned());

@@ -115,6 +115,12 @@ pub struct CallContext {
     pub caller: Arc<Principal>,
     /// The client that made the call.
     pub client: Arc<dyn ClientPeer>,
+    /// The cluster the call's Kubernetes requests go to (its `context`);
+    /// `None` is the default cluster.
+    pub cluster: Option<Arc<str>>,
+    /// The clusters the caller may aim this call at (what
+    /// `kubernetes.contexts` lists); empty: only the default.
+    pub clusters_allowed: Arc<[Arc<str>]>,
 }
 
 impl CallContext {
@@ -123,6 +129,8 @@ impl CallContext {
         CallContext {
             caller,
             client: Arc::new(NoClient),
+            cluster: None,
+            clusters_allowed: Arc::new([]),
         }
     }
 
@@ -136,12 +144,21 @@ impl CallContext {
         self.client = client;
         self
     }
+
+    /// The same call, aimed at cluster `name` (`None`: the default), by a
+    /// caller who may aim calls of this tool at `allowed`.
+    pub fn on_cluster(mut self, name: Option<Arc<str>>, allowed: Arc<[Arc<str>]>) -> CallContext {
+        self.cluster = name;
+        self.clusters_allowed = allowed;
+        self
+    }
 }
 
 impl std::fmt::Debug for CallContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallContext")
             .field("caller", &self.caller.id)
+            .field("cluster", &self.cluster)
             .finish_non_exhaustive()
     }
 }

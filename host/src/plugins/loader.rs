@@ -18,7 +18,7 @@ use super::guest_log::LogBudget;
 use super::plugin::{Description, Exports, Plugin};
 use super::settings::PluginSettings;
 use crate::distribution::TrustRefusal;
-use crate::kube::{Cluster, KubeAccess, NoCluster, requested_capability};
+use crate::kube::{Cluster, ClusterSet, KubeAccess, requested_capability};
 use crate::text::with_causes;
 use crate::wit;
 use crate::wit::types::{PluginInfo, Tool};
@@ -73,7 +73,7 @@ pub struct Runtime {
     /// Each plugin's log budget outlives reloads of that plugin.
     log_budgets: Mutex<HashMap<String, Arc<LogBudget>>>,
     /// Where plugins' allowed Kubernetes requests go.
-    cluster: Arc<dyn Cluster>,
+    clusters: Arc<ClusterSet>,
     /// Calls of one plugin at once.
     calls_per_plugin: usize,
     /// Calls of one caller at once, shared by every plugin.
@@ -122,7 +122,7 @@ impl Runtime {
             settings,
             cache,
             log_budgets: Mutex::default(),
-            cluster: Arc::new(NoCluster),
+            clusters: Arc::default(),
             calls_per_plugin: super::busy::MAX_CALLS_PER_PLUGIN,
             callers: Arc::new(super::busy::CallerSlots::new(
                 super::busy::MAX_CALLS_PER_CALLER,
@@ -139,9 +139,20 @@ impl Runtime {
 
     /// Sends plugins' Kubernetes requests (those their grants allow) to
     /// `cluster`. Without one, they fail as `unavailable`.
-    pub fn with_cluster(mut self, cluster: Arc<dyn Cluster>) -> Runtime {
-        self.cluster = cluster;
+    pub fn with_cluster(self, cluster: Arc<dyn Cluster>) -> Runtime {
+        self.with_clusters(Arc::new(ClusterSet::single(cluster)))
+    }
+
+    /// Sends plugins' Kubernetes requests to the cluster each call is
+    /// aimed at, one of `clusters`.
+    pub fn with_clusters(mut self, clusters: Arc<ClusterSet>) -> Runtime {
+        self.clusters = clusters;
         self
+    }
+
+    /// The clusters plugins' requests go to.
+    pub fn clusters(&self) -> &Arc<ClusterSet> {
+        &self.clusters
     }
 
     /// Loads one plugin file.
@@ -281,7 +292,8 @@ impl Runtime {
             kube: KubeAccess {
                 requested: requested.iter().map(requested_capability).collect(),
                 granted: self.settings.grants_for(name).into(),
-                cluster: self.cluster.clone(),
+                clusters: self.clusters.clone(),
+                on: None,
             },
         }
     }

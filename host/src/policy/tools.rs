@@ -55,6 +55,8 @@ pub struct ToolRule {
     /// Tool names; `*` matches any run of characters.
     pub patterns: Vec<String>,
     pub when: Condition,
+    /// The clusters the rule speaks of; empty: every cluster.
+    pub clusters: Vec<String>,
 }
 
 /// What kind of thing a plugin exports.
@@ -65,13 +67,16 @@ pub enum Kind {
     Resource,
 }
 
-/// One export a caller wants to see or use.
+/// One export a caller wants to see or use, on one cluster.
 #[derive(Debug, Clone, Copy)]
 pub struct Export<'a> {
     pub kind: Kind,
     /// The tool or prompt name, or the resource URI (template).
     pub name: &'a str,
     pub plugin: &'a str,
+    /// The cluster its Kubernetes requests go to; rules that name
+    /// clusters apply only there.
+    pub cluster: &'a str,
 }
 
 impl<'a> Export<'a> {
@@ -80,6 +85,7 @@ impl<'a> Export<'a> {
             kind: Kind::Tool,
             name,
             plugin,
+            cluster: "",
         }
     }
     pub fn prompt(name: &'a str, plugin: &'a str) -> Self {
@@ -87,6 +93,7 @@ impl<'a> Export<'a> {
             kind: Kind::Prompt,
             name,
             plugin,
+            cluster: "",
         }
     }
     pub fn resource(uri: &'a str, plugin: &'a str) -> Self {
@@ -94,7 +101,13 @@ impl<'a> Export<'a> {
             kind: Kind::Resource,
             name: uri,
             plugin,
+            cluster: "",
         }
+    }
+
+    /// The same export, used on `cluster`.
+    pub fn on(self, cluster: &'a str) -> Self {
+        Export { cluster, ..self }
     }
 }
 
@@ -194,7 +207,9 @@ impl ToolPolicy {
             return decision(true, Reason::NoAuthentication);
         };
         let applies = |rule: &&ToolRule| {
-            rule.patterns.iter().any(|p| covers(p, export)) && holds(&rule.when, principal)
+            rule.patterns.iter().any(|p| covers(p, export))
+                && holds(&rule.when, principal)
+                && (rule.clusters.is_empty() || rule.clusters.iter().any(|c| c == export.cluster))
         };
         if let Some((i, _)) = self
             .rules
@@ -279,6 +294,7 @@ mod tests {
 
     fn rule(effect: Effect, patterns: &[&str], when: Condition) -> ToolRule {
         ToolRule {
+            clusters: Vec::new(),
             effect,
             patterns: patterns.iter().map(|s| s.to_string()).collect(),
             when,
@@ -429,5 +445,43 @@ mod tests {
             "anonymous: list only"
         );
         assert!(!policy.decide(None, "pods_exec").allowed);
+    }
+
+    #[test]
+    fn rules_that_name_clusters_hold_only_there() {
+        let devs = Condition {
+            groups: vec!["dev".into()],
+            ..Default::default()
+        };
+        let policy = ToolPolicy {
+            filter: ToolFilter::All,
+            rules: vec![
+                ToolRule {
+                    clusters: vec!["staging".into()],
+                    ..rule(Effect::Allow, &["*"], devs.clone())
+                },
+                ToolRule {
+                    clusters: vec!["prod".into()],
+                    ..rule(Effect::Deny, &["pods_delete"], Condition::default())
+                },
+                rule(Effect::Allow, &["pods_delete"], Condition::default()),
+            ],
+        };
+        let dev = principal(&[], &["dev"]);
+        let on = |tool, cluster| {
+            policy
+                .decide_export(Some(&dev), &Export::tool(tool, "p").on(cluster))
+                .allowed
+        };
+        assert!(on("pods_list", "staging"));
+        assert!(!on("pods_list", "prod"), "the allow names staging only");
+        assert!(on("pods_delete", "staging"));
+        assert!(!on("pods_delete", "prod"), "denied on prod, allowed elsewhere");
+        assert_eq!(
+            policy
+                .decide_export(Some(&dev), &Export::tool("pods_delete", "p").on("prod"))
+                .reason,
+            Reason::DeniedByRule(1)
+        );
     }
 }
