@@ -69,6 +69,7 @@ async fn test_app() -> axum::Router {
     let policy = ToolPolicy {
         filter: ToolFilter::All,
         rules: vec![ToolRule {
+            clusters: Vec::new(),
             effect: Effect::Deny,
             patterns: vec!["hello".into()],
             when: Condition {

@@ -67,6 +67,7 @@ async fn load_with(
                     namespaces: vec!["demo".into()],
                     resource_names: Vec::new(),
                     labels: Vec::new(),
+                    clusters: Vec::new(),
                 },
                 // Helm's release records in demo, and no other Secret.
                 Capability {
@@ -76,6 +77,7 @@ async fn load_with(
                     namespaces: vec!["demo".into()],
                     resource_names: Vec::new(),
                     labels: vec![("owner".into(), "helm".into())],
+                    clusters: Vec::new(),
                 },
                 Capability {
                     verbs: vec!["get".into()],
@@ -84,6 +86,7 @@ async fn load_with(
                     namespaces: vec!["demo".into()],
                     resource_names: vec!["sh.helm.release.v1.*".into()],
                     labels: Vec::new(),
+                    clusters: Vec::new(),
                 },
             ],
         )]),

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::layer::{
-    RawAccess, RawCapability, RawCluster, RawDirectory, RawImpersonation, RawIssuer, RawLimits, RawOverride,
-    RawPluginSettings, RawSource, RawToolRule, RawTrustKey,
+    RawAccess, RawCapability, RawCluster, RawDirectory, RawImpersonation, RawIssuer, RawLimits,
+    RawOverride, RawPluginSettings, RawSource, RawToolRule, RawTrustKey,
 };
 use super::settings::{Given, Kind, Layer, SETTINGS};
 use super::values::ListValue;

@@ -125,7 +125,9 @@ fn cluster(
                     "with allContexts each cluster is named after its context; leave out name",
                 ));
             }
-            ClusterSource::AllContexts { kubeconfig: k.value }
+            ClusterSource::AllContexts {
+                kubeconfig: k.value,
+            }
         }
         (Some(k), None) => ClusterSource::Kubeconfig {
             kubeconfig: k.value,
@@ -144,9 +146,12 @@ fn cluster(
         (None, ClusterSource::AllContexts { .. }) => None,
         (None, _) => return Err(invalid(&raw.at, "a cluster needs a name")),
     };
-    let identity = parse(raw.identity, identity_mode)?.map_or_else(|| identity.clone(), |m| m.value);
+    let identity =
+        parse(raw.identity, identity_mode)?.map_or_else(|| identity.clone(), |m| m.value);
     let default = parse(raw.default, parse_bool)?;
-    if default.as_ref().is_some_and(|d| d.value) && matches!(source, ClusterSource::AllContexts { .. }) {
+    if default.as_ref().is_some_and(|d| d.value)
+        && matches!(source, ClusterSource::AllContexts { .. })
+    {
         return Err(invalid(
             &raw.at,
             "allContexts names several clusters; mark one default with the kubeconfig's \
@@ -200,7 +205,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
-        let yaml = yaml.replace("KUBECONFIG", kubeconfig.to_str().unwrap());
+        let yaml = format!("plugins:\n  dir: {}\n{yaml}", dir.path().display())
+            .replace("KUBECONFIG", kubeconfig.to_str().unwrap());
         let layer = file::parse(&yaml, Path::new("c.yaml")).map_err(|e| e.to_string())?;
         Config::resolve(layer).map_err(|e| e.to_string())
     }
@@ -262,17 +268,16 @@ mod tests {
                 "  - {name: a, kubeconfig: KUBECONFIG, allContexts: true}\n",
                 "key 'kubernetes.clusters[0].name' in c.yaml: with allContexts",
             ),
-            (
-                "  - {name: a, inCluster: true, server: x}\n",
-                "server",
-            ),
+            ("  - {name: a, inCluster: true, server: x}\n", "server"),
         ];
         for (clusters, expected) in cases {
             let error = load(&format!("kubernetes:\n  clusters:\n{clusters}")).unwrap_err();
             assert!(error.contains(expected), "{clusters}: {error}");
         }
-        let both = load("kubernetes:\n  kubeconfig: KUBECONFIG\n  clusters:\n  - {name: a, inCluster: true}\n")
-            .unwrap_err();
+        let both = load(
+            "kubernetes:\n  kubeconfig: KUBECONFIG\n  clusters:\n  - {name: a, inCluster: true}\n",
+        )
+        .unwrap_err();
         assert!(both.contains("are both set"), "{both}");
     }
 }

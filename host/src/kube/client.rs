@@ -73,6 +73,16 @@ impl KubernetesConfig {
     }
 }
 
+impl std::fmt::Display for KubeIdentity {
+    /// The configuration's spelling.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KubeIdentity::ServiceAccount => "serviceAccount",
+            KubeIdentity::Impersonate => "impersonate",
+        })
+    }
+}
+
 /// The most items one list returns; longer lists carry a continue token.
 pub const MAX_LIST_LIMIT: u32 = 500;
 

@@ -211,9 +211,7 @@ impl KubeAccess {
         } else {
             Sight::Shaped
         };
-        cluster
-            .send_seeing(plugin, as_user, operation, sight)
-            .await
+        cluster.send_seeing(plugin, as_user, operation, sight).await
     }
 }
 
@@ -277,6 +275,7 @@ mod tests {
             namespaces: v(namespaces),
             resource_names: Vec::new(),
             labels: Vec::new(),
+            clusters: Vec::new(),
         }
     }
 
@@ -286,12 +285,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_call_reaches_its_cluster_and_grants_naming_clusters_hold_only_there() {
+        let (a, b) = (Arc::new(recorder()), Arc::new(recorder()));
+        let clusters = Arc::new(ClusterSet::of(vec![
+            ("a", a.clone() as Arc<dyn Cluster>),
+            ("b", b.clone() as Arc<dyn Cluster>),
+        ]));
+        let everything = cap(&["*"], &["*"], &["*"]);
+        let access = KubeAccess {
+            requested: Arc::new([everything.clone()]),
+            granted: Arc::new([Capability {
+                clusters: vec!["a".into()],
+                ..everything
+            }]),
+            clusters,
+            on: None,
+        };
+        let get = || Operation::Get(pod("demo", "web"));
+        access.run("p", None, get()).await.unwrap();
+        access
+            .on(Some("a".into()))
+            .run("p", None, get())
+            .await
+            .unwrap();
+        assert_eq!((a.sent().len(), b.sent().len()), (2, 0));
+        let Err(Error::DeniedByGrant(denial)) =
+            access.on(Some("b".into())).run("p", None, get()).await
+        else {
+            panic!("denied on b");
+        };
+        assert_eq!(
+            denial.reason,
+            "the operator granted it only on cluster a, and this call is for cluster 'b'"
+        );
+        assert!(b.sent().is_empty(), "never sent");
+        let Err(Error::Unavailable(why)) = access.on(Some("c".into())).run("p", None, get()).await
+        else {
+            panic!("no cluster c");
+        };
+        assert_eq!(why, "this server has no cluster named 'c'");
+    }
+
+    #[tokio::test]
     async fn denied_requests_never_reach_the_cluster() {
         let recorder = Arc::new(recorder());
         let access = KubeAccess {
             requested: Arc::new([cap(&["get", "list"], &["pods", "pods/log"], &["*"])]),
             granted: Arc::new([cap(&["get"], &["pods"], &["demo"])]),
-            cluster: recorder.clone(),
+            clusters: Arc::new(ClusterSet::single(recorder.clone())),
+            on: None,
         };
         let allowed = access
             .run("p", None, Operation::Get(pod("demo", "web")))
@@ -500,7 +542,8 @@ mod tests {
         let access = |granted: Capability| KubeAccess {
             requested: Arc::new([everything.clone()]),
             granted: Arc::new([granted]),
-            cluster: cluster.clone(),
+            clusters: Arc::new(ClusterSet::single(cluster.clone())),
+            on: None,
         };
         // Updating what exists: patch is enough.
         access(patch_only.clone())
@@ -539,7 +582,8 @@ mod tests {
         let access = KubeAccess {
             requested: Arc::new([everything.clone()]),
             granted: Arc::new([everything]),
-            cluster: recorder.clone(),
+            clusters: Arc::new(ClusterSet::single(recorder.clone())),
+            on: None,
         };
         let mut dots = pods();
         dots.group = "..".into();

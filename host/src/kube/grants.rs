@@ -315,6 +315,7 @@ mod tests {
             namespaces: v(namespaces),
             resource_names: Vec::new(),
             labels: Vec::new(),
+            clusters: Vec::new(),
         }
     }
 

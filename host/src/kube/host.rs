@@ -16,9 +16,9 @@ use super::proxy::ProxyRequest;
 use super::segments::{check_name, check_object, check_subresource, check_type};
 use crate::answer::{self, ApiPage, Cursor, PageRequest};
 use crate::wit::kubernetes::{
-    self, ApiResource, ApiStatus, ApplyOptions, DeleteOptions, Error, EventSubject, ExecOptions,
-    ExecOutput, ListFormat, ListOptions, LogOptions, ObjectFormat, ObjectRef, Page, PageOptions,
-    PatchOptions, PatchType, ProxyOptions, ProxyResponse, ResourceType, ServerVersion,
+    self, ApiResource, ApiStatus, ApplyOptions, ClusterContext, DeleteOptions, Error, EventSubject,
+    ExecOptions, ExecOutput, ListFormat, ListOptions, LogOptions, ObjectFormat, ObjectRef, Page,
+    PageOptions, PatchOptions, PatchType, ProxyOptions, ProxyResponse, ResourceType, ServerVersion,
 };
 
 #[cfg(doc)]
@@ -38,6 +38,8 @@ pub struct KubeView<'a> {
     /// When the call is stopped; waits inside the host (exec, proxied
     /// GETs) end before it, so the plugin still gets their answer.
     pub deadline: std::time::Instant,
+    /// The clusters the caller may aim this call at (`contexts`).
+    pub clusters_allowed: &'a [std::sync::Arc<str>],
 }
 
 /// Selects [`KubeView`] as the data the `kubernetes` bindings work on.
@@ -129,6 +131,20 @@ impl answer::Source for GatewayPages<'_> {
     }
 }
 
+/// Why a cluster did not answer, in words.
+fn reason(error: &Error) -> String {
+    match error {
+        Error::Unavailable(why) | Error::BadRequest(why) => why.clone(),
+        Error::Unauthorized(status)
+        | Error::Forbidden(status)
+        | Error::Timeout(status)
+        | Error::Other(status) => {
+            format!("{} {}: {}", status.code, status.reason, status.message)
+        }
+        other => format!("{other:?}"),
+    }
+}
+
 impl From<ListFormat> for answer::ListFormat {
     fn from(format: ListFormat) -> Self {
         match format {
@@ -156,6 +172,41 @@ fn nothing_found(r#type: &ResourceType, options: &ListOptions) -> String {
 impl kubernetes::Host for KubeView<'_> {
     async fn api_resources(&mut self) -> Result<Vec<ApiResource>, Error> {
         self.access.api_resources().await
+    }
+
+    async fn contexts(&mut self, probe: bool) -> Vec<ClusterContext> {
+        const PROBE: u32 = 3;
+        let wait = self.wait(Some(PROBE));
+        let clusters = &self.access.clusters;
+        let current = self.access.member().map(|m| m.name.clone()).ok();
+        let current = current.as_deref();
+        let members = self
+            .clusters_allowed
+            .iter()
+            .filter_map(|name| clusters.member(Some(name)));
+        let answers = members.map(|member| async move {
+            let mut context = ClusterContext {
+                name: member.name.to_string(),
+                server: member.about.server.clone(),
+                is_default: *member.name == *clusters.default_name(),
+                current: current == Some(&*member.name),
+                identity: member.about.identity.to_string(),
+                version: None,
+                unreachable: member.about.broken.clone(),
+            };
+            if probe && context.unreachable.is_none() {
+                match tokio::time::timeout(wait, member.cluster.server_version()).await {
+                    Ok(Ok(version)) => context.version = Some(version.git_version),
+                    Ok(Err(error)) => context.unreachable = Some(reason(&error)),
+                    Err(_) => {
+                        context.unreachable =
+                            Some(format!("no answer within {} ms", wait.as_millis()))
+                    }
+                }
+            }
+            context
+        });
+        futures_util::future::join_all(answers).await
     }
 
     async fn version(&mut self) -> Result<ServerVersion, Error> {

@@ -151,8 +151,7 @@ mod tests {
         assert!(context["description"].as_str().unwrap().contains("'a'"));
         assert!(tool.input_schema["properties"]["namespace"].is_object());
         let declared = types::Tool {
-            input_schema: r#"{"type":"object","properties":{"context":{"type":"string"}}}"#
-                .into(),
+            input_schema: r#"{"type":"object","properties":{"context":{"type":"string"}}}"#.into(),
             ..test_tool()
         };
         assert!(declares_context(&declared));
@@ -166,7 +165,12 @@ mod tests {
             description: "d".into(),
             input_schema: r#"{"type":"object"}"#.into(),
             output_schema: None,
-            annotations: Default::default(),
+            annotations: types::ToolAnnotations {
+                read_only_hint: None,
+                destructive_hint: None,
+                idempotent_hint: None,
+                open_world_hint: None,
+            },
         }
     }
 }

@@ -11,9 +11,9 @@ use rmcp::task_manager::TaskExit;
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit;
-use super::{contexts, convert};
 use super::peer::Asking;
 use super::request::{InRequest, over_deadline};
+use super::{contexts, convert};
 use crate::auth::CallerId;
 use crate::metrics::Outcome;
 use crate::plugins::{CallFailure, Failure, Plugin};
@@ -47,7 +47,8 @@ pub async fn call_tool(
     let mut arguments = params.arguments.unwrap_or_default();
     // With several clusters the host adds and takes `context`, unless the
     // plugin declares its own.
-    let host_context = clusters.several() && found.is_some_and(|(_, t)| !contexts::declares_context(t));
+    let host_context =
+        clusters.several() && found.is_some_and(|(_, t)| !contexts::declares_context(t));
     let allowed: Arc<[Arc<str>]> = if host_context {
         contexts::allowed_clusters(request, &export).into()
     } else {
@@ -58,7 +59,13 @@ pub async fn call_tool(
             Ok(target) => target,
             Err(why) => {
                 let asked = arguments_context(&why);
-                audit::tool_call_denied(caller, &name, plugin_name, asked.as_deref().unwrap_or(default), &why);
+                audit::tool_call_denied(
+                    caller,
+                    &name,
+                    plugin_name,
+                    asked.as_deref().unwrap_or(default),
+                    &why,
+                );
                 return Ok(CallToolResponse::Complete(convert::error_result(&format!(
                     "invalid arguments: {why}"
                 ))));
@@ -78,7 +85,11 @@ pub async fn call_tool(
         return Ok(CallToolResponse::Complete(convert::error_result(&format!(
             "invalid arguments: the default cluster '{default}' is not one you may use with \
              {name}; give context, one of {}",
-            allowed.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+            allowed
+                .iter()
+                .map(|n| format!("'{n}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))));
     }
     let Some((plugin, _)) = found.filter(|_| decision.allowed) else {

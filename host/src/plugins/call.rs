@@ -139,6 +139,7 @@ impl CallState {
             output_bytes: self.output_bytes,
             changed: &self.changed_cluster,
             deadline: self.deadline.get(),
+            clusters_allowed: &self.context.clusters_allowed,
         }
     }
 }

@@ -476,7 +476,10 @@ mod tests {
         assert!(on("pods_list", "staging"));
         assert!(!on("pods_list", "prod"), "the allow names staging only");
         assert!(on("pods_delete", "staging"));
-        assert!(!on("pods_delete", "prod"), "denied on prod, allowed elsewhere");
+        assert!(
+            !on("pods_delete", "prod"),
+            "denied on prod, allowed elsewhere"
+        );
         assert_eq!(
             policy
                 .decide_export(Some(&dev), &Export::tool("pods_delete", "p").on("prod"))

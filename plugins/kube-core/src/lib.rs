@@ -10,6 +10,7 @@
 //! get tools with the object as YAML (or JSON). Failures are tool errors
 //! naming the API's reason, or the grant that refused the call.
 
+mod contexts;
 mod describe;
 mod quantity;
 mod top;
@@ -324,6 +325,8 @@ impl Plugin for KubeCore {
             .add(tool::<top::NodesTopArgs>("nodes_top", "What nodes use right now (CPU and memory, and their share of what the node can allocate), from the Metrics API, as kubectl top node shows it: the busiest first (sortBy cpu or memory); the rows as structured content. Says so in one line when the cluster has no Metrics API.").read_only().list_output(), |args, _| Ok(top::nodes_top(args)))
             .add(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only(), |args, _| Ok(pods_log(args)))
             .add(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output(), |args, _| Ok(events_list(args)))
+            .add(tool::<contexts::ContextsListArgs>("configuration_contexts_list", "List the clusters (kubeconfig contexts) this server serves that you may use: name, API server URL, which is the default, whose identity requests carry, and whether each answers now (its version). Tools take one of these names as `context`; no credentials are shown.").read_only().list_output(), |args, _| Ok(contexts::contexts_list(args)))
+            .add(tool::<contexts::ViewArgs>("configuration_view", "Show the clusters you may use as a kubeconfig (clusters, contexts, current-context) without users or any credential; minified (the default) shows only the cluster this call is aimed at.").read_only(), |args, _| Ok(contexts::view(args)))
             .add(tool::<ApiResourcesListArgs>("api_resources_list", "List every resource type the cluster offers, including custom resources, as a table (name, short names, apiVersion, namespaced, kind, verbs) with the rows as structured content; `apiGroup` keeps one group.").read_only().list_output(), |args, _| Ok(api_resources_list(args)))
     }
 }

@@ -6,13 +6,13 @@
 /// <reference path="./interfaces/kube-mcp-plugin-tool-execution.d.ts" />
 /// <reference path="./interfaces/kube-mcp-plugin-tool-provider.d.ts" />
 /// <reference path="./interfaces/kube-mcp-plugin-types.d.ts" />
-declare module 'kube-mcp:plugin/tool-plugin@0.1.1' {
-  export type * as KubeMcpPluginClient011 from 'kube-mcp:plugin/client@0.1.1'; // import kube-mcp:plugin/client@0.1.1
-  export type * as KubeMcpPluginConfig011 from 'kube-mcp:plugin/config@0.1.1'; // import kube-mcp:plugin/config@0.1.1
-  export type * as KubeMcpPluginKubernetes011 from 'kube-mcp:plugin/kubernetes@0.1.1'; // import kube-mcp:plugin/kubernetes@0.1.1
-  export type * as KubeMcpPluginLog011 from 'kube-mcp:plugin/log@0.1.1'; // import kube-mcp:plugin/log@0.1.1
-  export type * as KubeMcpPluginProgress011 from 'kube-mcp:plugin/progress@0.1.1'; // import kube-mcp:plugin/progress@0.1.1
-  export type * as KubeMcpPluginTypes011 from 'kube-mcp:plugin/types@0.1.1'; // import kube-mcp:plugin/types@0.1.1
-  export * as toolProvider from 'kube-mcp:plugin/tool-provider@0.1.1'; // export kube-mcp:plugin/tool-provider@0.1.1
-  export * as toolExecution from 'kube-mcp:plugin/tool-execution@0.1.1'; // export kube-mcp:plugin/tool-execution@0.1.1
+declare module 'kube-mcp:plugin/tool-plugin@0.1.2' {
+  export type * as KubeMcpPluginClient012 from 'kube-mcp:plugin/client@0.1.2'; // import kube-mcp:plugin/client@0.1.2
+  export type * as KubeMcpPluginConfig012 from 'kube-mcp:plugin/config@0.1.2'; // import kube-mcp:plugin/config@0.1.2
+  export type * as KubeMcpPluginKubernetes012 from 'kube-mcp:plugin/kubernetes@0.1.2'; // import kube-mcp:plugin/kubernetes@0.1.2
+  export type * as KubeMcpPluginLog012 from 'kube-mcp:plugin/log@0.1.2'; // import kube-mcp:plugin/log@0.1.2
+  export type * as KubeMcpPluginProgress012 from 'kube-mcp:plugin/progress@0.1.2'; // import kube-mcp:plugin/progress@0.1.2
+  export type * as KubeMcpPluginTypes012 from 'kube-mcp:plugin/types@0.1.2'; // import kube-mcp:plugin/types@0.1.2
+  export * as toolProvider from 'kube-mcp:plugin/tool-provider@0.1.2'; // export kube-mcp:plugin/tool-provider@0.1.2
+  export * as toolExecution from 'kube-mcp:plugin/tool-execution@0.1.2'; // export kube-mcp:plugin/tool-execution@0.1.2
 }

@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/kubernetes@0.1.1' {
+declare module 'kube-mcp:plugin/kubernetes@0.1.2' {
   /**
    * Every resource type the API server offers (cached by the host).
    * Needs no grant: it reveals which types exist, not any object.
@@ -103,6 +103,14 @@ declare module 'kube-mcp:plugin/kubernetes@0.1.1' {
    * server's own refusals (no such pod, no endpoints, RBAC) are errors.
    */
   export function proxyGet(object: ObjectRef, path: string, options: ProxyOptions): ProxyResponse;
+  /**
+   * The clusters the caller may aim this tool at (the `context` values
+   * its schema offers; with one cluster, that one), in the server's
+   * order. With `probe`, each API server is asked for its version at
+   * once, each for at most 3 seconds and never past the call's deadline.
+   * Needs no grant: it sends no request on the plugin's behalf.
+   */
+  export function contexts(probe: boolean): Array<ClusterContext>;
   /**
    * A kind of resource, as the API server addresses it (group, version,
    * plural resource name). `api-resources` maps kinds to these.
@@ -580,5 +588,42 @@ declare module 'kube-mcp:plugin/kubernetes@0.1.1' {
      * The body was longer than `limit-bytes`.
      */
     truncated: boolean,
+  }
+  /**
+   * A cluster this server serves, as a caller may know it: never its
+   * credentials.
+   */
+  export interface ClusterContext {
+    /**
+     * What tools take as `context` (a kubeconfig context's name).
+     */
+    name: string,
+    /**
+     * The API server's URL.
+     */
+    server: string,
+    /**
+     * Calls that give no `context` go to this cluster.
+     */
+    isDefault: boolean,
+    /**
+     * This call's Kubernetes requests go to this cluster.
+     */
+    current: boolean,
+    /**
+     * Whose identity its requests carry: `serviceAccount`,
+     * `impersonate` (the caller, by impersonation) or `tokenExchange`
+     * (the caller's own token for that cluster).
+     */
+    identity: string,
+    /**
+     * With `probe`: the API server's version, when it answered.
+     */
+    version?: string,
+    /**
+     * With `probe`: why it did not answer. Also set, probe or not,
+     * for a cluster the server could not set up at all.
+     */
+    unreachable?: string,
   }
 }

@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/tool-execution@0.1.1' {
+declare module 'kube-mcp:plugin/tool-execution@0.1.2' {
   /**
    * Called once, at load.
    */
