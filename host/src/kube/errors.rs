@@ -22,6 +22,24 @@ pub fn api_error(error: kube::Error) -> Error {
                 _ => Error::Other(api),
             }
         }
-        other => Error::Unavailable(format!("{other}")),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            Error::Unavailable(format!("cannot reach the API server: {}", causes(&error)))
+        }
+        other => Error::Unavailable(causes(&other)),
     }
+}
+
+/// An error and its causes in one line, each said once (`client error
+/// (Connect): tcp connect error: Connection refused (os error 111)`).
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line = format!("{line}: {text}");
+        }
+        source = cause.source();
+    }
+    line
 }
