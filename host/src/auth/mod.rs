@@ -16,7 +16,7 @@ pub mod validate;
 
 use serde_json::{Map, Value};
 
-use crate::kube::Impersonated;
+use crate::kube::{BearerToken, Impersonated};
 use crate::wit::types::Caller;
 
 pub use self::layer::{Auth, protected_resource_metadata, require_bearer};
@@ -67,6 +67,9 @@ pub struct Principal {
     pub claims: Map<String, Value>,
     /// Who the caller is in Kubernetes, when the server impersonates.
     pub impersonated: Option<Impersonated>,
+    /// The verified access token, for clusters that exchange it for their
+    /// own (`tokenExchange`); never shown to plugins, never logged.
+    pub token: Option<BearerToken>,
 }
 
 impl Principal {
@@ -84,6 +87,7 @@ impl Principal {
             scopes: Vec::new(),
             claims: Map::new(),
             impersonated: None,
+            token: None,
         }
     }
 

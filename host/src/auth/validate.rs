@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::issuer::{IssuerConfig, KubeNaming, SigningAlgorithm};
 use super::keys::{IssuerKeys, KeyError};
 use super::{CallerId, Principal};
-use crate::kube::Impersonated;
+use crate::kube::{BearerToken, Impersonated};
 
 /// Why a request is not authenticated (401) or not authorized (403).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -395,6 +395,7 @@ impl Validator {
         };
         let principal = Principal {
             impersonated,
+            token: Some(BearerToken::new(token)),
             id: CallerId {
                 issuer: iss.to_owned(),
                 subject,

@@ -14,7 +14,7 @@ use serde_yaml_ng::{Mapping, Value};
 
 use super::layer::{
     RawAccess, RawCapability, RawCluster, RawDirectory, RawImpersonation, RawIssuer, RawLimits,
-    RawOverride, RawPluginSettings, RawSource, RawToolRule, RawTrustKey,
+    RawOverride, RawPluginSettings, RawSource, RawTokenExchange, RawToolRule, RawTrustKey,
 };
 use super::settings::{Given, Kind, Layer, SETTINGS};
 use super::values::ListValue;
@@ -232,6 +232,18 @@ struct ClusterSection {
     in_cluster: Option<Scalar>,
     identity: Option<Scalar>,
     default: Option<Scalar>,
+    token_exchange: Option<TokenExchangeSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TokenExchangeSection {
+    token_url: Option<Scalar>,
+    client_id: Option<Scalar>,
+    client_secret_file: Option<Scalar>,
+    audience: Option<Scalar>,
+    scope: Option<Scalar>,
+    ca_file: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -563,6 +575,19 @@ fn clusters(file: &Origins, sections: Vec<ClusterSection>) -> Vec<RawCluster> {
                 in_cluster: file.scalar(section.in_cluster, &key("inCluster")),
                 identity: file.scalar(section.identity, &key("identity")),
                 default: file.scalar(section.default, &key("default")),
+                token_exchange: section.token_exchange.map(|x| {
+                    let key = |name: &str| format!("{prefix}.tokenExchange.{name}");
+                    RawTokenExchange {
+                        at: file.at(&format!("{prefix}.tokenExchange")),
+                        token_url: file.scalar(x.token_url, &key("tokenUrl")),
+                        client_id: file.scalar(x.client_id, &key("clientId")),
+                        client_secret_file: file
+                            .scalar(x.client_secret_file, &key("clientSecretFile")),
+                        audience: file.scalar(x.audience, &key("audience")),
+                        scope: file.scalar(x.scope, &key("scope")),
+                        ca_file: file.scalar(x.ca_file, &key("caFile")),
+                    }
+                }),
             }
         })
         .collect()

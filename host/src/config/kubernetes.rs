@@ -1,18 +1,28 @@
 //! `kubernetes.*`: the clusters, whose identity, and how answers look.
 
 use super::error::{ConfigError, parse};
-use super::layer::RawCluster;
+use super::layer::{RawCluster, RawTokenExchange};
 use super::settings::Layer;
 use super::values::{existing_file, parse_answer_budget, parse_bool};
 use super::{Origin, Sourced};
+use crate::kube::exchange::ExchangeConfig;
 use crate::kube::{ClusterConfig, ClusterSource, KubeIdentity, KubernetesConfig};
 
 /// `kubernetes.*`: the clusters, whose identity, and how answers look.
 pub(super) fn kubernetes_section(layer: &mut Layer) -> Result<KubernetesConfig, ConfigError> {
     let kubeconfig = parse(layer.kubeconfig.take(), existing_file)?;
     let out_of_cluster = parse(layer.out_of_cluster.take(), parse_bool)?;
-    let identity = parse(layer.kube_identity.take(), identity_mode)?
-        .map_or(KubeIdentity::ServiceAccount, |m| m.value);
+    let identity = parse(layer.kube_identity.take(), |mode| {
+        match identity_mode(mode)? {
+            Mode::Identity(identity) => Ok(identity),
+            Mode::TokenExchange => Err(
+                "tokenExchange is chosen per cluster (kubernetes.clusters[].identity), each with \
+             its tokenExchange settings"
+                    .into(),
+            ),
+        }
+    })?
+    .map_or(KubeIdentity::ServiceAccount, |m| m.value);
     let raw_clusters = std::mem::take(&mut layer.clusters);
     if let Some(first) = raw_clusters.first() {
         // One way to say where the clusters are: the list, or the
@@ -50,14 +60,66 @@ pub(super) fn kubernetes_section(layer: &mut Layer) -> Result<KubernetesConfig, 
     })
 }
 
-fn identity_mode(mode: &str) -> Result<KubeIdentity, String> {
+/// An identity mode as written.
+enum Mode {
+    Identity(KubeIdentity),
+    /// Needs its settings (`tokenExchange`).
+    TokenExchange,
+}
+
+fn identity_mode(mode: &str) -> Result<Mode, String> {
     match mode {
-        "serviceAccount" | "service-account" => Ok(KubeIdentity::ServiceAccount),
-        "impersonate" => Ok(KubeIdentity::Impersonate),
+        "serviceAccount" | "service-account" => Ok(Mode::Identity(KubeIdentity::ServiceAccount)),
+        "impersonate" => Ok(Mode::Identity(KubeIdentity::Impersonate)),
+        "tokenExchange" => Ok(Mode::TokenExchange),
         other => Err(format!(
-            "'{other}' is not an identity mode: use serviceAccount or impersonate"
+            "'{other}' is not an identity mode: use serviceAccount, impersonate or tokenExchange"
         )),
     }
+}
+
+/// `kubernetes.clusters[i].tokenExchange`.
+fn token_exchange(raw: RawTokenExchange) -> Result<ExchangeConfig, ConfigError> {
+    let missing = |what: &str| ConfigError::Invalid {
+        origin: raw.at.clone(),
+        message: format!("token exchange needs {what}"),
+    };
+    let token_url = parse(raw.token_url, |u| {
+        let url = url::Url::parse(u).map_err(|e| format!("'{u}' is not a URL: {e}"))?;
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if url.host_str().is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())) => Ok(url),
+            _ => Err(format!(
+                "'{u}' must be https (the caller's token is sent there); plain http only on loopback"
+            )),
+        }
+    })?
+    .ok_or_else(|| missing("tokenUrl (the identity provider's token endpoint)"))?
+    .value;
+    let non_empty = |v: &str| {
+        if v.trim().is_empty() {
+            Err("must not be empty".to_owned())
+        } else {
+            Ok(v.trim().to_owned())
+        }
+    };
+    let client_id = parse(raw.client_id, non_empty)?
+        .ok_or_else(|| missing("clientId (kube-mcp's client at the identity provider)"))?
+        .value;
+    let client_secret_file = parse(raw.client_secret_file, existing_file)?
+        .ok_or_else(|| missing("clientSecretFile (a file holding the client's secret)"))?
+        .value;
+    let audience = parse(raw.audience, non_empty)?
+        .ok_or_else(|| missing("audience (the audience the cluster's API server expects)"))?
+        .value;
+    Ok(ExchangeConfig {
+        token_url,
+        client_id,
+        client_secret_file,
+        audience,
+        scope: parse(raw.scope, non_empty)?.map(|s| s.value),
+        ca_file: parse(raw.ca_file, existing_file)?.map(|c| c.value),
+    })
 }
 
 /// Whether `name` can name a cluster: what a kubeconfig context may be
@@ -146,8 +208,39 @@ fn cluster(
         (None, ClusterSource::AllContexts { .. }) => None,
         (None, _) => return Err(invalid(&raw.at, "a cluster needs a name")),
     };
-    let identity =
-        parse(raw.identity, identity_mode)?.map_or_else(|| identity.clone(), |m| m.value);
+    let mode = parse(raw.identity, identity_mode)?;
+    let identity = match (mode, raw.token_exchange) {
+        (
+            Some(Sourced {
+                value: Mode::TokenExchange,
+                origin,
+            }),
+            exchange,
+        ) => {
+            let Some(exchange) = exchange else {
+                return Err(invalid(
+                    &origin,
+                    "tokenExchange needs the cluster's tokenExchange settings (tokenUrl, \
+                     clientId, clientSecretFile, audience)",
+                ));
+            };
+            KubeIdentity::TokenExchange(token_exchange(exchange)?)
+        }
+        (_, Some(exchange)) => {
+            return Err(invalid(
+                &exchange.at,
+                "tokenExchange settings are used only with identity: tokenExchange",
+            ));
+        }
+        (
+            Some(Sourced {
+                value: Mode::Identity(identity),
+                ..
+            }),
+            None,
+        ) => identity,
+        (None, None) => identity.clone(),
+    };
     let default = parse(raw.default, parse_bool)?;
     if default.as_ref().is_some_and(|d| d.value)
         && matches!(source, ClusterSource::AllContexts { .. })
@@ -231,6 +324,22 @@ mod tests {
             clusters[2].source,
             crate::kube::ClusterSource::AllContexts { .. }
         ));
+        let exchanging = load(
+            "kubernetes:\n  clusters:\n  - {name: a, kubeconfig: KUBECONFIG, identity: tokenExchange, tokenExchange: {tokenUrl: 'https://idp.example/realms/r/protocol/openid-connect/token', clientId: kube-mcp, clientSecretFile: KUBECONFIG, audience: cluster-a, scope: openid}}\n",
+        )
+        .unwrap();
+        let crate::kube::KubeIdentity::TokenExchange(exchange) =
+            &exchanging.kubernetes.clusters[0].identity
+        else {
+            panic!("tokenExchange");
+        };
+        assert_eq!(exchange.client_id, "kube-mcp");
+        assert_eq!(exchange.audience, "cluster-a");
+        assert_eq!(exchange.scope.as_deref(), Some("openid"));
+        assert_eq!(
+            exchange.token_url.as_str(),
+            "https://idp.example/realms/r/protocol/openid-connect/token"
+        );
     }
 
     #[test]
@@ -274,6 +383,8 @@ mod tests {
             let error = load(&format!("kubernetes:\n  clusters:\n{clusters}")).unwrap_err();
             assert!(error.contains(expected), "{clusters}: {error}");
         }
+        let top = load("kubernetes:\n  identity: tokenExchange\n").unwrap_err();
+        assert!(top.contains("tokenExchange is chosen per cluster"), "{top}");
         let both = load(
             "kubernetes:\n  kubeconfig: KUBECONFIG\n  clusters:\n  - {name: a, inCluster: true}\n",
         )

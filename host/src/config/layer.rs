@@ -63,6 +63,19 @@ pub struct RawCluster {
     pub in_cluster: Option<Sourced<String>>,
     pub identity: Option<Sourced<String>>,
     pub default: Option<Sourced<String>>,
+    pub token_exchange: Option<RawTokenExchange>,
+}
+
+/// `kubernetes.clusters[].tokenExchange` as written.
+#[derive(Debug)]
+pub struct RawTokenExchange {
+    pub at: Origin,
+    pub token_url: Option<Sourced<String>>,
+    pub client_id: Option<Sourced<String>>,
+    pub client_secret_file: Option<Sourced<String>>,
+    pub audience: Option<Sourced<String>>,
+    pub scope: Option<Sourced<String>>,
+    pub ca_file: Option<Sourced<String>>,
 }
 
 /// One rule of `tools.rules`, as written.

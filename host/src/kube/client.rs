@@ -19,9 +19,10 @@ use kube::core::subresource::{AttachParams, LogParams};
 use kube::core::{DynamicObject, GroupVersionKind, Resource as _};
 use serde_json::{Value, json};
 
-use super::cluster::{Cluster, Impersonated, Reply};
+use super::cluster::{Cluster, Impersonated, KubeCaller, Reply};
 use super::discovery::Discovery;
 use super::errors::api_error;
+use super::exchange::{ExchangeConfig, TokenExchange};
 use super::exec::{Collected, ExecRequest, Flow, stdin_frames};
 use super::operation::Operation;
 use super::proxy::ProxyRequest;
@@ -57,6 +58,9 @@ pub enum KubeIdentity {
     /// The caller's, named by their issuer's [`KubeNaming`]:
     /// `Impersonate-User` and one `Impersonate-Group` per group.
     Impersonate,
+    /// The caller's own: their access token exchanged (RFC 8693) for one
+    /// the cluster trusts.
+    TokenExchange(ExchangeConfig),
 }
 
 impl KubernetesConfig {
@@ -79,8 +83,39 @@ impl std::fmt::Display for KubeIdentity {
         f.write_str(match self {
             KubeIdentity::ServiceAccount => "serviceAccount",
             KubeIdentity::Impersonate => "impersonate",
+            KubeIdentity::TokenExchange(_) => "tokenExchange",
         })
     }
+}
+
+/// Adds `impersonated`'s headers. Authentication already refused
+/// `system:` names; they are refused here again so no other path can send
+/// one.
+fn impersonate(request: &mut Request<Vec<u8>>, impersonated: &Impersonated) -> Result<(), Error> {
+    let Impersonated { user, groups } = impersonated;
+    if let Some(name) = std::iter::once(user)
+        .chain(groups)
+        .find(|n| n.starts_with("system:"))
+    {
+        return Err(Error::Forbidden(ApiStatus {
+            code: 403,
+            reason: "Forbidden".into(),
+            message: format!("'{name}' is a system: name, which is never impersonated"),
+        }));
+    }
+    let header = |value: &str| {
+        HeaderValue::from_str(value).map_err(|_| {
+            Error::BadRequest(format!(
+                "'{value}' cannot be sent as an impersonation header"
+            ))
+        })
+    };
+    let headers = request.headers_mut();
+    headers.insert("Impersonate-User", header(user)?);
+    for group in groups {
+        headers.append("Impersonate-Group", header(group)?);
+    }
+    Ok(())
 }
 
 /// The most items one list returns; longer lists carry a continue token.
@@ -95,8 +130,14 @@ const MAX_ERROR_BYTES: usize = 64 << 10;
 
 /// A cluster reached with kube-rs.
 pub struct KubeCluster {
+    /// With the server's own credentials: discovery, and every request
+    /// unless the cluster exchanges callers' tokens.
     client: kube::Client,
     identity: KubeIdentity,
+    /// `tokenExchange`: the exchange, and a client without the server's
+    /// credentials (a client certificate would win over the caller's
+    /// token at the API server).
+    exchange: Option<(TokenExchange, kube::Client)>,
     reveal_secrets: bool,
     answers: answer::Defaults,
     discovery: Discovery,
@@ -112,60 +153,78 @@ impl KubeCluster {
         config: &KubernetesConfig,
     ) -> anyhow::Result<Arc<KubeCluster>> {
         use anyhow::Context;
+        let exchange = match &identity {
+            KubeIdentity::TokenExchange(exchange) => {
+                let mut anonymous = kube_config.clone();
+                anonymous.auth_info = Default::default();
+                let client = kube::Client::try_from(bounded(anonymous))
+                    .context("cannot build the Kubernetes client")?;
+                Some((TokenExchange::new(exchange.clone())?, client))
+            }
+            _ => None,
+        };
         let client = kube::Client::try_from(bounded(kube_config))
             .context("cannot build the Kubernetes client")?;
         Ok(Arc::new(KubeCluster {
             discovery: Discovery::new(client.clone()),
             client,
             identity,
+            exchange,
             reveal_secrets: config.reveal_secrets,
             answers: config.answers,
         }))
     }
 
-    /// Adds the caller's identity in `impersonate` mode. Authentication
-    /// already refused `system:` names; they are refused here again so no
-    /// other path to this function can send one.
-    fn identify(
+    /// Makes `request` act as the caller, by the cluster's identity mode,
+    /// and returns the client to send it with: the server's own, with
+    /// impersonation headers in `impersonate` mode; in `tokenExchange`
+    /// mode one without credentials, and the caller's exchanged token.
+    async fn identify(
         &self,
         request: &mut Request<Vec<u8>>,
-        as_user: Option<&Impersonated>,
-    ) -> Result<(), Error> {
-        if self.identity != KubeIdentity::Impersonate {
-            return Ok(());
-        }
-        let Some(Impersonated { user, groups }) = as_user else {
-            return Err(Error::Forbidden(ApiStatus {
+        as_user: &KubeCaller,
+    ) -> Result<&kube::Client, Error> {
+        let no_caller = |mode: &str| {
+            Error::Forbidden(ApiStatus {
                 code: 403,
                 reason: "Forbidden".into(),
-                message: "the server impersonates callers, and this request has none \
-                          (authentication is off)"
-                    .into(),
-            }));
-        };
-        if let Some(name) = std::iter::once(user)
-            .chain(groups)
-            .find(|n| n.starts_with("system:"))
-        {
-            return Err(Error::Forbidden(ApiStatus {
-                code: 403,
-                reason: "Forbidden".into(),
-                message: format!("'{name}' is a system: name, which is never impersonated"),
-            }));
-        }
-        let header = |value: &str| {
-            HeaderValue::from_str(value).map_err(|_| {
-                Error::BadRequest(format!(
-                    "'{value}' cannot be sent as an impersonation header"
-                ))
+                message: format!(
+                    "this cluster {mode}, and this request has no caller (authentication is off)"
+                ),
             })
         };
-        let headers = request.headers_mut();
-        headers.insert("Impersonate-User", header(user)?);
-        for group in groups {
-            headers.append("Impersonate-Group", header(group)?);
+        match (&self.identity, &self.exchange) {
+            (KubeIdentity::ServiceAccount, _) => Ok(&self.client),
+            (KubeIdentity::Impersonate, _) => {
+                let impersonated = as_user
+                    .impersonated
+                    .as_ref()
+                    .ok_or_else(|| no_caller("impersonates callers"))?;
+                impersonate(request, impersonated)?;
+                Ok(&self.client)
+            }
+            (KubeIdentity::TokenExchange(_), Some((exchange, client))) => {
+                let subject = as_user
+                    .token
+                    .as_ref()
+                    .ok_or_else(|| no_caller("acts as each caller with their own token"))?;
+                let token = exchange.token_for(subject).await?;
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
+                    .map_err(|_| {
+                        Error::Unavailable(
+                            "the identity provider's token cannot be sent in a header".into(),
+                        )
+                    })?;
+                value.set_sensitive(true);
+                request
+                    .headers_mut()
+                    .insert(axum::http::header::AUTHORIZATION, value);
+                Ok(client)
+            }
+            (KubeIdentity::TokenExchange(_), None) => {
+                unreachable!("connect sets up the exchange of a tokenExchange cluster")
+            }
         }
-        Ok(())
     }
 
     /// Sends `request` and reads at most `cap` bytes of the answer: beyond
@@ -173,12 +232,12 @@ impl KubeCluster {
     /// else is an error. API errors keep their own code and reason.
     async fn read(
         &self,
+        client: &kube::Client,
         request: Request<Vec<u8>>,
         cap: usize,
         cut_text: bool,
     ) -> Result<String, Error> {
-        let response = self
-            .client
+        let response = client
             .send(request.map(kube::client::Body::from))
             .await
             .map_err(api_error)?;
@@ -228,17 +287,17 @@ impl KubeCluster {
     async fn send_request(
         &self,
         mut request: Request<Vec<u8>>,
-        as_user: Option<&Impersonated>,
+        as_user: &KubeCaller,
         answer: Answer,
         sight: Sight,
     ) -> Result<Reply, Error> {
-        self.identify(&mut request, as_user)?;
+        let client = self.identify(&mut request, as_user).await?;
         let cap = match answer {
             Answer::Text { limit } => limit.min(MAX_ANSWER_BYTES),
             _ => MAX_ANSWER_BYTES,
         };
         let text = self
-            .read(request, cap, matches!(answer, Answer::Text { .. }))
+            .read(client, request, cap, matches!(answer, Answer::Text { .. }))
             .await?;
         let not_json = |e: serde_json::Error| {
             Error::Other(ApiStatus {
@@ -265,11 +324,7 @@ impl KubeCluster {
     /// Runs a command in a container: opens the exec WebSocket, writes
     /// stdin, reads stdout and stderr up to the limit and the final status,
     /// and hangs up at the timeout.
-    async fn exec(
-        &self,
-        exec: ExecRequest,
-        as_user: Option<&Impersonated>,
-    ) -> Result<ExecOutput, Error> {
+    async fn exec(&self, exec: ExecRequest, as_user: &KubeCaller) -> Result<ExecOutput, Error> {
         use futures_util::{SinkExt as _, StreamExt as _};
         use tokio_tungstenite::tungstenite::Message;
 
@@ -284,10 +339,10 @@ impl KubeCluster {
         let mut request = api(&core_v1("pods"), Some(&exec.namespace))
             .exec(&exec.pod, exec.command.clone(), &params)
             .map_err(|e| Error::BadRequest(format!("cannot build the request: {e}")))?;
-        self.identify(&mut request, as_user)?;
+        let client = self.identify(&mut request, as_user).await?;
         let deadline = tokio::time::Instant::now() + exec.timeout;
         let late = || timed_out("the command", exec.timeout);
-        let connection = tokio::time::timeout_at(deadline, self.client.connect(request))
+        let connection = tokio::time::timeout_at(deadline, client.connect(request))
             .await
             .map_err(|_| late())?
             .map_err(api_error)?;
@@ -340,15 +395,14 @@ impl KubeCluster {
     async fn proxy_get(
         &self,
         proxy: ProxyRequest,
-        as_user: Option<&Impersonated>,
+        as_user: &KubeCaller,
     ) -> Result<ProxyResponse, Error> {
         let mut request = Request::get(proxy.uri())
             .body(Vec::new())
             .map_err(|e| Error::BadRequest(format!("cannot build the request: {e}")))?;
-        self.identify(&mut request, as_user)?;
+        let client = self.identify(&mut request, as_user).await?;
         let work = async {
-            let response = self
-                .client
+            let response = client
                 .send(request.map(kube::client::Body::from))
                 .await
                 .map_err(api_error)?;
@@ -464,7 +518,7 @@ impl Cluster for KubeCluster {
     fn send<'a>(
         &'a self,
         plugin: &'a str,
-        as_user: Option<&'a Impersonated>,
+        as_user: &'a KubeCaller,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         self.send_seeing(plugin, as_user, operation, Sight::Shaped)
@@ -473,7 +527,7 @@ impl Cluster for KubeCluster {
     fn send_seeing<'a>(
         &'a self,
         plugin: &'a str,
-        as_user: Option<&'a Impersonated>,
+        as_user: &'a KubeCaller,
         operation: Operation,
         sight: Sight,
     ) -> BoxFuture<'a, Result<Reply, Error>> {

@@ -50,14 +50,14 @@ pub trait Cluster: Send + Sync {
     /// The API server's version.
     fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>>;
 
-    /// Sends one operation for `plugin`, as `as_user` when the server
-    /// impersonates callers. Returns the
+    /// Sends one operation for `plugin`, for caller `as_user` (who the
+    /// request acts as, by the cluster's identity mode). Returns the
     /// API server's answer: shaped JSON, text for logs, a table for
     /// [`Operation::ListPage`] with `table` set.
     fn send<'a>(
         &'a self,
         plugin: &'a str,
-        as_user: Option<&'a Impersonated>,
+        as_user: &'a KubeCaller,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>>;
 
@@ -68,7 +68,7 @@ pub trait Cluster: Send + Sync {
     fn send_seeing<'a>(
         &'a self,
         plugin: &'a str,
-        as_user: Option<&'a Impersonated>,
+        as_user: &'a KubeCaller,
         operation: Operation,
         sight: Sight,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
@@ -90,6 +90,38 @@ pub struct Impersonated {
     pub groups: Vec<String>,
 }
 
+/// A bearer token: the caller's, or one exchanged for it. Never printed:
+/// its `Debug` shows only that it is there, and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BearerToken(std::sync::Arc<str>);
+
+impl BearerToken {
+    pub fn new(token: impl Into<std::sync::Arc<str>>) -> BearerToken {
+        BearerToken(token.into())
+    }
+
+    /// The token itself, for the one place that sends it.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerToken(redacted)")
+    }
+}
+
+/// Whom a request is made for, as each cluster's identity mode needs it:
+/// the name to impersonate, or the caller's own token to exchange.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KubeCaller {
+    /// Set when some cluster impersonates callers.
+    pub impersonated: Option<Impersonated>,
+    /// The caller's verified access token (absent without authentication).
+    pub token: Option<BearerToken>,
+}
+
 /// The cluster of a server that has none configured: every call is
 /// `unavailable`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -109,7 +141,7 @@ impl Cluster for NoCluster {
     fn send<'a>(
         &'a self,
         _: &'a str,
-        _: Option<&'a Impersonated>,
+        _: &'a KubeCaller,
         _: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })

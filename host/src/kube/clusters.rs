@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::client::{KubeCluster, KubeIdentity, KubernetesConfig};
-use super::cluster::{Cluster, Impersonated, Reply};
+use super::cluster::{Cluster, KubeCaller, Reply};
 use super::operation::Operation;
 use crate::BoxFuture;
 use crate::wit::kubernetes::{ApiResource, Error, ServerVersion};
@@ -304,7 +304,7 @@ impl Cluster for Broken {
     fn send<'a>(
         &'a self,
         _: &'a str,
-        _: Option<&'a Impersonated>,
+        _: &'a KubeCaller,
         _: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async { Err(Error::Unavailable(self.reason.clone())) })

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::cluster::{Cluster, Impersonated, Reply};
+use super::cluster::{Cluster, KubeCaller, Reply};
 use super::clusters::{ClusterSet, Member};
 use super::grants::{self, Capability, Request, Verb};
 use super::operation::Operation;
@@ -105,7 +105,7 @@ impl KubeAccess {
     pub async fn run(
         &self,
         plugin: &str,
-        as_user: Option<&Impersonated>,
+        as_user: &KubeCaller,
         operation: Operation,
     ) -> Result<Reply, Error> {
         let member = self.member()?;
@@ -117,7 +117,7 @@ impl KubeAccess {
         &self,
         member: &Member,
         plugin: &str,
-        as_user: Option<&Impersonated>,
+        as_user: &KubeCaller,
         operation: Operation,
     ) -> Result<Reply, Error> {
         let cluster = &*member.cluster;
@@ -302,15 +302,20 @@ mod tests {
             on: None,
         };
         let get = || Operation::Get(pod("demo", "web"));
-        access.run("p", None, get()).await.unwrap();
+        access
+            .run("p", &KubeCaller::default(), get())
+            .await
+            .unwrap();
         access
             .on(Some("a".into()))
-            .run("p", None, get())
+            .run("p", &KubeCaller::default(), get())
             .await
             .unwrap();
         assert_eq!((a.sent().len(), b.sent().len()), (2, 0));
-        let Err(Error::DeniedByGrant(denial)) =
-            access.on(Some("b".into())).run("p", None, get()).await
+        let Err(Error::DeniedByGrant(denial)) = access
+            .on(Some("b".into()))
+            .run("p", &KubeCaller::default(), get())
+            .await
         else {
             panic!("denied on b");
         };
@@ -319,7 +324,10 @@ mod tests {
             "the operator granted it only on cluster a, and this call is for cluster 'b'"
         );
         assert!(b.sent().is_empty(), "never sent");
-        let Err(Error::Unavailable(why)) = access.on(Some("c".into())).run("p", None, get()).await
+        let Err(Error::Unavailable(why)) = access
+            .on(Some("c".into()))
+            .run("p", &KubeCaller::default(), get())
+            .await
         else {
             panic!("no cluster c");
         };
@@ -336,12 +344,16 @@ mod tests {
             on: None,
         };
         let allowed = access
-            .run("p", None, Operation::Get(pod("demo", "web")))
+            .run(
+                "p",
+                &KubeCaller::default(),
+                Operation::Get(pod("demo", "web")),
+            )
             .await;
         assert_eq!(allowed, Ok(Reply::Json(serde_json::json!({}))));
 
         let denied = |op| async {
-            match access.run("p", None, op).await {
+            match access.run("p", &KubeCaller::default(), op).await {
                 Err(Error::DeniedByGrant(d)) => d,
                 other => panic!("expected a denial, got {other:?}"),
             }
@@ -547,12 +559,15 @@ mod tests {
         };
         // Updating what exists: patch is enough.
         access(patch_only.clone())
-            .run("p", None, apply("web"))
+            .run("p", &KubeCaller::default(), apply("web"))
             .await
             .unwrap();
         // Creating: refused without create, and nothing is applied.
         let before = cluster.sent().len();
-        match access(patch_only).run("p", None, apply("new")).await {
+        match access(patch_only)
+            .run("p", &KubeCaller::default(), apply("new"))
+            .await
+        {
             Err(Error::DeniedByGrant(d)) => {
                 assert_eq!(d.verb, "create");
                 assert!(
@@ -570,7 +585,7 @@ mod tests {
         );
         let with_create = cap(&["get", "patch", "create"], &["pods"], &["demo"]);
         access(with_create)
-            .run("p", None, apply("new"))
+            .run("p", &KubeCaller::default(), apply("new"))
             .await
             .unwrap();
     }
@@ -607,7 +622,9 @@ mod tests {
             },
         ];
         for operation in operations {
-            let outcome = access.run("p", None, operation.clone()).await;
+            let outcome = access
+                .run("p", &KubeCaller::default(), operation.clone())
+                .await;
             assert!(
                 matches!(outcome, Err(Error::BadRequest(_))),
                 "{operation:?}: {outcome:?}"

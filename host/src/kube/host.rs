@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::cluster::{Impersonated, Reply};
+use super::cluster::{KubeCaller, Reply};
 use super::exec::ExecRequest;
 use super::gateway::KubeAccess;
 use super::operation::{Operation, RESTARTABLE, manifest_target};
@@ -29,7 +29,7 @@ use super::cluster::Cluster;
 pub struct KubeView<'a> {
     pub access: &'a KubeAccess,
     pub plugin: &'a str,
-    pub as_user: Option<&'a Impersonated>,
+    pub as_user: &'a KubeCaller,
     /// The plugin's output limit; also the most of a pod's log it reads.
     pub output_bytes: u64,
     /// Set once the call has changed the cluster (see the `client`
@@ -95,7 +95,7 @@ impl KubeView<'_> {
 struct GatewayPages<'a> {
     access: &'a KubeAccess,
     plugin: &'a str,
-    as_user: Option<&'a Impersonated>,
+    as_user: &'a KubeCaller,
     r#type: &'a ResourceType,
     options: &'a ListOptions,
 }

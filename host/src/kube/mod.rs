@@ -21,6 +21,7 @@ pub mod cluster;
 pub mod clusters;
 mod discovery;
 mod errors;
+pub mod exchange;
 pub mod exec;
 pub mod gateway;
 pub mod grants;
@@ -34,7 +35,7 @@ mod shape;
 pub use self::client::{
     KubeCluster, KubeIdentity, KubernetesConfig, MAX_ANSWER_BYTES, MAX_LIST_LIMIT,
 };
-pub use self::cluster::{Cluster, Impersonated, NoCluster, Reply};
+pub use self::cluster::{BearerToken, Cluster, Impersonated, KubeCaller, NoCluster, Reply};
 pub use self::clusters::{ClusterConfig, ClusterSet, ClusterSource};
 pub use self::gateway::{KubeAccess, requested_capability};
 pub use self::host::{KubeHost, KubeView};

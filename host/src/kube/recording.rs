@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use super::cluster::{Cluster, Impersonated, Reply};
+use super::cluster::{Cluster, KubeCaller, Reply};
 use super::operation::Operation;
 use crate::BoxFuture;
 use crate::wit::kubernetes::{ApiResource, Error, ServerVersion};
@@ -57,7 +57,7 @@ impl Cluster for RecordingCluster {
     fn send<'a>(
         &'a self,
         _plugin: &'a str,
-        _as_user: Option<&'a Impersonated>,
+        _as_user: &'a KubeCaller,
         operation: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         let answer = (self.answer)(&operation);

@@ -11,7 +11,7 @@ use super::context::CallContext;
 use super::engine::MAX_TABLE_ELEMENTS;
 use super::guest_log::{GuestLog, LogBudget, Stream};
 use super::settings::{DirectoryGrant, PluginLimits};
-use crate::kube::{KubeAccess, KubeView};
+use crate::kube::{KubeAccess, KubeCaller, KubeView};
 
 /// Caps on wasm structures; generous for any real guest, bounded for a
 /// hostile one.
@@ -118,6 +118,8 @@ pub struct CallState {
     /// Who is calling, and the client to talk back to.
     pub context: CallContext,
     pub kube: KubeAccess,
+    /// Whom the call's Kubernetes requests are made for.
+    kube_caller: KubeCaller,
     /// When the call must be over; host functions that wait honour it too.
     pub deadline: Arc<Deadline>,
     /// Whether the call has changed the cluster yet.
@@ -135,7 +137,7 @@ impl CallState {
         KubeView {
             access: &self.kube,
             plugin: &self.plugin,
-            as_user: self.context.caller.impersonated.as_ref(),
+            as_user: &self.kube_caller,
             output_bytes: self.output_bytes,
             changed: &self.changed_cluster,
             deadline: self.deadline.get(),
@@ -274,6 +276,10 @@ impl CallState {
             settings: sandbox.settings.clone(),
             limit_hit: None,
             kube: sandbox.kube.on(context.cluster.clone()),
+            kube_caller: KubeCaller {
+                impersonated: context.caller.impersonated.clone(),
+                token: context.caller.token.clone(),
+            },
             context,
             deadline: deadline.clone(),
             changed_cluster: Default::default(),

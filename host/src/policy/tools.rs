@@ -285,6 +285,7 @@ mod tests {
             groups: groups.iter().map(|s| s.to_string()).collect(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             impersonated: None,
+            token: None,
             claims: serde_json::json!({"tenant": "blue", "roles": ["ops", "dev"]})
                 .as_object()
                 .unwrap()
