@@ -30,7 +30,7 @@ PKI=$STATE/pki
 : "${REACH_PORT:=16452}"
 : "${OIDC_PORT:=14980}"
 : "${REGISTRY_PORT:=15000}"
-: "${KEYCLOAK_PORT:=18080}" "${KEYCLOAK_MANAGEMENT_PORT:=18090}"
+: "${KEYCLOAK_PORT:=18080}" "${KEYCLOAK_MANAGEMENT_PORT:=18090}" "${KEYCLOAK_HTTPS_PORT:=18443}"
 # The MCP resource URL tokens are issued for (`make run` serves there).
 : "${MCP_RESOURCE_URL:=http://127.0.0.1:9000/mcp}"
 

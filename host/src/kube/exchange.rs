@@ -117,6 +117,11 @@ impl TokenExchange {
             return Ok(cached);
         }
         let (token, lifetime) = self.exchange(subject).await?;
+        tracing::debug!(
+            audience = %self.config.audience,
+            lifetime_s = lifetime.as_secs(),
+            "exchanged the caller's token for the cluster's"
+        );
         // Stop using it a tenth of its life (at most 30 s) before it ends.
         let margin = (lifetime / 10).min(Duration::from_secs(30));
         let until = Instant::now() + lifetime.saturating_sub(margin);
