@@ -110,6 +110,8 @@ describe('bad values are refused by the schema, naming the value', () => {
     [['--set', 'service.port=70000'], /port/],
     [['--set', 'mcp.unknownSetting=1'], /unknownSetting/],
     [['--set', 'plugins.limits.timeout=forever'], /timeout/],
+    [['--set', 'mcp.clusters[0].name=a', '--set', 'mcp.clusters[0].identity=root'], /identity/],
+    [['--set', 'mcp.clusters[0].name=a', '--set', 'mcp.clusters[0].server=x'], /server/],
   ];
   for (const binary of helms) {
     test(`${binary}: ${cases.length} bad values`, async () => {
@@ -180,14 +182,23 @@ describe('the rendered configuration is one the server accepts', () => {
       // Only the paths the pod mounts differ on this machine.
       const mounted = (name) => { const d = path.join(dir, name); fs.mkdirSync(d, { recursive: true }); return d; };
       const local = config
-        .replaceAll(/\/etc\/kube-mcp\/(hs256|state)\/[^\s"]+/g, secret)
+        .replaceAll(/\/etc\/kube-mcp\/(hs256|state|token-exchange)\/[^\s"]+/g, secret)
+        .replaceAll(/\/etc\/kube-mcp\/kubeconfig\/[^\s"]+/g, required('KUBECONFIG'))
         .replaceAll(/\/var\/lib\/kube-mcp\/(plugins-[a-z]+)/g, (_, name) => mounted(name));
       fs.writeFileSync(path.join(dir, 'config.yaml'), local);
       const server = await startServer({
         plugins: pluginsDir(builtPlugin('kube-core')),
         args: ['--config', path.join(dir, 'config.yaml'), '--host', '127.0.0.1', '--metrics-listen', '127.0.0.1:0',
-          '--plugin-cache-dir', path.join(dir, 'cache'), '--kubeconfig', required('KUBECONFIG_SERVER_SA')],
+          '--plugin-cache-dir', path.join(dir, 'cache'),
+          // Clusters listed in the values come with their own kubeconfig.
+          ...(local.includes('  clusters:') ? [] : ['--kubeconfig', required('KUBECONFIG_SERVER_SA')])],
       });
+      if (local.includes('  clusters:')) {
+        // Outside a pod, `inCluster` and contexts this kubeconfig lacks are
+        // clusters that fail their own calls; the server serves all the same.
+        const ready = await server.waitForLog((e) => /cluster '.*' cannot be used/.test(e.message ?? ''));
+        assert.match(ready.message, /cluster '(home|staging|prod)' cannot be used/);
+      }
       await server.stop();
     });
   }

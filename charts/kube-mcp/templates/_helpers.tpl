@@ -154,6 +154,20 @@ kubernetes:
     groupPrefix: {{ .Values.mcp.impersonation.groupPrefix | quote }}
   {{- end }}
   revealSecrets: {{ .Values.mcp.revealSecrets }}
+  {{- if .Values.mcp.clusters }}
+  clusters:
+    {{- range .Values.mcp.clusters }}
+    {{- $cluster := omit . "tokenExchange" }}
+    {{- if not .inCluster }}
+    {{- $_ := set $cluster "kubeconfig" (printf "/etc/kube-mcp/kubeconfig/%s" $.Values.mcp.kubeconfig.key) }}
+    {{- end }}
+    {{- with .tokenExchange }}
+    {{- $exchange := merge (dict "clientSecretFile" (printf "/etc/kube-mcp/token-exchange/%s" $.Values.mcp.tokenExchange.key)) . }}
+    {{- $_ := set $cluster "tokenExchange" $exchange }}
+    {{- end }}
+    - {{ toJson $cluster }}
+    {{- end }}
+  {{- end }}
   listOutput: {{ .Values.mcp.listOutput }}
   answerBudget: {{ .Values.mcp.answerBudget | quote }}
 logging:
@@ -198,6 +212,19 @@ precompile step's).
 {{- end }}
 
 {{/* Trust keys and registry credentials: the server's, not the precompile step's. */}}
+{{- define "kube-mcp.clusterMounts" -}}
+{{- if .Values.mcp.kubeconfig.existingSecret }}
+- name: kubeconfig
+  mountPath: /etc/kube-mcp/kubeconfig
+  readOnly: true
+{{- end }}
+{{- if .Values.mcp.tokenExchange.existingSecret }}
+- name: token-exchange
+  mountPath: /etc/kube-mcp/token-exchange
+  readOnly: true
+{{- end }}
+{{- end }}
+
 {{- define "kube-mcp.distributionMounts" -}}
 {{- if or .Values.plugins.trust.configMap .Values.plugins.trust.secret }}
 - name: trust
