@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -223,6 +225,53 @@ plugins:
       assert.match(back.text, /cluster: cluster-b/);
     } finally {
       await admin.client.close();
+    }
+  });
+});
+
+describe('allContexts: every context of one kubeconfig is a cluster named after it', () => {
+  let server;
+  let dir;
+  before(async () => {
+    const { kubectl } = await import('./lib/env.mjs');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-contexts-'));
+    const copy = (from, to) => { fs.copyFileSync(from, to); return to; };
+    const a = copy(required('KUBECONFIG'), path.join(dir, 'a.yaml'));
+    const b = copy(required('KUBECONFIG_B'), path.join(dir, 'b.yaml'));
+    const ok = async (...args) => { const r = await kubectl(...args); assert.equal(r.code, 0, r.stderr); return r.stdout; };
+    await ok(a, 'config', 'rename-context', 'kube-mcp-env', 'alpha');
+    await ok(b, 'config', 'rename-context', 'kube-mcp-env', 'beta');
+    await ok(b, 'config', 'set-cluster', 'beta-cluster', `--server=${serverB()}`, `--certificate-authority=${required('KUBE_MCP_ENV_STATE')}/pki/ca.crt`);
+    await ok(b, 'config', 'set-context', 'beta', '--cluster=beta-cluster');
+    const { execFile } = await import('node:child_process');
+    const merged = await new Promise((resolve, reject) => execFile('kubectl', ['config', 'view', '--flatten'],
+      { env: { ...process.env, KUBECONFIG: `${a}:${b}` } }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+    fs.writeFileSync(path.join(dir, 'merged.yaml'), merged);
+    server = await startServer({ plugins: pluginsDir(builtPlugin('kube-core')), args: ['--no-auth', '--config', configFile(`
+kubernetes:
+  clusters:
+    - {kubeconfig: ${path.join(dir, 'merged.yaml')}, allContexts: true}
+plugins:
+  grants:
+    kube-core:
+      - {verbs: [get, list], apiGroups: [""], resources: [configmaps, namespaces], namespaces: ["*"]}
+`)] });
+  });
+  after(async () => { await server?.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+
+  test('two contexts, the current one the default, each reached by its name', async () => {
+    const client = new Client({ name: 'e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    try {
+      const tool = (await client.listTools()).tools.find((t) => t.name === 'list_namespaces');
+      assert.deepEqual(tool.inputSchema.properties.context.enum, ['alpha', 'beta']);
+      const names = async (args) => (await client.callTool({ name: 'list_namespaces', arguments: args })).structuredContent.rows.map((r) => r.Name);
+      assert.ok((await names({})).includes('demo'), 'alpha, the current context, is the default');
+      assert.ok((await names({ context: 'beta' })).includes('east'));
+      const listed = (await client.callTool({ name: 'configuration_contexts_list', arguments: {} })).structuredContent.rows;
+      assert.deepEqual(listed.map((r) => [r.Name, r.Default]), [['alpha', true], ['beta', false]]);
+    } finally {
+      await client.close();
     }
   });
 });
