@@ -224,7 +224,7 @@ fn cluster(
                      clientId, clientSecretFile, audience)",
                 ));
             };
-            KubeIdentity::TokenExchange(token_exchange(exchange)?)
+            KubeIdentity::TokenExchange(Box::new(token_exchange(exchange)?))
         }
         (_, Some(exchange)) => {
             return Err(invalid(

@@ -4,7 +4,6 @@
 //! comes back ([`shape`](super::shape)). The gateway has already checked
 //! each [`Operation`] against the plugin's grant.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use std::time::Duration;
@@ -20,9 +19,10 @@ use kube::core::{DynamicObject, GroupVersionKind, Resource as _};
 use serde_json::{Value, json};
 
 use super::cluster::{Cluster, Impersonated, KubeCaller, Reply};
+use super::config::{KubeIdentity, KubernetesConfig};
 use super::discovery::Discovery;
 use super::errors::api_error;
-use super::exchange::{ExchangeConfig, TokenExchange};
+use super::exchange::TokenExchange;
 use super::exec::{Collected, ExecRequest, Flow, stdin_frames};
 use super::operation::Operation;
 use super::proxy::ProxyRequest;
@@ -33,60 +33,6 @@ use crate::wit::kubernetes::{
     ApiResource, ApiStatus, Error, ExecOutput, PatchType, Propagation, ProxyResponse, ResourceType,
     ServerVersion,
 };
-
-#[derive(Debug, Clone)]
-pub struct KubernetesConfig {
-    /// The one cluster's kubeconfig, when `clusters` is empty.
-    pub kubeconfig: Option<PathBuf>,
-    /// The one cluster is found by the usual kubeconfig search.
-    pub out_of_cluster: bool,
-    /// The identity of clusters that name none.
-    pub identity: KubeIdentity,
-    /// `kubernetes.clusters`; empty: one cluster, from the settings above.
-    pub clusters: Vec<super::clusters::ClusterConfig>,
-    /// Return Secret values instead of redacting them.
-    pub reveal_secrets: bool,
-    /// How lists are written by default, and how big an answer may be.
-    pub answers: answer::Defaults,
-}
-
-/// Whose identity the server's Kubernetes requests carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KubeIdentity {
-    /// The server's own credentials.
-    ServiceAccount,
-    /// The caller's, named by their issuer's [`KubeNaming`]:
-    /// `Impersonate-User` and one `Impersonate-Group` per group.
-    Impersonate,
-    /// The caller's own: their access token exchanged (RFC 8693) for one
-    /// the cluster trusts.
-    TokenExchange(ExchangeConfig),
-}
-
-impl KubernetesConfig {
-    /// Whether any cluster acts as its callers by impersonation (callers
-    /// then need a Kubernetes name).
-    pub fn impersonates(&self) -> bool {
-        if self.clusters.is_empty() {
-            self.identity == KubeIdentity::Impersonate
-        } else {
-            self.clusters
-                .iter()
-                .any(|c| c.identity == KubeIdentity::Impersonate)
-        }
-    }
-}
-
-impl std::fmt::Display for KubeIdentity {
-    /// The configuration's spelling.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            KubeIdentity::ServiceAccount => "serviceAccount",
-            KubeIdentity::Impersonate => "impersonate",
-            KubeIdentity::TokenExchange(_) => "tokenExchange",
-        })
-    }
-}
 
 /// Adds `impersonated`'s headers. Authentication already refused
 /// `system:` names; they are refused here again so no other path can send
@@ -159,7 +105,7 @@ impl KubeCluster {
                 anonymous.auth_info = Default::default();
                 let client = kube::Client::try_from(bounded(anonymous))
                     .context("cannot build the Kubernetes client")?;
-                Some((TokenExchange::new(exchange.clone())?, client))
+                Some((TokenExchange::new((**exchange).clone())?, client))
             }
             _ => None,
         };

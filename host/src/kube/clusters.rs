@@ -9,35 +9,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::client::{KubeCluster, KubeIdentity, KubernetesConfig};
+use super::client::KubeCluster;
 use super::cluster::{Cluster, KubeCaller, Reply};
+use super::config::{ClusterSource, KubeIdentity, KubernetesConfig};
 use super::operation::Operation;
 use crate::BoxFuture;
 use crate::wit::kubernetes::{ApiResource, Error, ServerVersion};
-
-/// Where a configured cluster is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClusterSource {
-    /// The service account of the pod the server runs in.
-    InCluster,
-    /// One context of a kubeconfig (its current context when `None`).
-    Kubeconfig {
-        kubeconfig: PathBuf,
-        context: Option<String>,
-    },
-    /// Every context of a kubeconfig, each a cluster named after it.
-    AllContexts { kubeconfig: PathBuf },
-}
-
-/// One `kubernetes.clusters[]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterConfig {
-    /// `None` only for [`ClusterSource::AllContexts`].
-    pub name: Option<String>,
-    pub source: ClusterSource,
-    pub identity: KubeIdentity,
-    pub default: bool,
-}
 
 /// What a caller may know of a cluster: never credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //!   ([`grants`]: what it requested ∩ what the operator granted);
 //! - [`cluster`]: the [`Cluster`] trait the checked operation is sent to,
 //!   one of the server's [`clusters`] (the call's `context`, or the default);
+//! - [`config`]: what the operator configured (clusters, identity modes);
 //! - [`client`]: [`KubeCluster`], that trait over kube-rs, with
 //!   [`discovery`], the [`shape`] of answers (Secrets redacted) and
 //!   [`errors`] that keep the API's reason; [`exec`] and [`proxy`] hold the
@@ -19,6 +20,7 @@
 pub mod client;
 pub mod cluster;
 pub mod clusters;
+pub mod config;
 mod discovery;
 mod errors;
 pub mod exchange;
@@ -32,11 +34,10 @@ pub mod recording;
 mod segments;
 mod shape;
 
-pub use self::client::{
-    KubeCluster, KubeIdentity, KubernetesConfig, MAX_ANSWER_BYTES, MAX_LIST_LIMIT,
-};
+pub use self::client::{KubeCluster, MAX_ANSWER_BYTES, MAX_LIST_LIMIT};
 pub use self::cluster::{BearerToken, Cluster, Impersonated, KubeCaller, NoCluster, Reply};
-pub use self::clusters::{ClusterConfig, ClusterSet, ClusterSource};
+pub use self::clusters::ClusterSet;
+pub use self::config::{ClusterConfig, ClusterSource, KubeIdentity, KubernetesConfig};
 pub use self::gateway::{KubeAccess, requested_capability};
 pub use self::host::{KubeHost, KubeView};
 pub use self::operation::Operation;
