@@ -51,14 +51,17 @@ plugins:
       # Pods only on env-a; ConfigMaps and namespaces on every cluster.
       - {verbs: [get, list], apiGroups: [""], resources: [pods, events], namespaces: ["*"], clusters: [env-a]}
       - {verbs: [get, list], apiGroups: [""], resources: [configmaps, namespaces], namespaces: ["*"]}
+    kube-ops:
+      - {verbs: [get, delete], apiGroups: [""], resources: [configmaps], namespaces: ["*"]}
 `);
-    server = await startServer({ plugins: pluginsDir(builtPlugin('kube-core')), args: ['--config', config] });
+    server = await startServer({ plugins: pluginsDir(builtPlugin('kube-core'), builtPlugin('kube-ops')), args: ['--config', config] });
     await server.waitForLog((e) => e.message === "fetched the issuer's signing keys");
   });
   after(async () => server?.stop());
 
+  const tokenOf = (sub, groups) => jwt.hs256(jwt.claims(issuer(), server.url, { sub, groups }), secret());
   const as = async (sub, groups) => {
-    const token = jwt.hs256(jwt.claims(issuer(), server.url, { sub, groups }), secret());
+    const token = tokenOf(sub, groups);
     const client = new Client({ name: 'e2e', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
     const call = async (name, args = {}) => {
@@ -189,6 +192,38 @@ plugins:
       await server.waitForLog((e) => e.target === 'kube_mcp::audit' && e.decision === 'deny' && e.cluster === 'prod' && e.tool === 'list_namespaces');
     } finally {
       await admin.client.close();
+    }
+  });
+
+  test('a question answered for one cluster never serves a call on another (stateless request state)', async () => {
+    const { post } = await import('./lib/stateless.mjs');
+    const { kubectl } = await import('./lib/env.mjs');
+    const headers = { authorization: `Bearer ${tokenOf('ada', ['admins'])}` };
+    // The same namespace and name on both clusters, made for this test
+    // (env-b has no namespace controller: its namespace is left, empty).
+    const name = `bound-${Date.now()}`;
+    for (const kubeconfig of [required('KUBECONFIG'), required('KUBECONFIG_B')]) {
+      assert.equal((await kubectl(kubeconfig, 'create', 'namespace', name)).code, 0);
+      assert.equal((await kubectl(kubeconfig, 'create', 'configmap', name, '-n', name)).code, 0);
+    }
+    try {
+      const args = { apiVersion: 'v1', kind: 'ConfigMap', namespace: name, name };
+      const first = await post(server.url, 'tools/call', { name: 'resources_delete', arguments: { ...args, context: 'env-b' } }, { headers });
+      assert.equal(first.body.result?.resultType, 'input_required', JSON.stringify(first.body));
+      const [question] = Object.keys(first.body.result.inputRequests);
+      const retry = (context) => post(server.url, 'tools/call', {
+        name: 'resources_delete', arguments: { ...args, context },
+        inputResponses: { [question]: { action: 'accept', content: { confirm: true } } },
+        requestState: first.body.result.requestState,
+      }, { headers });
+      const elsewhere = await retry('env-a');
+      assert.equal(elsewhere.body.error?.code, -32602, JSON.stringify(elsewhere.body));
+      assert.equal((await kubectl(required('KUBECONFIG'), 'get', 'configmap', name, '-n', name)).code, 0, 'env-a keeps its ConfigMap');
+      const confirmed = await retry('env-b');
+      assert.equal(confirmed.body.result?.isError ?? false, false, JSON.stringify(confirmed.body));
+      assert.notEqual((await kubectl(required('KUBECONFIG_B'), 'get', 'configmap', name, '-n', name)).code, 0, 'deleted on env-b');
+    } finally {
+      await kubectl(required('KUBECONFIG'), 'delete', 'namespace', name, '--wait=false');
     }
   });
 

@@ -45,6 +45,9 @@ pub async fn call_tool(
     let clusters = request.shared.clusters();
     let default = clusters.default_name();
     let mut arguments = params.arguments.unwrap_or_default();
+    // A retry's request state is bound to the call as the client made it,
+    // `context` included: answers given for one cluster never serve another.
+    let as_called = serde_json::Value::Object(arguments.clone());
     // With several clusters the host adds and takes `context`, unless the
     // plugin declares its own.
     let host_context =
@@ -106,7 +109,7 @@ pub async fn call_tool(
     let may_detach = may_run_as_task(request, &plugin, &name)?;
     let arguments = serde_json::Value::Object(arguments);
     let (asking, trip) = request.asking(
-        ("tools/call", &name, &arguments),
+        ("tools/call", &name, &as_called),
         params.request_state.as_deref(),
         params.input_responses,
     )?;
