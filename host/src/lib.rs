@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod distribution;
 pub mod health;
+pub mod in_flight;
 pub mod kube;
 pub mod mcp;
 pub mod metrics;

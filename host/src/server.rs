@@ -170,7 +170,11 @@ async fn plugin_host(config: &Config) -> anyhow::Result<Arc<PluginHost>> {
         config.plugins.settings.clone(),
         config.plugins.cache_dir.clone(),
     )
-    .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?;
+    .map_err(|e| anyhow::anyhow!("cannot start the WebAssembly runtime: {e:#}"))?
+    .with_concurrency(
+        config.server.mcp.max_calls_per_plugin,
+        config.server.mcp.max_calls_per_caller,
+    );
     let clusters = crate::kube::ClusterSet::connect(&config.kubernetes).await;
     for member in clusters.members() {
         if member.about.broken.is_none() {
@@ -286,8 +290,10 @@ pub fn app(state: AppState, endpoint: Option<Endpoint>, metrics: Arc<Metrics>) -
     {
         let (max_request_body, origins) =
             (options.max_request_body, options.allowed_origins.clone());
+        let in_flight = crate::in_flight::InFlight::new(options.max_in_flight);
         let service = mcp::http::service(shared, options);
-        let endpoint = mcp::http::router(service, max_request_body, &origins, auth.clone());
+        let endpoint =
+            mcp::http::router(service, max_request_body, &origins, auth.clone(), in_flight);
         if let Some(auth) = auth {
             let metadata = axum::routing::get(auth::protected_resource_metadata);
             app = app.merge(
@@ -380,6 +386,7 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
                 allowed_origins: allowed_origins(&config, local_addr),
                 max_request_body: usize::try_from(config.server.mcp.max_request_body)
                     .unwrap_or(usize::MAX),
+                max_in_flight: config.server.mcp.max_in_flight,
                 shutdown: stop_accepting.child_token(),
             },
             auth: auth.filter(|_| !config.server.no_auth),

@@ -159,6 +159,12 @@ stop() {
       sleep 0.2
     done
     kill -KILL -- "-$pid" 2>/dev/null || true
+    # The group's other processes (commands kwok ran, say) may still hold
+    # the daemon's port for a moment: wait until the whole group is gone.
+    for _ in $(seq 1 50); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      sleep 0.1
+    done
   fi
   rm -f "$PIDS/$name"
 }

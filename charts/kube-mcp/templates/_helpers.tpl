@@ -73,6 +73,9 @@ metricsListen: "0.0.0.0:{{ .Values.metrics.port }}"
 mcp:
   stateless: {{ .Values.mcp.stateless }}
   requestTimeout: {{ .Values.mcp.requestTimeout | quote }}
+  maxInFlight: {{ .Values.mcp.maxInFlight }}
+  maxCallsPerCaller: {{ .Values.mcp.maxCallsPerCaller }}
+  maxCallsPerPlugin: {{ .Values.mcp.maxCallsPerPlugin }}
   stateKeyFile: /etc/kube-mcp/state/{{ .Values.mcp.stateKey.key }}
 oidc:
   {{- with .Values.mcp.oidc.issuerUrl }}

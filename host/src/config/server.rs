@@ -44,6 +44,12 @@ pub struct McpConfig {
     pub task_timeout: Duration,
     /// Most running tasks per caller.
     pub max_tasks_per_caller: usize,
+    /// Most requests served at once (see [`crate::in_flight`]).
+    pub max_in_flight: usize,
+    /// Most calls of one caller at once, across plugins.
+    pub max_calls_per_caller: usize,
+    /// Most calls of one plugin at once.
+    pub max_calls_per_plugin: usize,
 }
 
 /// The listener, the public URL, shutdown and `mcp.*`.
@@ -87,6 +93,12 @@ pub(super) fn server_section(layer: &mut Layer) -> Result<ServerConfig, ConfigEr
             .map_or(DEFAULT_TASK_TIMEOUT, |d| d.value),
         max_tasks_per_caller: parse(layer.max_tasks_per_caller.take(), parse_count)?
             .map_or(DEFAULT_MAX_TASKS_PER_CALLER, |n| n.value),
+        max_in_flight: parse(layer.max_in_flight.take(), parse_count)?
+            .map_or(crate::in_flight::DEFAULT_MAX_IN_FLIGHT, |n| n.value),
+        max_calls_per_caller: parse(layer.max_calls_per_caller.take(), parse_count)?
+            .map_or(crate::plugins::busy::MAX_CALLS_PER_CALLER, |n| n.value),
+        max_calls_per_plugin: parse(layer.max_calls_per_plugin.take(), parse_count)?
+            .map_or(crate::plugins::busy::MAX_CALLS_PER_PLUGIN, |n| n.value),
     };
     Ok(ServerConfig {
         listen: SocketAddr::new(host, port),

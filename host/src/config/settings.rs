@@ -186,6 +186,13 @@ settings! {
         "Longest time a tool call that goes on as a task (the MCP tasks extension) may run";
     max_tasks_per_caller: Text, "mcp.maxTasksPerCaller", "COUNT", "MCP", Some("8"),
         "Most tasks one caller may have running at once; more are refused";
+    max_in_flight: Text, "mcp.maxInFlight", "COUNT", "MCP", Some("256"),
+        "Most MCP requests served at once; beyond it a request gets 503 with Retry-After at once";
+    max_calls_per_caller: Text, "mcp.maxCallsPerCaller", "COUNT", "MCP", Some("16"),
+        "Most tool calls one caller may have running at once, across plugins; beyond it the \
+         call gets the tool-level busy error";
+    max_calls_per_plugin: Text, "mcp.maxCallsPerPlugin", "COUNT", "MCP", Some("64"),
+        "Most calls one plugin may run at once; beyond it the call gets the tool-level busy error";
     state_key_file: Text, "mcp.stateKeyFile", "PATH", "MCP", None,
         "File whose contents (32 bytes or more) key the request state of stateless \
          multi-round-trip requests; replicas behind one address need the same file. \

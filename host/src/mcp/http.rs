@@ -20,6 +20,9 @@ pub struct HttpOptions {
     /// only.
     pub allowed_origins: Vec<String>,
     pub max_request_body: usize,
+    /// Most requests served at once; beyond it 503 (see
+    /// [`crate::in_flight`]).
+    pub max_in_flight: usize,
     /// Ends every session and stream at shutdown.
     pub shutdown: CancellationToken,
 }
@@ -52,13 +55,15 @@ pub fn service(
 }
 
 /// `/mcp` and `/` serving `service`: CORS for `allowed_origins` outermost
-/// (so browsers can read even a 401), then the bearer-token guard when
-/// `auth` is given, then [`jsonrpc_guard`].
+/// (so browsers can read even a 401 or a 503), then the in-flight limit
+/// (shedding before any work, authentication included), then the
+/// bearer-token guard when `auth` is given, then [`jsonrpc_guard`].
 pub fn router(
     service: StreamableHttpService<McpHandler, LocalSessionManager>,
     max_request_body: usize,
     allowed_origins: &[String],
     auth: Option<Arc<crate::auth::Auth>>,
+    in_flight: Arc<crate::in_flight::InFlight>,
 ) -> axum::Router {
     let mut router = axum::Router::new()
         .route_service("/mcp", service.clone())
@@ -78,7 +83,12 @@ pub fn router(
                 crate::auth::require_bearer,
             ));
     }
-    router.layer(cors(allowed_origins))
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            in_flight,
+            crate::in_flight::shed,
+        ))
+        .layer(cors(allowed_origins))
 }
 
 /// Browsers may call from `allowed_origins` (`*`: any), sending and reading

@@ -8,7 +8,7 @@
 //! instance with the limits of the configuration's `plugins` settings.
 
 mod admission;
-mod busy;
+pub mod busy;
 mod cache;
 mod call;
 mod compat;

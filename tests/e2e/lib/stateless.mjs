@@ -39,7 +39,7 @@ export async function post(url, method, params = {}, { capabilities = { elicitat
       },
     }),
   });
-  return { status: response.status, body: JSON.parse(lastMessage(await response.text())) };
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: JSON.parse(lastMessage(await response.text())) };
 }
 
 /** Polls `tasks/get` until the task is terminal (or `ms` pass). */
