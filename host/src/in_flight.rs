@@ -12,9 +12,13 @@
 //! answer counts for as long as it streams. Only `POST`s count: they carry
 //! the calls; a `GET` opens a session's notification stream and a `DELETE`
 //! ends a session.
+//!
+//! Once the server drains (SIGTERM), every new `POST` gets the same 503: the
+//! calls already running finish, and the client retries elsewhere.
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -38,6 +42,8 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 pub struct InFlight {
     slots: Arc<Semaphore>,
     limit: usize,
+    /// Shutting down: no new request is served.
+    draining: AtomicBool,
 }
 
 impl InFlight {
@@ -45,7 +51,13 @@ impl InFlight {
         Arc::new(InFlight {
             slots: Arc::new(Semaphore::new(limit)),
             limit,
+            draining: AtomicBool::new(false),
         })
+    }
+
+    /// From now on every new request is shed; those running go on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Release);
     }
 
     /// Requests being served now.
@@ -64,8 +76,14 @@ pub async fn shed(
     if request.method() != Method::POST {
         return next.run(request).await;
     }
+    if in_flight.draining.load(Ordering::Acquire) {
+        return busy("server shutting down: this request was not started; retry (another replica)");
+    }
     let Ok(slot) = in_flight.slots.clone().try_acquire_owned() else {
-        return busy(in_flight.limit);
+        return busy(&format!(
+            "server busy: {} requests are in flight, its limit",
+            in_flight.limit
+        ));
     };
     next.run(request)
         .await
@@ -74,16 +92,13 @@ pub async fn shed(
 
 /// The busy answer: 503, `Retry-After`, and a JSON-RPC error a client can
 /// show (no request id: the request was not read).
-fn busy(limit: usize) -> Response {
+fn busy(why: &str) -> Response {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": null,
         "error": {
             "code": -32000,
-            "message": format!(
-                "server busy: {limit} requests are in flight, its limit; retry after {} s",
-                RETRY_AFTER.as_secs()
-            ),
+            "message": format!("{why}; retry after {} s", RETRY_AFTER.as_secs()),
         },
     });
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
@@ -182,7 +197,14 @@ mod tests {
         let body = axum::body::to_bytes(first.into_body(), 4096).await.unwrap();
         assert_eq!(&body[..], b"done");
         assert_eq!(in_flight.current(), 0, "the slot ended with the body");
-        let again = app.oneshot(request(Method::POST)).await.unwrap();
+        let again = app.clone().oneshot(request(Method::POST)).await.unwrap();
         assert_eq!(again.status(), StatusCode::OK);
+        in_flight.start_draining();
+        let drained = app.oneshot(request(Method::POST)).await.unwrap();
+        assert_eq!(drained.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(drained.into_body(), 4096)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("server shutting down"));
     }
 }

@@ -290,7 +290,7 @@ pub fn app(state: AppState, endpoint: Option<Endpoint>, metrics: Arc<Metrics>) -
     {
         let (max_request_body, origins) =
             (options.max_request_body, options.allowed_origins.clone());
-        let in_flight = crate::in_flight::InFlight::new(options.max_in_flight);
+        let in_flight = options.in_flight.clone();
         let service = mcp::http::service(shared, options);
         let endpoint =
             mcp::http::router(service, max_request_body, &origins, auth.clone(), in_flight);
@@ -351,8 +351,12 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
     let _sources = follow_sources(&config, &state.plugins, &readiness);
 
     let stop_accepting = CancellationToken::new();
+    // Ends MCP sessions and their streams; only once the calls in flight
+    // are done (cancelling it stops running requests).
+    let end_streams = CancellationToken::new();
     let metrics = Arc::new(Metrics::default());
     let (shared, _follow) = shared(&config, state.plugins.clone(), metrics.clone());
+    let in_flight = crate::in_flight::InFlight::new(config.server.mcp.max_in_flight);
     let _metrics_listener = match config.server.metrics_listen {
         Some(addr) => Some(
             serve_metrics(
@@ -386,8 +390,8 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
                 allowed_origins: allowed_origins(&config, local_addr),
                 max_request_body: usize::try_from(config.server.mcp.max_request_body)
                     .unwrap_or(usize::MAX),
-                max_in_flight: config.server.mcp.max_in_flight,
-                shutdown: stop_accepting.child_token(),
+                in_flight: in_flight.clone(),
+                shutdown: end_streams.child_token(),
             },
             auth: auth.filter(|_| !config.server.no_auth),
         })
@@ -414,8 +418,38 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
 
     let timeout = config.server.shutdown_timeout;
     readiness.start_draining();
+    in_flight.start_draining();
+    // Not ready, and shedding new calls with 503, while load balancers
+    // notice; then no new connections.
+    let delay = config.server.shutdown_delay;
+    if !delay.is_zero() {
+        tracing::info!(delay = %humantime::format_duration(delay), "draining: not ready, new calls refused with 503");
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            signal = signals.recv() => {
+                tracing::warn!(%signal, "second signal: exiting without waiting for in-flight requests");
+                server.abort();
+                return Ok(Shutdown::Forced);
+            }
+        }
+    }
     stop_accepting.cancel();
     tracing::info!(%signal, timeout = %humantime::format_duration(timeout), "shutting down: no new connections, finishing in-flight requests");
+    // The calls in flight finish; then sessions and their streams end, and
+    // with them the connections the graceful shutdown waits for.
+    let calls_done = {
+        let in_flight = in_flight.clone();
+        async move {
+            while in_flight.current() > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let end = end_streams.clone();
+    let streams_end = tokio::spawn(async move {
+        calls_done.await;
+        end.cancel();
+    });
 
     tokio::select! {
         result = &mut server => {
@@ -425,6 +459,8 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
         }
         () = tokio::time::sleep(timeout) => {
             tracing::warn!(timeout = %humantime::format_duration(timeout), "in-flight requests did not finish in time; exiting anyway");
+            streams_end.abort();
+            end_streams.cancel();
             server.abort();
             Ok(Shutdown::Forced)
         }

@@ -92,7 +92,7 @@ async fn two_issuer_app() -> axum::Router {
             allowed_hosts: vec!["localhost".into()],
             allowed_origins: Vec::new(),
             max_request_body: 64 << 10,
-            max_in_flight: 256,
+            in_flight: kube_mcp::in_flight::InFlight::new(256),
             shutdown: CancellationToken::new(),
         },
         auth: Some(auth),

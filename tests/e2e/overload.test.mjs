@@ -67,3 +67,52 @@ describe('a caller over their own limit', () => {
     for (const a of busy) assert.match(a.body.result.content[0].text, /is busy for this caller: 2 calls of yours are running/);
   });
 });
+
+describe('SIGTERM under load', () => {
+  test('readiness turns 503 and new calls are refused with 503 at once; every call accepted before completes; exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { binary } = await import('./lib/server.mjs');
+    // Its own process, to see its exit code.
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-drain-'));
+    const child = spawn(binary, ['serve', '--port', '0', '--log-format', 'json', '--no-auth', '--stateless',
+      '--plugins-dir', pluginsDir(builtPlugin('conformance')), '--shutdown-delay', '2s', '--shutdown-timeout', '20s'],
+    { env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: cache }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    let log = '';
+    const addr = await new Promise((resolve, reject) => {
+      child.stderr.on('data', (chunk) => {
+        log += chunk;
+        const listening = log.split('\n').map((l) => { try { return JSON.parse(l); } catch { return {}; } }).find((e) => e.message === 'listening');
+        if (listening && log.includes('plugins loaded')) resolve(listening.addr);
+      });
+      child.on('exit', () => reject(new Error(`exited early:\n${log}`)));
+    });
+    const url = `http://${addr}/mcp`;
+    try {
+      const accepted = Array.from({ length: 6 }, (_, i) => post(url, 'tools/call', slow(3, `d${i}`), { capabilities: {} }));
+      // The six are sent and running (each takes 3 s) before the signal.
+      await new Promise((r) => setTimeout(r, 1000));
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      const ready = await fetch(`http://${addr}/readyz`);
+      assert.equal(ready.status, 503, 'not ready while draining');
+      const refused = await post(url, 'tools/call', slow(0, 'late'), { capabilities: {} });
+      assert.equal(refused.status, 503);
+      assert.equal(refused.retryAfter, '1');
+      assert.match(refused.body.error.message, /^server shutting down: this request was not started/);
+      const answers = await Promise.all(accepted);
+      for (const a of answers) {
+        assert.equal(a.status, 200, JSON.stringify(a.body));
+        assert.match(a.body.result.content[0].text, /^computed d\d in 3 s$/);
+      }
+      assert.equal(await exited, 0, log);
+      assert.match(log, /shut down gracefully/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});

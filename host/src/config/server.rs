@@ -24,6 +24,9 @@ pub struct ServerConfig {
     /// Browser origins allowed to call (`scheme://host[:port]`, or `*`).
     pub allowed_origins: Vec<String>,
     pub shutdown_timeout: Duration,
+    /// After SIGTERM, how long to report not ready before closing the
+    /// listener.
+    pub shutdown_delay: Duration,
     /// Serve MCP without authentication (loopback only).
     pub no_auth: bool,
     /// Where the Prometheus metrics listener binds, if anywhere.
@@ -64,6 +67,8 @@ pub(super) fn server_section(layer: &mut Layer) -> Result<ServerConfig, ConfigEr
     };
     let shutdown_timeout = parse(layer.shutdown_timeout.take(), parse_duration)?
         .map_or(DEFAULT_SHUTDOWN_TIMEOUT, |d| d.value);
+    let shutdown_delay = parse(layer.shutdown_delay.take(), parse_duration)?
+        .map_or(std::time::Duration::ZERO, |d| d.value);
     let no_auth = parse(layer.no_auth.take(), parse_bool)?;
     if let Some(no_auth) = &no_auth
         && no_auth.value
@@ -105,6 +110,7 @@ pub(super) fn server_section(layer: &mut Layer) -> Result<ServerConfig, ConfigEr
         base_url,
         allowed_origins,
         shutdown_timeout,
+        shutdown_delay,
         no_auth: no_auth.is_some_and(|n| n.value),
         metrics_listen,
         mcp,

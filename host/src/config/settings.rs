@@ -172,6 +172,10 @@ settings! {
         "Origins allowed to call from a browser, comma-separated";
     shutdown_timeout: Text, "shutdownTimeout", "DURATION", "Server", Some("25s"),
         "How long in-flight requests may run after SIGTERM/SIGINT before the server exits anyway";
+    shutdown_delay: Text, "shutdownDelay", "DURATION", "Server", Some("0s"),
+        "After SIGTERM, how long the server stays up reporting not ready and refusing new \
+         calls with 503 (so load balancers stop sending) before it stops accepting connections; \
+         then in-flight requests get shutdownTimeout";
     no_auth: Switch, "noAuth", "BOOL", "Server", None,
         "Serve MCP without authentication. Refused unless every listen address is loopback";
     metrics_listen: Text, "metricsListen", "ADDR:PORT", "Server", None,

@@ -20,9 +20,9 @@ pub struct HttpOptions {
     /// only.
     pub allowed_origins: Vec<String>,
     pub max_request_body: usize,
-    /// Most requests served at once; beyond it 503 (see
+    /// The requests being served, their limit, and draining (see
     /// [`crate::in_flight`]).
-    pub max_in_flight: usize,
+    pub in_flight: Arc<crate::in_flight::InFlight>,
     /// Ends every session and stream at shutdown.
     pub shutdown: CancellationToken,
 }
