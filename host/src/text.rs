@@ -6,13 +6,18 @@ pub fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An error and its causes, outermost first, on one line.
+/// An error and its causes, outermost first, on one line; a cause an outer
+/// message already says (hyper's and kube-rs's wrappers repeat theirs) is
+/// said once.
 pub fn with_causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = cause.source();
     }
     one_line(&text)
@@ -49,6 +54,12 @@ mod tests {
     fn causes_follow_the_error_on_one_line() {
         let error = Outer(std::io::Error::other("disk\nfull"));
         assert_eq!(with_causes(&error), "cannot save: disk full");
+        let repeated = Outer(std::io::Error::other("cannot save"));
+        assert_eq!(
+            with_causes(&repeated),
+            "cannot save",
+            "a cause said already is not repeated"
+        );
         assert_eq!(hex(&[0, 15, 255]), "000fff");
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use kube_mcp::BoxFuture;
 use kube_mcp::config::{DirectoryGrant, PluginLimits, PluginOverride, PluginSettings};
 use kube_mcp::kube::grants::Capability;
-use kube_mcp::kube::{Cluster, NoCluster, Operation, RecordingCluster};
+use kube_mcp::kube::{Cluster, Operation, RecordingCluster, Unusable};
 use kube_mcp::plugins::{
     CallContext, ClientPeer, ClientSupport, Failure, Plugin, PluginHost, Question, Registry,
     Runtime, Unanswered,
@@ -27,7 +27,7 @@ const HOSTILE_LIMITS: PluginLimits = PluginLimits {
 };
 
 async fn load(directory: Option<DirectoryGrant>) -> (Arc<Registry>, tempfile::TempDir) {
-    load_with(directory, Arc::new(NoCluster)).await
+    load_with(directory, Arc::new(Unusable::none())).await
 }
 
 /// Loads the conformance and hostile plugins; `hostile` is granted get,

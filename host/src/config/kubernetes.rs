@@ -140,6 +140,24 @@ pub fn cluster_name(name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// A `clusters` list of a grant or a rule: names of clusters, at least
+/// one; absent is every cluster (empty).
+pub fn cluster_names(clusters: Option<Sourced<Vec<String>>>) -> Result<Vec<String>, ConfigError> {
+    let Some(clusters) = clusters else {
+        return Ok(Vec::new());
+    };
+    Ok(clusters
+        .try_map(|names| {
+            if names.is_empty() {
+                return Err(
+                    "must name at least one cluster (leave it out for every cluster)".into(),
+                );
+            }
+            names.iter().map(|n| cluster_name(n)).collect()
+        })?
+        .value)
+}
+
 /// One `kubernetes.clusters[]` entry.
 fn cluster(
     raw: RawCluster,

@@ -246,24 +246,7 @@ fn resolve_capability(raw: RawCapability) -> Result<Capability, ConfigError> {
         namespaces,
         resource_names,
         labels,
-        clusters: match raw.clusters {
-            None => Vec::new(),
-            Some(clusters) => {
-                clusters
-                    .try_map(|names| {
-                        if names.is_empty() {
-                            return Err("must name at least one cluster (leave it out for every \
-                                        cluster)"
-                                .into());
-                        }
-                        names
-                            .iter()
-                            .map(|n| super::kubernetes::cluster_name(n))
-                            .collect()
-                    })?
-                    .value
-            }
-        },
+        clusters: super::kubernetes::cluster_names(raw.clusters)?,
     })
 }
 

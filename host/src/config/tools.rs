@@ -42,25 +42,7 @@ fn tool_rule(raw: layer::RawToolRule) -> Result<ToolRule, ConfigError> {
             message: "the rule names no tools".into(),
         });
     }
-    let clusters = match raw.clusters {
-        None => Vec::new(),
-        Some(clusters) => {
-            clusters
-                .try_map(|names| {
-                    if names.is_empty() {
-                        return Err(
-                            "must name at least one cluster (leave it out for every cluster)"
-                                .into(),
-                        );
-                    }
-                    names
-                        .iter()
-                        .map(|n| super::kubernetes::cluster_name(n))
-                        .collect()
-                })?
-                .value
-        }
-    };
+    let clusters = super::kubernetes::cluster_names(raw.clusters)?;
     Ok(ToolRule {
         effect,
         patterns,

@@ -122,20 +122,19 @@ pub struct KubeCaller {
     pub token: Option<BearerToken>,
 }
 
-/// The cluster of a server that has none configured: every call is
-/// `unavailable`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoCluster;
+/// A cluster every call to fails as `unavailable`, saying why: none is
+/// configured ([`Unusable::none`]), or the server could not set up a client for
+/// it (an unreadable kubeconfig, no service account).
+#[derive(Debug, Clone)]
+pub struct Unusable(pub String);
 
-const NO_CLUSTER: &str = "this server has no Kubernetes cluster configured";
-
-impl Cluster for NoCluster {
+impl Cluster for Unusable {
     fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
-        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+        Box::pin(async { Err(Error::Unavailable(self.0.clone())) })
     }
 
     fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
-        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+        Box::pin(async { Err(Error::Unavailable(self.0.clone())) })
     }
 
     fn send<'a>(
@@ -144,6 +143,13 @@ impl Cluster for NoCluster {
         _: &'a KubeCaller,
         _: Operation,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
-        Box::pin(async { Err(Error::Unavailable(NO_CLUSTER.into())) })
+        Box::pin(async { Err(Error::Unavailable(self.0.clone())) })
+    }
+}
+
+impl Unusable {
+    /// The cluster of a server that has none configured.
+    pub fn none() -> Unusable {
+        Unusable("this server has no Kubernetes cluster configured".into())
     }
 }

@@ -10,11 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::client::KubeCluster;
-use super::cluster::{Cluster, KubeCaller, Reply};
+use super::cluster::{Cluster, Unusable};
 use super::config::{ClusterSource, KubeIdentity, KubernetesConfig};
-use super::operation::Operation;
-use crate::BoxFuture;
-use crate::wit::kubernetes::{ApiResource, Error, ServerVersion};
 
 /// What a caller may know of a cluster: never credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +50,7 @@ impl std::fmt::Debug for ClusterSet {
 impl Default for ClusterSet {
     /// No cluster configured: one member that answers `unavailable`.
     fn default() -> Self {
-        ClusterSet::single(Arc::new(super::NoCluster))
+        ClusterSet::single(Arc::new(Unusable::none()))
     }
 }
 
@@ -142,9 +139,9 @@ impl ClusterSet {
                         "cluster '{name}' cannot be used; its calls will fail as unavailable: {reason}"
                     );
                     (
-                        Arc::new(Broken {
-                            reason: format!("cluster '{name}' is not usable: {reason}"),
-                        }) as Arc<dyn Cluster>,
+                        Arc::new(Unusable(format!(
+                            "cluster '{name}' is not usable: {reason}"
+                        ))) as Arc<dyn Cluster>,
                         ClusterAbout {
                             server: String::new(),
                             identity,
@@ -262,28 +259,4 @@ async fn kube_config(source: &ClusterSource) -> anyhow::Result<kube::Config> {
     kube::Config::from_custom_kubeconfig(read(kubeconfig)?, &options)
         .await
         .with_context(|| format!("cannot use kubeconfig {}", kubeconfig.display()))
-}
-
-/// A cluster the server could not set up a client for.
-struct Broken {
-    reason: String,
-}
-
-impl Cluster for Broken {
-    fn api_resources(&self) -> BoxFuture<'_, Result<Vec<ApiResource>, Error>> {
-        Box::pin(async { Err(Error::Unavailable(self.reason.clone())) })
-    }
-
-    fn server_version(&self) -> BoxFuture<'_, Result<ServerVersion, Error>> {
-        Box::pin(async { Err(Error::Unavailable(self.reason.clone())) })
-    }
-
-    fn send<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a KubeCaller,
-        _: Operation,
-    ) -> BoxFuture<'a, Result<Reply, Error>> {
-        Box::pin(async { Err(Error::Unavailable(self.reason.clone())) })
-    }
 }

@@ -22,24 +22,10 @@ pub fn api_error(error: kube::Error) -> Error {
                 _ => Error::Other(api),
             }
         }
-        kube::Error::HyperError(_) | kube::Error::Service(_) => {
-            Error::Unavailable(format!("cannot reach the API server: {}", causes(&error)))
-        }
-        other => Error::Unavailable(causes(&other)),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => Error::Unavailable(format!(
+            "cannot reach the API server: {}",
+            crate::text::with_causes(&error)
+        )),
+        other => Error::Unavailable(crate::text::with_causes(&other)),
     }
-}
-
-/// An error and its causes in one line, each said once (`client error
-/// (Connect): tcp connect error: Connection refused (os error 111)`).
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut line = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !line.contains(&text) {
-            line = format!("{line}: {text}");
-        }
-        source = cause.source();
-    }
-    line
 }

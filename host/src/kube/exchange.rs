@@ -191,12 +191,12 @@ impl TokenExchange {
             .body(body)
             .send()
             .await
-            .map_err(|e| unavailable(without_url(&e)))?;
+            .map_err(|e| unavailable(crate::text::with_causes(&e)))?;
         let status = response.status();
         let body = response
             .bytes()
             .await
-            .map_err(|e| unavailable(without_url(&e)))?;
+            .map_err(|e| unavailable(crate::text::with_causes(&e)))?;
         let answer: Answer = serde_json::from_slice(&body).map_err(|_| {
             unavailable(format!(
                 "HTTP {status}, and the answer is not an OAuth token response"
@@ -232,19 +232,4 @@ impl TokenExchange {
             })),
         }
     }
-}
-
-/// A reqwest error in words, with its causes (it names the URL, never
-/// the form).
-fn without_url(error: &reqwest::Error) -> String {
-    let mut line = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !line.contains(&text) {
-            line = format!("{line}: {text}");
-        }
-        source = cause.source();
-    }
-    line
 }

@@ -35,7 +35,7 @@ mod segments;
 mod shape;
 
 pub use self::client::{KubeCluster, MAX_ANSWER_BYTES, MAX_LIST_LIMIT};
-pub use self::cluster::{BearerToken, Cluster, Impersonated, KubeCaller, NoCluster, Reply};
+pub use self::cluster::{BearerToken, Cluster, Impersonated, KubeCaller, Reply, Unusable};
 pub use self::clusters::ClusterSet;
 pub use self::config::{ClusterConfig, ClusterSource, KubeIdentity, KubernetesConfig};
 pub use self::gateway::{KubeAccess, requested_capability};
