@@ -114,11 +114,30 @@ pub struct Metrics {
     compilations: Counter,
     refusals: Family<RefusalLabels, Counter>,
     sources_ready: Family<SourceLabels, Gauge>,
+    in_flight: Gauge,
+    alive_tasks: Gauge,
+    resident_bytes: Gauge,
+    open_fds: Gauge,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        let mut registry = Registry::with_prefix("kube_mcp");
+        let mut root = Registry::default();
+        // The process's own resources, under the names every Prometheus
+        // client library uses, so existing dashboards find them.
+        let resident_bytes = Gauge::default();
+        root.register(
+            "process_resident_memory_bytes",
+            "Resident memory size in bytes",
+            resident_bytes.clone(),
+        );
+        let open_fds = Gauge::default();
+        root.register(
+            "process_open_fds",
+            "Number of open file descriptors",
+            open_fds.clone(),
+        );
+        let registry = root.sub_registry_with_prefix("kube_mcp");
         let http_requests = Family::<HttpLabels, Counter>::default();
         registry.register(
             "http_requests",
@@ -184,10 +203,26 @@ impl Default for Metrics {
             "Whether a plugin from a registry (plugins.sources) is serving (1) or not yet (0)",
             sources_ready.clone(),
         );
+        let in_flight = Gauge::default();
+        registry.register(
+            "in_flight_requests",
+            "MCP requests being served now (what mcp.maxInFlight bounds)",
+            in_flight.clone(),
+        );
+        let alive_tasks = Gauge::default();
+        registry.register(
+            "runtime_alive_tasks",
+            "Tokio tasks alive now (a number that only grows is a leak)",
+            alive_tasks.clone(),
+        );
         Metrics {
             refusals,
             sources_ready,
-            registry,
+            registry: root,
+            in_flight,
+            alive_tasks,
+            resident_bytes,
+            open_fds,
             http_requests,
             tool_calls,
             tool_call_seconds,
@@ -220,7 +255,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the counters read from their owners now.
-    pub fn encode(&self, plugins: &PluginHost, open_sessions: usize) -> String {
+    pub fn encode(&self, plugins: &PluginHost, now: Gauges) -> String {
         let stats = plugins.stats();
         // Counters only move forward: add what happened since the last scrape.
         let catch_up = |counter: &Counter, total: u64| {
@@ -250,12 +285,65 @@ impl Metrics {
         }
         self.plugins_loaded
             .set(plugins.registry().plugins().len() as i64);
-        self.sessions.set(open_sessions as i64);
+        self.sessions.set(now.open_sessions as i64);
+        self.in_flight.set(now.in_flight as i64);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            self.alive_tasks
+                .set(runtime.metrics().num_alive_tasks() as i64);
+        }
+        let process = ProcessUsage::of_self();
+        self.resident_bytes.set(process.resident_bytes as i64);
+        self.open_fds.set(process.open_fds as i64);
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
         text
     }
+}
+
+/// Gauges other modules own, read when Prometheus scrapes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    pub open_sessions: usize,
+    pub in_flight: usize,
+}
+
+/// What the process holds of the machine, from `/proc/self` (zero where
+/// there is no procfs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProcessUsage {
+    pub resident_bytes: u64,
+    pub open_fds: u64,
+}
+
+impl ProcessUsage {
+    pub fn of_self() -> ProcessUsage {
+        let resident_bytes = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| resident_from_status(&status))
+            .unwrap_or(0);
+        // The directory's own handle, open while it is read, is not counted.
+        let open_fds = std::fs::read_dir("/proc/self/fd")
+            .map(|entries| entries.count().saturating_sub(1) as u64)
+            .unwrap_or(0);
+        ProcessUsage {
+            resident_bytes,
+            open_fds,
+        }
+    }
+}
+
+/// `VmRSS:   12345 kB` of `/proc/<pid>/status`, in bytes.
+fn resident_from_status(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmRSS:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// Counts every HTTP request by its route (the matched pattern, never the
@@ -309,9 +397,10 @@ pub fn method_label(method: &axum::http::Method) -> &'static str {
 pub struct Exporter {
     pub metrics: Arc<Metrics>,
     pub plugins: Arc<PluginHost>,
-    /// How many MCP sessions are open (the protocol layer counts them;
-    /// metrics only read the count, so they need not know the layer).
-    pub open_sessions: Arc<dyn Fn() -> usize + Send + Sync>,
+    /// How many MCP sessions are open and requests in flight (the
+    /// protocol layer and the admission layer count them; metrics only read
+    /// the counts, so they need not know those layers).
+    pub gauges: Arc<dyn Fn() -> Gauges + Send + Sync>,
 }
 
 /// `GET /metrics` on the metrics listener.
@@ -324,7 +413,7 @@ pub fn router(exporter: Exporter) -> axum::Router {
 async fn scrape(State(exporter): State<Exporter>) -> impl IntoResponse {
     let text = exporter
         .metrics
-        .encode(&exporter.plugins, (exporter.open_sessions)());
+        .encode(&exporter.plugins, (exporter.gauges)());
     (
         [(
             header::CONTENT_TYPE,
@@ -337,6 +426,26 @@ async fn scrape(State(exporter): State<Exporter>) -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resident_memory_is_read_from_proc_status() {
+        let status = "Name:\tkube-mcp\nVmHWM:\t  99 kB\nVmRSS:\t   12345 kB\nThreads:\t4\n";
+        assert_eq!(resident_from_status(status), Some(12345 * 1024));
+        assert_eq!(resident_from_status("Name:\tx\n"), None);
+        assert_eq!(resident_from_status("VmRSS:\tlots kB\n"), None);
+    }
+
+    #[test]
+    fn the_process_gauges_see_the_files_it_holds() {
+        let files: Vec<_> = (0..8)
+            .map(|_| std::fs::File::open("/proc/self/status").expect("opens"))
+            .collect();
+        let usage = ProcessUsage::of_self();
+        assert!(usage.resident_bytes > 0, "{usage:?}");
+        // Stdio and the eight, at least (other tests hold files too).
+        assert!(usage.open_fds >= 8 + 3, "{usage:?}");
+        drop(files);
+    }
     use axum::http::Method;
 
     #[test]

@@ -364,9 +364,13 @@ pub async fn run(config: Config) -> anyhow::Result<Shutdown> {
                 metrics::Exporter {
                     metrics: metrics.clone(),
                     plugins: state.plugins.clone(),
-                    open_sessions: {
+                    gauges: {
                         let sessions = shared.sessions.clone();
-                        Arc::new(move || sessions.count())
+                        let in_flight = in_flight.clone();
+                        Arc::new(move || metrics::Gauges {
+                            open_sessions: sessions.count(),
+                            in_flight: in_flight.current(),
+                        })
                     },
                 },
             )

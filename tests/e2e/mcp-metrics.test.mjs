@@ -46,6 +46,21 @@ test('calls, outcomes, latency, HTTP requests, sessions and plugin loads are exp
   assert.equal(sample(text, 'kube_mcp_plugins'), 2);
   assert.equal(sample(text, 'kube_mcp_plugin_loads_total'), 2);
   assert.equal(sample(text, 'kube_mcp_plugin_load_failures_total'), 0);
+  // What the process holds (issue 28's soak reads these to find leaks).
+  assert.equal(sample(text, 'kube_mcp_in_flight_requests'), 0, 'no request is running while this one scrapes');
+  assert.ok(sample(text, 'kube_mcp_runtime_alive_tasks') > 0, text);
+  assert.ok(sample(text, 'process_resident_memory_bytes') > 10 << 20, text);
+  assert.ok(sample(text, 'process_open_fds') > 5, text);
+  // A slow call is counted in flight while it runs, and no longer after.
+  const running = client.callTool({ name: 'slow_compute', arguments: { seconds: 1, label: 'in-flight' } });
+  let seen = 0;
+  for (let i = 0; i < 50 && seen === 0; i++) {
+    seen = sample(await (await fetch(`http://${addr}/metrics`)).text(), 'kube_mcp_in_flight_requests');
+    if (seen === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(seen, 1, 'the running call is in flight');
+  await running;
+  assert.equal(sample(await (await fetch(`http://${addr}/metrics`)).text(), 'kube_mcp_in_flight_requests'), 0);
   await client.close();
 
   const publicPort = await fetch(`${server.base}/metrics`, { method: 'GET' });
