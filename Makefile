@@ -22,7 +22,7 @@ EXAMPLES_OUT := target/examples
 TEST_ONLY_PLUGINS := conformance
 
 .DEFAULT_GOAL := help
-.PHONY: help build host plugins wit-package toolchain test-tools run test test-rust test-sdk test-e2e env-up env-down bench lint fmt clean
+.PHONY: help build host plugins wit-package toolchain test-tools run test test-rust test-sdk test-e2e env-up env-down bench soak lint fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,13 @@ test-e2e: ## End-to-end tests against the local control plane and IdPs (starts t
 
 bench: build ## Benchmarks (criterion); see docs/benchmarks.md
 	KUBE_MCP_TEST_ONLY_PLUGINS=$(CURDIR)/$(TEST_PLUGINS_OUT) KUBE_MCP_TEST_EXAMPLES=$(CURDIR)/$(EXAMPLES_OUT) $(CARGO) bench --locked -p kube-mcp
+
+SOAK_DURATION ?= 10m
+SOAK_CLIENTS ?= 64
+SOAK_OUT ?= target/soak
+soak: build ## The soak under faults (SOAK_DURATION=10m SOAK_CLIENTS=64); report in target/soak
+	@eval "$$(tests/env/up)" && (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) \
+	  && node tests/e2e/soak/soak.mjs --duration $(SOAK_DURATION) --clients $(SOAK_CLIENTS) --out $(SOAK_OUT)
 
 env-up: ## Start the local environment (prints its exports; see tests/README.md)
 	@tests/env/up

@@ -15,10 +15,11 @@ function mcpName(method, params) {
  * Sends `method` with `params` to `url`; `capabilities` are the client's.
  * Resolves to the HTTP status and the JSON-RPC response.
  */
-export async function post(url, method, params = {}, { capabilities = { elicitation: {} }, headers = {} } = {}) {
+export async function post(url, method, params = {}, { capabilities = { elicitation: {} }, headers = {}, signal } = {}) {
   const name = mcpName(method, params);
   const response = await fetch(url, {
     method: 'POST',
+    signal,
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
