@@ -96,6 +96,16 @@ describe('chart lint and template', () => {
     assert.notEqual(checksum(deployment), checksum(objects(other.stdout).find((o) => o.kind === 'Deployment').text));
   });
 
+  test('SIGTERM: the pod waits for the shutdown delay and timeout, which the config carries', async () => {
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart, '--set', 'mcp.shutdownDelaySeconds=10', '--set', 'mcp.shutdownTimeoutSeconds=40');
+    assert.match(objects(stdout).find((o) => o.kind === 'Deployment').text, /terminationGracePeriodSeconds: 55\n/);
+    const config = stdout.split('config.yaml: |\n')[1];
+    assert.match(config, /shutdownDelay: "10s"\n/);
+    assert.match(config, /shutdownTimeout: "40s"\n/);
+    const defaults = await helm('helm', 'template', 'kube-mcp', chart);
+    assert.match(objects(defaults.stdout).find((o) => o.kind === 'Deployment').text, /terminationGracePeriodSeconds: 35\n/);
+  });
+
   test('the README lists every value (scripts/chart-readme --check)', async () => {
     await run('python3', [path.resolve(chart, '../../scripts/chart-readme'), '--check']);
   });
@@ -112,6 +122,7 @@ describe('bad values are refused by the schema, naming the value', () => {
     [['--set', 'plugins.limits.timeout=forever'], /timeout/],
     [['--set', 'mcp.clusters[0].name=a', '--set', 'mcp.clusters[0].identity=root'], /identity/],
     [['--set', 'mcp.clusters[0].name=a', '--set', 'mcp.clusters[0].server=x'], /server/],
+    [['--set', 'mcp.shutdownDelaySeconds=-1'], /shutdownDelaySeconds/],
   ];
   for (const binary of helms) {
     test(`${binary}: ${cases.length} bad values`, async () => {

@@ -70,6 +70,8 @@ allowedOrigins: {{ include "kube-mcp.list" . }}
 {{- if .Values.metrics.enabled }}
 metricsListen: "0.0.0.0:{{ .Values.metrics.port }}"
 {{- end }}
+shutdownDelay: "{{ .Values.mcp.shutdownDelaySeconds }}s"
+shutdownTimeout: "{{ .Values.mcp.shutdownTimeoutSeconds }}s"
 mcp:
   stateless: {{ .Values.mcp.stateless }}
   requestTimeout: {{ .Values.mcp.requestTimeout | quote }}

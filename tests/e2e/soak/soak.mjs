@@ -265,6 +265,16 @@ plugins:
 `);
   const server = await startServer({ pluginsDir: dir, config, work });
   say(`    kube-mcp ${server.pid} on ${server.url}`);
+  try {
+    return await drive({ o, work, dir, server, greeter, rollouts, publishGreeter, fault, faults, rebuiltCount: () => greeterBuild });
+  } finally {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The load, the faults, the settling and the drain, against a started server. */
+async function drive({ o, work, dir, server, greeter, rollouts, publishGreeter, fault, faults, rebuiltCount }) {
 
   // Callers: users of both IdPs, with different tool rules.
   const issuer = required('OIDC_ISSUER_URL');
@@ -398,7 +408,7 @@ plugins:
   // Plugin faults, one every `faultEvery`, in rotation.
   let rotation = 0;
   const pluginFaults = [
-    async () => fault('registry re-tag', `greeter:live -> build-${greeterBuild + 1} (${await publishGreeter()})`),
+    async () => fault('registry re-tag', `greeter:live -> build-${rebuiltCount() + 1} (${await publishGreeter()})`),
     () => { fs.copyFileSync(rebuilt(builtPlugin('kube-ops'), `r${rotation}`, work), path.join(dir, 'kube-ops.wasm')); fault('plugin replaced', 'kube-ops: a new build copied in place while its calls run'); },
     () => { fs.copyFileSync(rollouts, path.join(dir, 'kube-rollouts.wasm')); fault('plugin added', 'kube-rollouts'); },
     () => { fs.writeFileSync(path.join(dir, 'kube-ops.wasm'), Buffer.from('\0asm\x01\0\0\0 broken on purpose')); fault('broken replacement', 'kube-ops.wasm overwritten with a broken component'); },
@@ -474,7 +484,6 @@ plugins:
   const drain = await drainUnderLoad(server, users.find((u) => u.name === 'oidc:carol').token);
   say(`    drain: ${drain.completed}/${drain.accepted} accepted calls completed, readyz ${drain.readyz}, late call ${drain.late}, exit ${drain.exit} after ${(drain.exitAfter / 1000).toFixed(1)} s`);
 
-  fs.rmSync(work, { recursive: true, force: true });
   const data = {
     options: { ...o, out: undefined }, began, loadEnded, calls, unexpected, samples, start, settled, faults, outage, hostile,
     slow: { opened: slow.opened }, drain, users: users.map((u) => ({ name: u.name, idp: u.idp, groups: u.groups, writer: u.writer })),
