@@ -22,6 +22,7 @@ pub mod server;
 pub mod shutdown;
 pub mod telemetry;
 pub mod text;
+pub mod traces;
 pub mod wit;
 
 /// A boxed future, so that traits with async methods (a cluster, a client

@@ -6,6 +6,7 @@ use kube_mcp::cli::{Cli, Command};
 use kube_mcp::config::Config;
 use kube_mcp::server::{self, Shutdown};
 use kube_mcp::telemetry;
+use kube_mcp::traces::Traces;
 
 /// Exit code for a command line or configuration that cannot be used (the
 /// same code clap uses for usage errors).
@@ -32,12 +33,25 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
-            telemetry::init(&config.logging);
-            if stdio {
+            // Before the runtime: the exporter's HTTP client must not be
+            // made inside it.
+            let traces = match Traces::start(&config.tracing) {
+                Ok(traces) => traces,
+                Err(err) => {
+                    eprintln!("kube-mcp: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            telemetry::init(&config.logging, traces.as_ref().map(Traces::tracer));
+            let code = if stdio {
                 serve_stdio(config)
             } else {
                 serve(config)
+            };
+            if let Some(traces) = traces {
+                traces.shutdown();
             }
+            code
         }
         Command::Plugin { command } => kube_mcp::authoring::run(command),
     }

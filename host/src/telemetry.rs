@@ -10,13 +10,30 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::config::LoggingConfig;
 use crate::config::values::LogFormat;
 
-/// Installs the global subscriber. Call once, before anything logs.
-pub fn init(config: &LoggingConfig) {
+/// Installs the global subscriber. Call once, before anything logs. With
+/// `tracer`, kube-mcp's spans (target [`crate::traces::TARGET`]) are exported
+/// through it; they never show in the log lines.
+pub fn init(config: &LoggingConfig, tracer: Option<opentelemetry_sdk::trace::Tracer>) {
+    use tracing_subscriber::Layer as _;
     // The directive was parsed when the configuration was validated.
-    let filter = EnvFilter::builder()
-        .parse(config.filter.directive())
-        .expect("log filter validated with the configuration");
-    let registry = tracing_subscriber::registry().with(filter);
+    let filter = || {
+        EnvFilter::builder()
+            .parse(format!(
+                "{},{}=off",
+                config.filter.directive(),
+                crate::traces::TARGET
+            ))
+            .expect("log filter validated with the configuration")
+    };
+    let spans = tracer.map(|tracer| {
+        tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target("kube_mcp", tracing::Level::INFO),
+            )
+    });
+    let registry = tracing_subscriber::registry().with(spans);
     match config.format {
         LogFormat::Text => {
             let ansi = std::io::stderr().is_terminal();
@@ -24,7 +41,8 @@ pub fn init(config: &LoggingConfig) {
                 .with(
                     tracing_subscriber::fmt::layer()
                         .with_writer(OneLine::new(std::io::stderr, ansi))
-                        .with_ansi(ansi),
+                        .with_ansi(ansi)
+                        .with_filter(filter()),
                 )
                 .init()
         }
@@ -34,7 +52,9 @@ pub fn init(config: &LoggingConfig) {
                     .json()
                     .flatten_event(true)
                     .with_current_span(false)
-                    .with_writer(std::io::stderr),
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr)
+                    .with_filter(filter()),
             )
             .init(),
     }

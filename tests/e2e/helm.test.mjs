@@ -106,6 +106,14 @@ describe('chart lint and template', () => {
     assert.match(objects(defaults.stdout).find((o) => o.kind === 'Deployment').text, /terminationGracePeriodSeconds: 35\n/);
   });
 
+  test('traces: off by default; an OTLP endpoint renders the tracing section', async () => {
+    const defaults = await helm('helm', 'template', 'kube-mcp', chart);
+    assert.doesNotMatch(defaults.stdout.split('config.yaml: |\n')[1], /tracing:/);
+    const { stdout } = await helm('helm', 'template', 'kube-mcp', chart, '--set', 'mcp.tracing.otlpEndpoint=http://otel:4318', '--set', 'mcp.tracing.sampleRatio=0.5');
+    const config = stdout.split('config.yaml: |\n')[1];
+    assert.match(config, /tracing:\n\s+otlpEndpoint: "http:\/\/otel:4318"\n\s+serviceName: "kube-mcp"\n\s+sampleRatio: 0.5\n/);
+  });
+
   test('the README lists every value (scripts/chart-readme --check)', async () => {
     await run('python3', [path.resolve(chart, '../../scripts/chart-readme'), '--check']);
   });
@@ -123,6 +131,7 @@ describe('bad values are refused by the schema, naming the value', () => {
     [['--set', 'mcp.clusters[0].name=a', '--set', 'mcp.clusters[0].identity=root'], /identity/],
     [['--set', 'mcp.clusters[0].name=a', '--set', 'mcp.clusters[0].server=x'], /server/],
     [['--set', 'mcp.shutdownDelaySeconds=-1'], /shutdownDelaySeconds/],
+    [['--set', 'mcp.tracing.otlpEndpoint=otel:4318'], /otlpEndpoint/],
   ];
   for (const binary of helms) {
     test(`${binary}: ${cases.length} bad values`, async () => {

@@ -2,7 +2,7 @@
 // callers for about a minute while plugins are replaced, added, removed and
 // broken, the IdP and env-b's apiserver are killed and restarted, a hostile
 // plugin runs at its limits, slow clients never read and connections drop;
-// then SIGTERM under load. It asserts the invariants, never wall-clock
+// then SIGTERM under load; spans go through a real OpenTelemetry Collector. It asserts the invariants, never wall-clock
 // times: no unexplained failure, descriptors and tasks back to where they
 // started, a clean drain. `make soak` runs the long form (10 minutes, 64
 // clients) and writes the figures docs/benchmarks.md shows.
@@ -18,7 +18,7 @@ import { soak } from './soak/soak.mjs';
 test('a short soak with every fault: nothing unexplained fails, nothing leaks, SIGTERM drains', { timeout: 600_000 }, async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-soak-report-'));
   const report = await soak({
-    duration: 75_000, clients: 16, faultEvery: 3_000, sampleEvery: 5_000, bucket: 15_000, idpDown: 6_000, apiserverDown: 6_000, out,
+    duration: 75_000, clients: 16, faultEvery: 3_000, sampleEvery: 5_000, bucket: 15_000, idpDown: 6_000, apiserverDown: 6_000, traces: true, out,
   });
   process.stderr.write(`${report.markdown}\n(report: ${out})\n`);
   const { verdict, data } = report;
@@ -46,5 +46,9 @@ test('a short soak with every fault: nothing unexplained fails, nothing leaks, S
   assert.equal(data.drain.readyz, 503);
   assert.match(data.drain.late, /^refused/);
   assert.equal(data.drain.exit, 0);
+  // Spans went through a real collector the whole time, each with its parent.
+  assert.ok(data.traces.spans > 0 && data.traces.byName['kubernetes.request'] > 0, JSON.stringify(data.traces));
+  assert.equal(data.traces.orphans, 0, JSON.stringify(data.traces.orphanSample));
+  assert.ok(data.traces.calls > 0);
   assert.ok(verdict.passed, JSON.stringify(verdict));
 });

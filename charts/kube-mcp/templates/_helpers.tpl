@@ -72,6 +72,14 @@ metricsListen: "0.0.0.0:{{ .Values.metrics.port }}"
 {{- end }}
 shutdownDelay: "{{ .Values.mcp.shutdownDelaySeconds }}s"
 shutdownTimeout: "{{ .Values.mcp.shutdownTimeoutSeconds }}s"
+{{- with .Values.mcp.tracing }}
+{{- if .otlpEndpoint }}
+tracing:
+  otlpEndpoint: {{ .otlpEndpoint | quote }}
+  serviceName: {{ .serviceName | quote }}
+  sampleRatio: {{ .sampleRatio }}
+{{- end }}
+{{- end }}
 mcp:
   stateless: {{ .Values.mcp.stateless }}
   requestTimeout: {{ .Values.mcp.requestTimeout | quote }}

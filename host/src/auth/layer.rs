@@ -136,10 +136,25 @@ pub async fn require_bearer(
     if request.method() == axum::http::Method::OPTIONS {
         return next.run(request).await;
     }
+    let span = tracing::info_span!(
+        target: crate::traces::TARGET,
+        "authenticate",
+        outcome = tracing::field::Empty,
+    );
     let outcome = match bearer(&request) {
-        Ok(token) => auth.validator.validate(token).await,
+        Ok(token) => {
+            tracing::Instrument::instrument(auth.validator.validate(token), span.clone()).await
+        }
         Err(e) => Err(e),
     };
+    span.record(
+        "outcome",
+        if outcome.is_ok() {
+            "verified"
+        } else {
+            "refused"
+        },
+    );
     match outcome {
         Ok(principal) => {
             // The one verified caller; every view of it is read from here.

@@ -33,7 +33,7 @@ pub fn run(file: &Path, tool: &str, arguments: &str, json: bool, server: &Server
         Ok(config) => config,
         Err(e) => return fail(&format!("invalid configuration: {e}")),
     };
-    crate::telemetry::init(&config.logging);
+    crate::telemetry::init(&config.logging, None);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -24,6 +24,7 @@ mod plugins;
 mod server;
 pub mod settings;
 mod tools;
+mod tracing;
 pub mod values;
 
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub use self::origin::{Origin, Sourced};
 pub use self::plugins::PluginsConfig;
 pub use self::server::{McpConfig, ServerConfig};
 pub use self::settings::{Layer, ServerArgs};
+pub use self::tracing::TracingConfig;
 use self::values::{LogFilter, LogFormat};
 pub use crate::auth::issuer::{IssuerConfig, KubeNaming, Secret, SigningAlgorithm, is_loopback};
 pub use crate::distribution::{DEFAULT_POLL_INTERVAL, DistributionConfig, Source};
@@ -71,6 +73,7 @@ pub struct Config {
     pub plugins: PluginsConfig,
     pub kubernetes: KubernetesConfig,
     pub logging: LoggingConfig,
+    pub tracing: TracingConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +82,6 @@ pub struct LoggingConfig {
     pub format: LogFormat,
 }
 
-/// `logging.*`.
 /// `logging.*`.
 fn logging_section(layer: &mut Layer) -> Result<LoggingConfig, ConfigError> {
     Ok(LoggingConfig {
@@ -116,6 +118,7 @@ impl Config {
             )?;
         }
         let logging = logging_section(&mut layer)?;
+        let tracing = tracing::tracing_section(&mut layer)?;
         Ok(Config {
             server,
             oidc,
@@ -124,6 +127,7 @@ impl Config {
             plugins,
             kubernetes,
             logging,
+            tracing,
         })
     }
 }

@@ -264,6 +264,14 @@ settings! {
          'info,kube_mcp::plugins=debug'";
     log_format: Text, "logging.format", "FORMAT", "Logging", Some("text"),
         "text (for people) or json (for log collectors)";
+    otlp_endpoint: Text, "tracing.otlpEndpoint", "URL", "Tracing", None,
+        "OpenTelemetry collector to send spans to over OTLP/HTTP, e.g. http://otel-collector:4318 \
+         (spans go to <url>/v1/traces); tracing is off when unset";
+    trace_service_name: Text, "tracing.serviceName", "NAME", "Tracing", Some("kube-mcp"),
+        "The service.name of the spans";
+    trace_sample_ratio: Text, "tracing.sampleRatio", "RATIO", "Tracing", Some("1"),
+        "Share of the traces that start here to record, 0 to 1; a request's traceparent \
+         decides for the trace it belongs to";
 }
 
 /// The server's command line: `--config` and one flag per setting, each

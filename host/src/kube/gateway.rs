@@ -108,9 +108,34 @@ impl KubeAccess {
         as_user: &KubeCaller,
         operation: Operation,
     ) -> Result<Reply, Error> {
-        let member = self.member()?;
-        let result = self.run_on(member, plugin, as_user, operation).await;
-        self.naming(member, result)
+        let request = operation.access();
+        // Every Kubernetes request of a plugin call is a span of that call.
+        let span = tracing::info_span!(
+            target: crate::traces::TARGET,
+            "kubernetes.request",
+            otel.kind = "client",
+            otel.name = %format!("{} {}", request.verb, request.resource),
+            k8s.verb = %request.verb,
+            k8s.group = %request.group,
+            k8s.resource = %request.resource,
+            k8s.namespace = request.namespace.as_deref(),
+            cluster = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let result = tracing::Instrument::instrument(
+            async {
+                let member = self.member()?;
+                tracing::Span::current().record("cluster", &*member.name);
+                let result = self.run_on(member, plugin, as_user, operation).await;
+                self.naming(member, result)
+            },
+            span.clone(),
+        )
+        .await;
+        if let Err(error) = &result {
+            span.record("error", error_summary(error));
+        }
+        result
     }
 
     async fn run_on(
@@ -239,6 +264,33 @@ pub fn requested_capability(c: &crate::wit::types::Capability) -> Capability {
         resource_names: Vec::new(),
         labels: Vec::new(),
         clusters: Vec::new(),
+    }
+}
+
+/// One line for a trace: what kind of error, and the API's (or the
+/// host's) own words.
+fn error_summary(error: &Error) -> String {
+    match error {
+        Error::NotFound(s)
+        | Error::Forbidden(s)
+        | Error::Conflict(s)
+        | Error::Invalid(s)
+        | Error::Unauthorized(s)
+        | Error::Timeout(s)
+        | Error::Other(s) => format!("{} {}: {}", s.code, s.reason, s.message),
+        Error::Unavailable(why) => format!("unavailable: {why}"),
+        Error::BadRequest(why) => format!("bad request: {why}"),
+        Error::DeniedByGrant(d) => format!(
+            "denied by grant: {} on {} in namespace {}: {}",
+            d.verb,
+            if d.group.is_empty() {
+                d.resource.clone()
+            } else {
+                format!("{}.{}", d.resource, d.group)
+            },
+            d.namespace.as_deref().unwrap_or("(every)"),
+            d.reason
+        ),
     }
 }
 

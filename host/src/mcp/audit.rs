@@ -9,9 +9,18 @@ use crate::auth::CallerId;
 use crate::metrics::Outcome;
 use crate::policy::tools::Export;
 
+/// Who a decision was about, and the trace their request belongs to (its
+/// `traceparent`, or the span kube-mcp exported), so an audit line and a
+/// trace can be found from each other.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub caller: &'a CallerId,
+    pub trace_id: Option<&'a str>,
+}
+
 /// A tool call refused (by policy, or because no such tool exists).
 pub fn tool_call_denied(
-    caller: &CallerId,
+    who: Who<'_>,
     tool: &str,
     plugin: &str,
     cluster: &str,
@@ -19,8 +28,9 @@ pub fn tool_call_denied(
 ) {
     tracing::info!(
         target: "kube_mcp::audit",
-        issuer = %caller.issuer,
-        subject = %caller.subject,
+        issuer = %who.caller.issuer,
+        subject = %who.caller.subject,
+        trace_id = who.trace_id,
         tool,
         plugin,
         cluster,
@@ -33,7 +43,7 @@ pub fn tool_call_denied(
 
 /// A tool call allowed, once it has ended as `outcome`.
 pub fn tool_call_ended(
-    caller: &CallerId,
+    who: Who<'_>,
     tool: &str,
     plugin: &str,
     cluster: &str,
@@ -43,8 +53,9 @@ pub fn tool_call_ended(
 ) {
     tracing::info!(
         target: "kube_mcp::audit",
-        issuer = %caller.issuer,
-        subject = %caller.subject,
+        issuer = %who.caller.issuer,
+        subject = %who.caller.subject,
+        trace_id = who.trace_id,
         tool,
         plugin,
         cluster,
@@ -58,11 +69,12 @@ pub fn tool_call_ended(
 
 /// A prompt, resource or completion refused by policy; `what` names the
 /// request (`prompt get`, `resource read`, ...).
-pub fn export_denied(caller: &CallerId, export: &Export, reason: &dyn Display, what: &str) {
+pub fn export_denied(who: Who<'_>, export: &Export, reason: &dyn Display, what: &str) {
     tracing::info!(
         target: "kube_mcp::audit",
-        issuer = %caller.issuer,
-        subject = %caller.subject,
+        issuer = %who.caller.issuer,
+        subject = %who.caller.subject,
+        trace_id = who.trace_id,
         export = export.name,
         plugin = export.plugin,
         cluster = export.cluster,

@@ -84,6 +84,9 @@ pub fn router(
             ));
     }
     router
+        // Authentication runs inside the request's span; a shed request
+        // has none (nothing of it ran).
+        .layer(axum::middleware::from_fn(crate::traces::trace_requests))
         .layer(axum::middleware::from_fn_with_state(
             in_flight,
             crate::in_flight::shed,
@@ -117,6 +120,8 @@ fn cors(allowed_origins: &[String]) -> tower_http::cors::CorsLayer {
             mcp("mcp-session-id"),
             mcp("mcp-protocol-version"),
             mcp("last-event-id"),
+            mcp("traceparent"),
+            mcp("tracestate"),
         ])
         .expose_headers([mcp("mcp-session-id"), header::WWW_AUTHENTICATE])
         .max_age(Duration::from_secs(600))

@@ -48,6 +48,14 @@ impl<'a> InRequest<'a> {
         }
     }
 
+    /// The HTTP request's span and trace, when the request came over HTTP.
+    pub fn trace(&self) -> Option<&crate::traces::RequestTrace> {
+        self.context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::traces::RequestTrace>())
+    }
+
     /// Whether the caller may see and use `export` (on the default cluster,
     /// unless it names one); a refusal at use is audited (`what` names the
     /// request), and answers like a missing one.
@@ -62,7 +70,12 @@ impl<'a> InRequest<'a> {
             .policy
             .decide_export(self.caller.verified(), &export);
         if !decision.allowed && !what.is_empty() {
-            audit::export_denied(self.caller.id(), &export, &decision.reason, what);
+            let trace_id = self.trace().and_then(|t| t.trace_id());
+            let who = audit::Who {
+                caller: self.caller.id(),
+                trace_id: trace_id.as_deref(),
+            };
+            audit::export_denied(who, &export, &decision.reason, what);
         }
         decision.allowed
     }

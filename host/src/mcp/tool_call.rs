@@ -38,7 +38,24 @@ pub async fn call_tool(
 ) -> Result<CallToolResponse, ErrorData> {
     let registry = request.shared.plugins.registry();
     let name = params.name.to_string();
-    let caller = request.caller.id();
+    let trace = request.trace();
+    let trace_id = trace.and_then(|t| t.trace_id());
+    let caller = audit::Who {
+        caller: request.caller.id(),
+        trace_id: trace_id.as_deref(),
+    };
+    let call_span = tracing::info_span!(
+        target: crate::traces::TARGET,
+        parent: trace.and_then(|t| t.span.id()),
+        "tools/call",
+        // OpenTelemetry's MCP conventions: "{method} {target}".
+        otel.name = %format!("tools/call {name}"),
+        mcp.method.name = "tools/call",
+        gen_ai.tool.name = %name,
+        mcp.plugin = tracing::field::Empty,
+        cluster = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    );
     let found = registry.tool(&name);
     let plugin_name = found.map_or("", |(p, _)| p.name());
     let export = Export::tool(&name, plugin_name);
@@ -78,10 +95,23 @@ pub async fn call_tool(
         None
     };
     let on = target.as_deref().unwrap_or(default);
-    let decision = request
-        .shared
-        .policy
-        .decide_export(request.caller.verified(), &export.on(on));
+    call_span.record("mcp.plugin", plugin_name);
+    call_span.record("cluster", on);
+    let decision = {
+        let policy = tracing::info_span!(
+            target: crate::traces::TARGET,
+            parent: &call_span,
+            "policy",
+            decision = tracing::field::Empty,
+        );
+        let _in = policy.enter();
+        let decision = request
+            .shared
+            .policy
+            .decide_export(request.caller.verified(), &export.on(on));
+        policy.record("decision", if decision.allowed { "allow" } else { "deny" });
+        decision
+    };
     if found.is_some() && !decision.allowed && host_context && !allowed.is_empty() {
         // Visible on other clusters, just not the default one.
         audit::tool_call_denied(caller, &name, plugin_name, on, &decision.reason);
@@ -114,7 +144,7 @@ pub async fn call_tool(
         params.input_responses,
     )?;
     let started = Instant::now();
-    let task_owner = may_detach.then_some(caller);
+    let task_owner = may_detach.then_some(caller.caller);
     let ran = run_tool(
         request,
         &plugin,
@@ -122,9 +152,11 @@ pub async fn call_tool(
         (target.clone(), allowed.clone()),
         asking,
         task_owner,
+        &call_span,
     )
     .await;
     let outcome = outcome(&ran);
+    call_span.record("outcome", tracing::field::display(outcome));
     let response = ran.and_then(|ran| match ran {
         Ran::Task(task) => Ok(CallToolResponse::Task(CreateTaskResult::new(task))),
         Ran::Done(Err(CallFailure {
@@ -205,16 +237,29 @@ async fn run_tool(
     (cluster, allowed): (Option<Arc<str>>, Arc<[Arc<str>]>),
     asking: Asking,
     task_owner: Option<&CallerId>,
+    span: &tracing::Span,
 ) -> Result<Ran, ErrorData> {
     let (detacher, mut detach_requests) = mpsc::unbounded_channel();
     let (call, client) = request.call_context(asking, task_owner.map(|_| detacher));
     let call = call.on_cluster(cluster, allowed);
     let (done_tx, mut done) = oneshot::channel();
+    // Host imports run inside the call's polls: the Kubernetes requests
+    // and questions of the call are this span's children.
+    let plugin_span = tracing::info_span!(
+        target: crate::traces::TARGET,
+        parent: span,
+        "plugin.call",
+        mcp.plugin = plugin.name(),
+        gen_ai.tool.name = name,
+    );
     let running = tokio::spawn({
         let (plugin, name) = (plugin.clone(), name.to_owned());
-        async move {
-            let _ = done_tx.send(plugin.call_tool(&name, &arguments, &call).await);
-        }
+        tracing::Instrument::instrument(
+            async move {
+                let _ = done_tx.send(plugin.call_tool(&name, &arguments, &call).await);
+            },
+            plugin_span,
+        )
     })
     .abort_handle();
     let deadline = request.shared.request_timeout;

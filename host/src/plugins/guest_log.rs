@@ -134,12 +134,14 @@ impl GuestLog {
         let text = String::from_utf8_lossy(&line[..line.len().min(MAX_LINE)]);
         let text = text.trim_end_matches('\r');
         let call = self.call;
+        let trace_id = crate::traces::current_trace_id();
+        let trace_id = trace_id.as_deref();
         match self.stream {
             Stream::Stdout => {
-                tracing::info!(target: "kube_mcp::plugin", plugin, call, stream = "stdout", truncated, "{text}")
+                tracing::info!(target: "kube_mcp::plugin", plugin, call, stream = "stdout", truncated, trace_id, "{text}")
             }
             Stream::Stderr => {
-                tracing::warn!(target: "kube_mcp::plugin", plugin, call, stream = "stderr", truncated, "{text}")
+                tracing::warn!(target: "kube_mcp::plugin", plugin, call, stream = "stderr", truncated, trace_id, "{text}")
             }
         }
     }

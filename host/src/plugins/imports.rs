@@ -35,21 +35,23 @@ impl log::Host for CallState {
         };
         self.context.client.log(level, plugin, &message);
         let (call, tool) = (self.call, self.tool.as_deref().unwrap_or(""));
+        let trace_id = crate::traces::current_trace_id();
+        let trace_id = trace_id.as_deref();
         match level {
             Level::Trace => {
-                tracing::trace!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+                tracing::trace!(target: "kube_mcp::plugin", plugin, call, tool, trace_id, "{message}")
             }
             Level::Debug => {
-                tracing::debug!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+                tracing::debug!(target: "kube_mcp::plugin", plugin, call, tool, trace_id, "{message}")
             }
             Level::Info => {
-                tracing::info!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+                tracing::info!(target: "kube_mcp::plugin", plugin, call, tool, trace_id, "{message}")
             }
             Level::Warn => {
-                tracing::warn!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+                tracing::warn!(target: "kube_mcp::plugin", plugin, call, tool, trace_id, "{message}")
             }
             Level::Error => {
-                tracing::error!(target: "kube_mcp::plugin", plugin, call, tool, "{message}")
+                tracing::error!(target: "kube_mcp::plugin", plugin, call, tool, trace_id, "{message}")
             }
         }
     }
@@ -221,8 +223,28 @@ impl CallState {
             return Ok(Err(ClientError::Unsupported));
         }
         let client = self.context.client.clone();
-        let asked =
-            tokio::time::timeout_at(self.deadline.get().into(), client.ask(questions)).await;
+        // A round trip to the client: an elicitation in a session, or the
+        // end of this request when the client answers in its next one.
+        let span = tracing::info_span!(
+            target: crate::traces::TARGET,
+            "mcp.question",
+            questions = questions.len(),
+            answer = tracing::field::Empty,
+        );
+        let asked = tracing::Instrument::instrument(
+            tokio::time::timeout_at(self.deadline.get().into(), client.ask(questions)),
+            span.clone(),
+        )
+        .await;
+        span.record(
+            "answer",
+            match &asked {
+                Err(_) => "deadline",
+                Ok(Ok(_)) => "answered",
+                Ok(Err(Unanswered::Client(_))) => "failed",
+                Ok(Err(Unanswered::Deferred)) => "input_required",
+            },
+        );
         match asked {
             Err(_) => Ok(Err(ClientError::Failed(
                 "the call's deadline passed while waiting for the client".into(),

@@ -87,6 +87,7 @@ export function summarize(data) {
     'exit code 0': data.drain.exit === 0,
     'no fault failed to run': !faults['fault failed'],
   };
+  if (data.traces) verdict['spans arrived with their parents'] = data.traces.spans > 0 && data.traces.orphans === 0;
   verdict.passed = Object.values(verdict).every(Boolean);
   return { total: calls.length, served: served.length, byOutcome, ops, buckets, rss, api, idp, faults, verdict };
 }
@@ -161,6 +162,10 @@ export function markdown(data, s) {
     out.push(`\nenv-b's apiserver down for ${secs(s.api.downFor)}: ${s.api.callsDuring} env-b calls meanwhile, ${s.api.failedDuring} failed, ${s.api.clearErrors} of them with the clear error (slowest ${ms(s.api.slowestFailure)}: "${s.api.sampleError ?? ''}"); the first env-b call after its return succeeded ${ms(s.api.recoveredAfter)} after it.`);
   }
   out.push(`\nSIGTERM under load: ${data.drain.completed} of ${data.drain.accepted} accepted calls completed, /readyz ${data.drain.readyz} while draining, a new call ${data.drain.late}, exit code ${data.drain.exit} after ${secs(data.drain.exitAfter)}.`);
+  if (data.traces) {
+    const t = data.traces;
+    out.push(`\nTraces through the collector: ${t.spans} spans in ${t.traces} traces (${Object.entries(t.byName).map(([k, v]) => `${v} ${k}`).join(', ')}); ${t.orphans} without their parent; ${t.callsUnderRequests} of ${t.calls} tools/call spans under their request's span.`);
+  }
   out.push(`\nServer log: ${data.server.lines} lines, ${data.server.warnings} warnings, ${data.server.errors} errors; the most frequent:\n`);
   out.push(rows(['count', 'level, target: message'], data.server.grouped.map((g) => [g.count, g.line.replace(/\|/g, '\\|')])));
   out.push('');

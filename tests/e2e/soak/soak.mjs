@@ -21,6 +21,7 @@ import { promisify } from 'node:util';
 import { kubectl, required } from '../lib/env.mjs';
 import { decodeJwt, passwordToken, userToken } from '../lib/oidc.mjs';
 import { binary, builtPlugin } from '../lib/server.mjs';
+import { spanKind, startCollector, startSink } from '../lib/otel.mjs';
 import { post } from '../lib/stateless.mjs';
 import { SessionCaller, StatelessCaller } from './callers.mjs';
 import { BULK, nextOp, run, weightsFor } from './mix.mjs';
@@ -48,6 +49,7 @@ export const DEFAULTS = {
   apiserverDown: 15_000,
   slowClients: 4,
   settle: 110_000,
+  traces: false,
 };
 
 /** Runs `kube-mcp plugin ARGS`; resolves to stdout, throws with stderr. */
@@ -226,8 +228,11 @@ export async function soak(options = {}) {
   };
   await publishGreeter();
 
+  // Spans through a real collector, when asked.
+  const otel = o.traces ? { sink: await startSink() } : undefined;
+  if (otel) otel.collector = await startCollector(otel.sink.port);
   const config = path.join(work, 'config.yaml');
-  fs.writeFileSync(config, `
+  fs.writeFileSync(config, `${otel ? `tracing: {otlpEndpoint: "${otel.collector.url}"}` : ''}
 host: 127.0.0.1
 metricsListen: 127.0.0.1:0
 oidc:
@@ -266,15 +271,17 @@ plugins:
   const server = await startServer({ pluginsDir: dir, config, work });
   say(`    kube-mcp ${server.pid} on ${server.url}`);
   try {
-    return await drive({ o, work, dir, server, greeter, rollouts, publishGreeter, fault, faults, rebuiltCount: () => greeterBuild });
+    return await drive({ o, work, dir, server, greeter, rollouts, publishGreeter, fault, faults, rebuiltCount: () => greeterBuild, otel });
   } finally {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    otel?.collector.stop();
+    await otel?.sink.close();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** The load, the faults, the settling and the drain, against a started server. */
-async function drive({ o, work, dir, server, greeter, rollouts, publishGreeter, fault, faults, rebuiltCount }) {
+async function drive({ o, work, dir, server, greeter, rollouts, publishGreeter, fault, faults, rebuiltCount, otel }) {
 
   // Callers: users of both IdPs, with different tool rules.
   const issuer = required('OIDC_ISSUER_URL');
@@ -484,7 +491,9 @@ async function drive({ o, work, dir, server, greeter, rollouts, publishGreeter, 
   const drain = await drainUnderLoad(server, users.find((u) => u.name === 'oidc:carol').token);
   say(`    drain: ${drain.completed}/${drain.accepted} accepted calls completed, readyz ${drain.readyz}, late call ${drain.late}, exit ${drain.exit} after ${(drain.exitAfter / 1000).toFixed(1)} s`);
 
+  const traces = otel ? await spanFigures(otel.sink) : undefined;
   const data = {
+    traces,
     options: { ...o, out: undefined }, began, loadEnded, calls, unexpected, samples, start, settled, faults, outage, hostile,
     slow: { opened: slow.opened }, drain, users: users.map((u) => ({ name: u.name, idp: u.idp, groups: u.groups, writer: u.writer })),
     server: {
@@ -493,6 +502,31 @@ async function drive({ o, work, dir, server, greeter, rollouts, publishGreeter, 
     },
   };
   return o.out ? writeReport(data, o.out) : data;
+}
+
+/**
+ * What arrived at the collector's sink: spans by name, and those whose
+ * parent never arrived (a span of kube-mcp names a parent only in the same
+ * trace: a request without `traceparent` starts one).
+ */
+async function spanFigures(sink) {
+  // The server sent its last batch on exit; the collector forwards within 200 ms.
+  await sleep(2000);
+  const ids = new Set(sink.spans.map((s) => s.spanId));
+  const byName = {};
+  for (const s of sink.spans) byName[spanKind(s)] = (byName[spanKind(s)] ?? 0) + 1;
+  const orphans = sink.spans.filter((s) => s.parentSpanId && !ids.has(s.parentSpanId));
+  const calls = sink.spans.filter((s) => spanKind(s) === 'tools/call');
+  const requestIds = new Set(sink.spans.filter((s) => spanKind(s) === 'request').map((s) => s.spanId));
+  return {
+    spans: sink.spans.length,
+    traces: new Set(sink.spans.map((s) => s.traceId)).size,
+    byName,
+    orphans: orphans.length,
+    orphanSample: orphans.slice(0, 5).map((s) => ({ name: s.name, parent: s.parentSpanId })),
+    callsUnderRequests: calls.filter((c) => requestIds.has(c.parentSpanId)).length,
+    calls: calls.length,
+  };
 }
 
 /**
@@ -535,6 +569,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     clients: Number(value('--clients', '64')),
     faultEvery: parseDuration(value('--fault-every', '5s')),
     out: path.resolve(value('--out', path.join(repo, 'target/soak'))),
+    traces: args.includes('--traces'),
   };
   if (options.duration < 180_000) {
     Object.assign(options, { sampleEvery: 5_000, bucket: 15_000, idpDown: 6_000, apiserverDown: 6_000 });
