@@ -132,6 +132,7 @@ describe('bad values are refused by the schema, naming the value', () => {
     [['--set', 'mcp.clusters[0].name=a', '--set', 'mcp.clusters[0].server=x'], /server/],
     [['--set', 'mcp.shutdownDelaySeconds=-1'], /shutdownDelaySeconds/],
     [['--set', 'mcp.tracing.otlpEndpoint=otel:4318'], /otlpEndpoint/],
+    [['--set', 'mcp.tracing.sampleRatio=2'], /sampleRatio/],
   ];
   for (const binary of helms) {
     test(`${binary}: ${cases.length} bad values`, async () => {
