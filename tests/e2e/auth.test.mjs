@@ -16,7 +16,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { required } from './lib/env.mjs';
 import * as jwt from './lib/jwt.mjs';
 import { authorizeHeadless, clientCredentialsToken, discovery, passwordToken, userToken } from './lib/oidc.mjs';
-import { builtPlugin, pluginsDir, startServer } from './lib/server.mjs';
+import { builtPlugin, pluginsDir, startServer, freePort } from './lib/server.mjs';
 
 const ACCEPT = 'application/json, text/event-stream';
 const initialize = {
@@ -221,15 +221,6 @@ tools:
     await client.close();
   });
 });
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A private node-oidc-provider this test may stop. */
 async function privateIdp() {

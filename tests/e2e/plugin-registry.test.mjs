@@ -17,7 +17,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 import { required } from './lib/env.mjs';
-import { binary, builtPlugin, startServer } from './lib/server.mjs';
+import { binary, builtPlugin, startServer, freePort } from './lib/server.mjs';
 
 const run = promisify(execFile);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-mcp-e2e-registry-'));
@@ -54,14 +54,6 @@ function rebuilt(file, label) {
 
 /** `oci://…@sha256:…` → `sha256:…`. */
 const digestOf = (ref) => ref.split('@')[1];
-
-async function freePort() {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /**
  * A registry that lies: forwards to `target`, but corrupts the blobs in

@@ -2,11 +2,21 @@
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 export const binary = path.join(repo, 'target/release/kube-mcp');
+
+/** A loopback port free at the moment of asking. */
+export async function freePort() {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
 
 /** The path of a built plugin (`make build` puts them in target/). */
 export function builtPlugin(name, kind = 'plugins') {
