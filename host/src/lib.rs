@@ -5,6 +5,7 @@
 //! [`config`], starts logging ([`telemetry`]) and runs the [`server`].
 
 pub mod answer;
+pub mod apps;
 pub mod auth;
 pub mod authoring;
 pub mod cli;

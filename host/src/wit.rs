@@ -40,9 +40,11 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("wit/config.wit", include_str!("../../wit/config.wit")),
     ("wit/log.wit", include_str!("../../wit/log.wit")),
     ("wit/progress.wit", include_str!("../../wit/progress.wit")),
+    ("wit/apps.wit", include_str!("../../wit/apps.wit")),
 ];
 
 pub use self::exports::kube_mcp::plugin::{
-    completion_provider, prompt_provider, resource_provider, tool_execution, tool_provider,
+    app_provider, completion_provider, prompt_provider, resource_provider, tool_execution,
+    tool_provider,
 };
 pub use self::kube_mcp::plugin::{client, config, kubernetes, log, progress, types};

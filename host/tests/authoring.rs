@@ -57,7 +57,7 @@ fn new_writes_a_self_contained_project_per_language() {
             "wit"
         };
         let world = std::fs::read_to_string(project.join(wit).join("world.wit")).unwrap();
-        assert!(world.contains("package kube-mcp:plugin@0.1.2;"));
+        assert!(world.contains("package kube-mcp:plugin@0.1.3;"));
         let manifest = ["Cargo.toml", "package.json"]
             .iter()
             .filter_map(|m| std::fs::read_to_string(project.join(m)).ok())
@@ -320,7 +320,7 @@ fn wit_writes_the_package_the_server_speaks() {
     let out = dir.path().join("wit");
     let (code, stdout, stderr) = run(&["plugin", "wit", path(&out)]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.contains("wrote kube-mcp:plugin@0.1.2"), "{stdout}");
+    assert!(stdout.contains("wrote kube-mcp:plugin@0.1.3"), "{stdout}");
     let repo_wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
     let mut expected: Vec<String> = std::fs::read_dir(&repo_wit)
         .unwrap()

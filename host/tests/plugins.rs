@@ -359,7 +359,7 @@ fn plugin_for_a_later_package(later: u32, extra: &str) -> (Vec<u8>, String) {
     (plugin_for_package(&theirs, extra), theirs)
 }
 
-/// This host's package version: `0.1.2`.
+/// This host's package version: `0.1.3`.
 fn our_package() -> &'static str {
     kube_mcp::wit::SOURCES[0]
         .1

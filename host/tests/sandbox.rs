@@ -54,6 +54,7 @@ async fn load_with(
             PluginOverride {
                 limits: Some(HOSTILE_LIMITS),
                 directory,
+                app_domains: Vec::new(),
                 settings: BTreeMap::new(),
             },
         )]),
@@ -521,6 +522,7 @@ async fn one_caller_cannot_hold_every_slot() {
             PluginOverride {
                 limits: Some(HOSTILE_LIMITS),
                 directory: None,
+                app_domains: Vec::new(),
                 settings: BTreeMap::new(),
             },
         )]),

@@ -487,12 +487,12 @@ plugins:
     assert.equal(manifest.config.mediaType, 'application/vnd.wasm.config.v0+json');
     assert.equal(manifest.layers.length, 1);
     assert.equal(manifest.layers[0].mediaType, 'application/wasm');
-    assert.equal(manifest.annotations['dev.kube-mcp.plugin.wit'], 'kube-mcp:plugin@0.1.2');
+    assert.equal(manifest.annotations['dev.kube-mcp.plugin.wit'], 'kube-mcp:plugin@0.1.3');
     const blob = Buffer.from(await (await fetch(`http://${registry()}/v2/${repoPrefix}/kube-mcp-wit/blobs/${manifest.layers[0].digest}`)).arrayBuffer());
     // A component-encoded WIT package: the component preamble, and the
     // package's interfaces by name.
     assert.deepEqual([...blob.subarray(0, 8)], [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
-    for (const name of ['kube-mcp:plugin/kubernetes@0.1.2', 'kube-mcp:plugin/types@0.1.2', 'tool-plugin']) {
+    for (const name of ['kube-mcp:plugin/kubernetes@0.1.3', 'kube-mcp:plugin/types@0.1.3', 'tool-plugin']) {
       assert.ok(blob.includes(Buffer.from(name)), `${name} in the encoded package`);
     }
   });

@@ -122,7 +122,7 @@ pub fn push(file: &Path, reference: &str, args: &RegistryArgs) -> ExitCode {
     })())
 }
 
-/// `kube-mcp:plugin/tool-plugin@0.1.2`: the world plugins target.
+/// `kube-mcp:plugin/tool-plugin@0.1.3`: the world plugins target.
 fn world() -> String {
     let (package, version) = scaffold::wit_package()
         .split_once('@')
@@ -130,7 +130,7 @@ fn world() -> String {
     format!("{package}/tool-plugin@{version}")
 }
 
-/// `0.1.2` of `kube-mcp:plugin@0.1.2`.
+/// `0.1.3` of `kube-mcp:plugin@0.1.3`.
 fn wit_version() -> &'static str {
     scaffold::wit_package()
         .split('@')

@@ -92,7 +92,7 @@ pub fn run(command: PluginCommand) -> ExitCode {
         PluginCommand::Wit { dir } => match scaffold::write_wit(&dir) {
             Ok(files) => {
                 println!(
-                    "wrote kube-mcp:plugin@0.1.2 to {} ({})",
+                    "wrote kube-mcp:plugin@0.1.3 to {} ({})",
                     dir.display(),
                     files.join(", ")
                 );

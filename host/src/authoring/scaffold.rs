@@ -274,7 +274,7 @@ fn write(dir: &Path, relative: &str, text: &str) -> Result<(), ScaffoldError> {
 }
 
 /// Writes the WIT package into `dir` (new or empty); returns the files.
-/// `kube-mcp:plugin@0.1.2`: the package this binary speaks, from its
+/// `kube-mcp:plugin@0.1.3`: the package this binary speaks, from its
 /// `world.wit`.
 pub fn wit_package() -> &'static str {
     WIT.iter()

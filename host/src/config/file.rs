@@ -201,9 +201,18 @@ struct LimitsSection {
 struct OverrideSection {
     limits: Option<LimitsSection>,
     directory: Option<DirectorySection>,
+    /// What the plugin's views (MCP Apps) may reach.
+    apps: Option<AppsSection>,
     /// Settings the plugin reads through the `config` import.
     #[serde(default)]
     settings: std::collections::BTreeMap<String, Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AppsSection {
+    /// Origins the plugin's views may reach (CSP sources).
+    domains: Option<ListValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -745,6 +754,10 @@ fn plugin_settings(file: &Origins, plugins: PluginsSection) -> RawPluginSettings
                     at: file.at(&prefix),
                     limits: file.limits(section.limits, &format!("{prefix}.limits")),
                     directory,
+                    app_domains: file.list(
+                        section.apps.and_then(|a| a.domains),
+                        &format!("{prefix}.apps.domains"),
+                    ),
                     settings: section
                         .settings
                         .into_iter()

@@ -18,6 +18,8 @@ pub struct RawOverride {
     pub at: Origin,
     pub limits: RawLimits,
     pub directory: Option<RawDirectory>,
+    /// `apps.domains`: origins the plugin's views may reach.
+    pub app_domains: Option<Sourced<Vec<String>>>,
     pub settings: std::collections::BTreeMap<String, String>,
 }
 

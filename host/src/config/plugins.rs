@@ -302,9 +302,24 @@ fn resolve_override(
             }
         }
     };
+    let app_domains = match raw.app_domains {
+        None => Vec::new(),
+        Some(domains) => {
+            domains
+                .try_map(|list| {
+                    for origin in &list {
+                        crate::apps::check::check_origin(origin)
+                            .map_err(|why| format!("'{origin}' {why}"))?;
+                    }
+                    Ok::<_, String>(list.iter().map(|o| o.to_ascii_lowercase()).collect())
+                })?
+                .value
+        }
+    };
     Ok(PluginOverride {
         limits,
         directory,
+        app_domains,
         settings: raw.settings,
     })
 }

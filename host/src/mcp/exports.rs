@@ -83,6 +83,9 @@ pub async fn read_resource(
 ) -> Result<ReadResourceResponse, ErrorData> {
     let registry = request.shared.plugins.registry();
     let uri = params.uri.clone();
+    if uri.starts_with(crate::apps::SCHEME) {
+        return read_view(request, &uri);
+    }
     let found = registry
         .resource_owner(&uri)
         .filter(|p| request.permits(&Export::resource(&uri, p.name()), "resource read"));
@@ -116,6 +119,23 @@ pub async fn read_resource(
             }
         })
         .await
+}
+
+/// A view (MCP Apps), served from what its plugin declared at load: to
+/// clients that declared the extension, when policy lets the caller read it.
+fn read_view(request: &InRequest<'_>, uri: &str) -> Result<ReadResourceResponse, ErrorData> {
+    let registry = request.shared.plugins.registry();
+    let found = registry
+        .view(uri)
+        .filter(|_| request.shows_apps())
+        .filter(|(p, _)| request.permits(&Export::resource(uri, p.name()), "resource read"));
+    let Some((_, view)) = found else {
+        return Err(resource_not_found(uri));
+    };
+    let result = serde_json::json!({ "contents": [crate::apps::meta::contents(view)] });
+    serde_json::from_value(result)
+        .map(ReadResourceResponse::Complete)
+        .map_err(|e| ErrorData::internal_error(format!("view '{uri}': {e}"), None))
 }
 
 /// Whether the caller may subscribe to `uri`: it exists and they may read it.

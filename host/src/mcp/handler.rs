@@ -19,7 +19,7 @@ use rmcp::model::{
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 
 use super::caller::RequestCaller;
-use super::listing::visible_page;
+use super::listing::{ListedResource, visible_page};
 use super::request::InRequest;
 use super::sessions::Changes;
 use super::shared::Shared;
@@ -66,6 +66,18 @@ impl ServerHandler for McpHandler {
             .enable_logging()
             .enable_tasks()
             .build();
+        let mut capabilities = capabilities;
+        // MCP Apps: views are offered to clients that declare the extension.
+        capabilities
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert(
+                crate::apps::EXTENSION.into(),
+                serde_json::json!({ "mimeTypes": [crate::apps::VIEW_MIME_TYPE] })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         InitializeResult::new(capabilities)
             .with_server_info(
                 Implementation::new("kube-mcp", env!("CARGO_PKG_VERSION"))
@@ -92,11 +104,18 @@ impl ServerHandler for McpHandler {
         let request_of = self.request(&context);
         let registry = self.shared.plugins.registry();
         let clusters = self.shared.clusters();
-        let (tools, next_cursor) = if clusters.several() {
+        // App-only tools exist only for clients that declared MCP Apps.
+        let apps = request_of.shows_apps();
+        let for_client = |e: &Export| {
+            apps || registry
+                .tool(e.name)
+                .is_none_or(|(p, _)| p.views.model_visible(e.name))
+        };
+        let (mut tools, next_cursor) = if clusters.several() {
             // Each tool shows the clusters this caller may use it on.
             let (shown, next) = visible_page(
                 registry.tools(),
-                |e| !contexts::allowed_clusters(&request_of, e).is_empty(),
+                |e| for_client(e) && !contexts::allowed_clusters(&request_of, e).is_empty(),
                 request,
             )?;
             let tools = shown
@@ -114,8 +133,22 @@ impl ServerHandler for McpHandler {
                 .collect();
             (tools, next)
         } else {
-            visible_page(registry.tools(), |e| request_of.permits(e, ""), request)?
+            visible_page(
+                registry.tools(),
+                |e| for_client(e) && request_of.permits(e, ""),
+                request,
+            )?
         };
+        if apps {
+            for tool in &mut tools {
+                if let Some((plugin, _)) = registry.tool(&tool.name) {
+                    let link = plugin.views.link(&tool.name);
+                    tool.meta
+                        .get_or_insert_with(Default::default)
+                        .insert("ui".into(), crate::apps::meta::tool_ui(link));
+                }
+            }
+        }
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = next_cursor;
         Ok(result)
@@ -158,8 +191,19 @@ impl ServerHandler for McpHandler {
     ) -> Result<ListResourcesResult, ErrorData> {
         let request_of = self.request(&context);
         let registry = self.shared.plugins.registry();
-        let (resources, next_cursor) =
-            visible_page(registry.resources(), |e| request_of.permits(e, ""), request)?;
+        let mut items: Vec<_> = registry
+            .resources()
+            .map(|(p, r)| (p, ListedResource::Resource(r)))
+            .collect();
+        // Views are resources only for clients that declared MCP Apps.
+        if request_of.shows_apps() {
+            items.extend(registry.views().map(|(p, v)| (p, ListedResource::View(v))));
+        }
+        let (resources, next_cursor) = visible_page(
+            items.iter().map(|(p, item)| (*p, item)),
+            |e| request_of.permits(e, ""),
+            request,
+        )?;
         let mut result = ListResourcesResult::with_all_items(resources);
         result.next_cursor = next_cursor;
         Ok(result)

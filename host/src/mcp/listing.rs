@@ -80,6 +80,33 @@ impl Listed for types::ResourceTemplate {
     }
 }
 
+/// An item of `resources/list`: a plugin's resource, or one of its views
+/// (shown to clients that declared MCP Apps).
+pub enum ListedResource<'a> {
+    Resource(&'a types::ResourceInfo),
+    View(&'a crate::apps::View),
+}
+
+impl Listed for ListedResource<'_> {
+    type Shown = Resource;
+    fn key(&self) -> &str {
+        match self {
+            ListedResource::Resource(r) => r.key(),
+            ListedResource::View(v) => &v.uri,
+        }
+    }
+    fn export<'a>(&'a self, plugin: &'a str) -> Export<'a> {
+        Export::resource(self.key(), plugin)
+    }
+    fn show(&self) -> Result<Resource, ErrorData> {
+        match self {
+            ListedResource::Resource(r) => r.show(),
+            ListedResource::View(v) => serde_json::from_value(crate::apps::meta::listed(v))
+                .map_err(|e| ErrorData::internal_error(format!("view '{}': {e}", v.uri), None)),
+        }
+    }
+}
+
 /// The page `request` asks for of the `items` the caller may see
 /// (`visible`), and the cursor of the next one.
 pub fn visible_page<'r, L: Listed + 'r>(

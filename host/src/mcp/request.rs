@@ -93,6 +93,14 @@ impl<'a> InRequest<'a> {
             .unwrap_or_default()
     }
 
+    /// Whether the client declared MCP Apps (`io.modelcontextprotocol/ui`):
+    /// only then are views, `_meta.ui` and app-only tools shown to it.
+    pub fn shows_apps(&self) -> bool {
+        self.context
+            .client_capabilities()
+            .is_some_and(|c| crate::apps::client_supports(&c))
+    }
+
     /// A call context whose client is this request's peer; close the
     /// returned client when the call is over.
     pub fn call_context(

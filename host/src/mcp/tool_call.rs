@@ -58,6 +58,21 @@ pub async fn call_tool(
     );
     let found = registry.tool(&name);
     let plugin_name = found.map_or("", |(p, _)| p.name());
+    // An app-only tool (MCP Apps) does not exist for a client that did not
+    // declare the extension: refused as unknown, and audited as such.
+    if found.is_some_and(|(p, _)| !p.views.model_visible(&name)) && !request.shows_apps() {
+        audit::tool_call_denied(
+            caller,
+            &name,
+            plugin_name,
+            request.shared.clusters().default_name(),
+            &"an app-only tool, and the client did not declare io.modelcontextprotocol/ui",
+        );
+        return Err(ErrorData::invalid_params(
+            format!("unknown tool '{name}'"),
+            None,
+        ));
+    }
     let export = Export::tool(&name, plugin_name);
     let clusters = request.shared.clusters();
     let default = clusters.default_name();

@@ -2,8 +2,8 @@
 //!
 //! The `kube-mcp:plugin` package grows by additions within its minor
 //! version (`0.1.0`, `0.1.1`, ...; each new function carries `@since`), and
-//! wasmtime links an import of `kubernetes@0.1.3` to this host's
-//! `kubernetes@0.1.2` as semver-compatible. A plugin built against a newer
+//! wasmtime links an import of `kubernetes@0.1.4` to this host's
+//! `kubernetes@0.1.3` as semver-compatible. A plugin built against a newer
 //! package that calls a function this host lacks would then fail to link
 //! with wasmtime's words; this check runs first and names what is missing,
 //! so the operator knows to upgrade the server.
@@ -22,7 +22,7 @@ const PACKAGE: &str = "kube-mcp:plugin";
 
 /// What this host implements of the package: each interface's functions.
 pub struct HostPackage {
-    /// `0.1.2`
+    /// `0.1.3`
     pub version: String,
     functions: BTreeMap<String, BTreeSet<String>>,
 }
@@ -64,7 +64,7 @@ impl HostPackage {
     }
 
     /// What `component` imports of this package that this host does not
-    /// implement: `kubernetes.exec (kube-mcp:plugin@0.1.2)`, one per
+    /// implement: `kubernetes.exec (kube-mcp:plugin@0.1.3)`, one per
     /// function (or interface).
     pub fn missing(&self, engine: &Engine, component: &Component) -> Vec<String> {
         let mut missing = Vec::new();

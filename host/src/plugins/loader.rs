@@ -221,6 +221,15 @@ impl Runtime {
                 }
                 None => Vec::new(),
             };
+            let (views, tool_views) = match &exports.apps {
+                Some(a) => {
+                    let provider = a.load(&mut store, &instance)?;
+                    let views = provider.call_views(&mut store).await?;
+                    let tool_views = provider.call_tool_views(&mut store).await?;
+                    (views, tool_views)
+                }
+                None => (Vec::new(), Vec::new()),
+            };
             wasmtime::Result::<_>::Ok(Description {
                 info,
                 tools,
@@ -228,14 +237,36 @@ impl Runtime {
                 resources,
                 templates,
                 execution,
+                views,
+                tool_views,
                 initial_memory,
             })
         };
         let description = describe
             .await
             .map_err(|e: wasmtime::Error| LoadError::Describe(e.into()))?;
-        let info = &description.info;
+        let mut description = description;
         check_description(&description).map_err(LoadError::Invalid)?;
+        let info = &description.info;
+        let tool_names = description.tools.iter().map(|t| t.name.as_str()).collect();
+        let granted = self.settings.app_domains_for(&info.name);
+        let checked = crate::apps::check::check(
+            &info.name,
+            &tool_names,
+            std::mem::take(&mut description.views),
+            std::mem::take(&mut description.tool_views),
+            granted,
+        )
+        .map_err(LoadError::Invalid)?;
+        for asked in &checked.ungranted {
+            tracing::warn!(
+                plugin = %info.name,
+                "view asks for {asked}, which plugins.overrides.{}.apps.domains does not grant: \
+                 left out of the CSP clients are told",
+                info.name
+            );
+        }
+        let info = &description.info;
         if !info.capabilities.is_empty() && self.settings.grants_for(&info.name).is_empty() {
             tracing::warn!(
                 plugin = %info.name,
@@ -249,6 +280,7 @@ impl Runtime {
         let plugin = Plugin::new(
             path.to_owned(),
             description,
+            checked.views,
             exports,
             pre,
             self.engine.clone(),
@@ -319,11 +351,25 @@ fn check_description(description: &Description) -> Result<(), String> {
     for resource in &description.resources {
         url::Url::parse(&resource.uri)
             .map_err(|e| format!("resource URI '{}' is not a URI: {e}", resource.uri))?;
+        if resource.uri.starts_with(crate::apps::SCHEME) {
+            return Err(format!(
+                "resource '{}': ui:// URIs are views (MCP Apps): declare them through \
+                 app-provider",
+                resource.uri
+            ));
+        }
         if !seen.insert(resource.uri.as_str()) {
             return Err(format!("resource '{}' is declared twice", resource.uri));
         }
     }
     for template in &description.templates {
+        if template.uri_template.starts_with(crate::apps::SCHEME) {
+            return Err(format!(
+                "resource template '{}': ui:// URIs are views (MCP Apps): declare them \
+                 through app-provider",
+                template.uri_template
+            ));
+        }
         if !template.uri_template.contains("://") && !template.uri_template.contains(':') {
             return Err(format!(
                 "resource template '{}' has no URI scheme",
@@ -444,6 +490,8 @@ mod tests {
             resources: Vec::new(),
             templates: Vec::new(),
             execution: Vec::new(),
+            views: Vec::new(),
+            tool_views: Vec::new(),
             initial_memory: 0,
         })
     }
@@ -463,6 +511,8 @@ mod tests {
             resources: Vec::new(),
             templates: Vec::new(),
             execution,
+            views: Vec::new(),
+            tool_views: Vec::new(),
             initial_memory: 0,
         };
         super::check_description(&description(vec![execution("restart")])).unwrap();

@@ -15,7 +15,8 @@ use crate::wit::types::{
     ResourceTemplate, Tool,
 };
 use crate::wit::{
-    completion_provider, prompt_provider, resource_provider, tool_execution, tool_provider,
+    app_provider, completion_provider, prompt_provider, resource_provider, tool_execution,
+    tool_provider,
 };
 
 /// Where a component's exports are, looked up once at load. Only the
@@ -27,6 +28,7 @@ pub(super) struct Exports {
     pub resources: Option<resource_provider::GuestIndices>,
     pub completions: Option<completion_provider::GuestIndices>,
     pub execution: Option<tool_execution::GuestIndices>,
+    pub apps: Option<app_provider::GuestIndices>,
 }
 
 /// The exported interfaces' names, as components export them.
@@ -56,6 +58,9 @@ impl Exports {
                 .transpose()?,
             execution: optional("tool-execution")
                 .map(|()| tool_execution::GuestIndices::new(pre))
+                .transpose()?,
+            apps: optional("app-provider")
+                .map(|()| app_provider::GuestIndices::new(pre))
                 .transpose()?,
         })
     }
@@ -91,6 +96,9 @@ pub struct Description {
     pub templates: Vec<ResourceTemplate>,
     /// How tools run, for those that said (`tool-execution`).
     pub execution: Vec<Execution>,
+    /// Views and which tools show them (`app-provider`), as said.
+    pub views: Vec<app_provider::View>,
+    pub tool_views: Vec<app_provider::ToolView>,
     /// Bytes of linear memory a fresh instance holds before it does
     /// anything: what every call starts from.
     pub initial_memory: u64,
@@ -107,6 +115,8 @@ pub struct Plugin {
     pub templates: Vec<ResourceTemplate>,
     /// How tools run, for those that said (`tool-execution`).
     pub execution: Vec<Execution>,
+    /// Its views (MCP Apps) and tool links, checked at load.
+    pub views: crate::apps::PluginViews,
     /// Bytes of linear memory a fresh instance holds (see [`Description`]).
     pub initial_memory: u64,
     exports: Exports,
@@ -171,6 +181,7 @@ impl Plugin {
     pub(super) fn new(
         path: PathBuf,
         description: Description,
+        views: crate::apps::PluginViews,
         exports: Exports,
         pre: InstancePre<CallState>,
         engine: Engine,
@@ -184,6 +195,7 @@ impl Plugin {
             resources: description.resources,
             templates: description.templates,
             execution: description.execution,
+            views,
             initial_memory: description.initial_memory,
             exports,
             pre,

@@ -139,6 +139,20 @@ impl Registry {
             .map(|(p, _)| p)
     }
 
+    /// The plugin whose view is at `uri`, and the view.
+    pub fn view(&self, uri: &str) -> Option<(&Arc<Plugin>, &crate::apps::View)> {
+        self.plugins
+            .iter()
+            .find_map(|p| p.views.view(uri).map(|v| (p, v)))
+    }
+
+    /// Every view, in plugin load order.
+    pub fn views(&self) -> impl Iterator<Item = (&Arc<Plugin>, &crate::apps::View)> {
+        self.plugins
+            .iter()
+            .flat_map(|p| p.views.views.iter().map(move |v| (p, v)))
+    }
+
     /// The plugin owning a resource template, by its URI template.
     pub fn template_owner(&self, uri_template: &str) -> Option<&Arc<Plugin>> {
         self.templates()

@@ -47,6 +47,9 @@ pub enum DirectoryGrant {
 pub struct PluginOverride {
     pub limits: Option<PluginLimits>,
     pub directory: Option<DirectoryGrant>,
+    /// Origins the plugin's views may reach (`apps.domains`): what the host
+    /// declares in their CSP, of what they ask for.
+    pub app_domains: Vec<String>,
     /// What the plugin reads through the `config` import.
     pub settings: BTreeMap<String, String>,
 }
@@ -77,6 +80,13 @@ impl PluginSettings {
             .get(plugin)
             .map(|o| o.settings.clone())
             .unwrap_or_default()
+    }
+
+    /// The origins `plugin`'s views may reach (none when absent).
+    pub fn app_domains_for(&self, plugin: &str) -> &[String] {
+        self.overrides
+            .get(plugin)
+            .map_or(&[], |o| o.app_domains.as_slice())
     }
 
     /// The directory lent to `plugin`, if any.

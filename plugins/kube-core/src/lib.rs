@@ -14,6 +14,10 @@ mod contexts;
 mod describe;
 mod quantity;
 mod top;
+mod view;
+
+/// The resources view: list tools render their rows with it.
+const VIEW: &str = view::URI;
 
 use kube_mcp_plugin::kubernetes::{
     self, Error, ListOptions, LogOptions, ObjectRef, PageOptions, ResourceType,
@@ -170,6 +174,8 @@ struct Builtin {
     get: &'static str,
     api_version: &'static str,
     resource: &'static str,
+    /// Its kind, as `resources_describe` takes it.
+    kind: &'static str,
     what: &'static str,
     namespaced: bool,
 }
@@ -180,6 +186,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_node",
         api_version: "v1",
         resource: "nodes",
+        kind: "Node",
         what: "nodes (machines) of the cluster, with capacity, conditions and addresses",
         namespaced: false,
     },
@@ -188,6 +195,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_namespace",
         api_version: "v1",
         resource: "namespaces",
+        kind: "Namespace",
         what: "namespaces",
         namespaced: false,
     },
@@ -196,6 +204,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_persistent_volume",
         api_version: "v1",
         resource: "persistentvolumes",
+        kind: "PersistentVolume",
         what: "persistent volumes (cluster-wide storage), with capacity and claim",
         namespaced: false,
     },
@@ -204,6 +213,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_pod",
         api_version: "v1",
         resource: "pods",
+        kind: "Pod",
         what: "pods, with their containers, node, phase and conditions",
         namespaced: true,
     },
@@ -212,6 +222,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_service",
         api_version: "v1",
         resource: "services",
+        kind: "Service",
         what: "services, with type, cluster IP, ports and selector",
         namespaced: true,
     },
@@ -220,6 +231,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_deployment",
         api_version: "apps/v1",
         resource: "deployments",
+        kind: "Deployment",
         what: "deployments, with replicas wanted and available and the pod template",
         namespaced: true,
     },
@@ -228,6 +240,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_ingress",
         api_version: "networking.k8s.io/v1",
         resource: "ingresses",
+        kind: "Ingress",
         what: "ingresses, with hosts, paths, backends and TLS",
         namespaced: true,
     },
@@ -236,6 +249,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_persistent_volume_claim",
         api_version: "v1",
         resource: "persistentvolumeclaims",
+        kind: "PersistentVolumeClaim",
         what: "persistent volume claims, with requested size and bound volume",
         namespaced: true,
     },
@@ -244,6 +258,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_config_map",
         api_version: "v1",
         resource: "configmaps",
+        kind: "ConfigMap",
         what: "config maps, with their data",
         namespaced: true,
     },
@@ -252,6 +267,7 @@ const BUILTINS: &[Builtin] = &[
         get: "get_secret",
         api_version: "v1",
         resource: "secrets",
+        kind: "Secret",
         what: "secrets (values redacted unless the operator chose otherwise)",
         namespaced: true,
     },
@@ -276,6 +292,10 @@ impl Plugin for KubeCore {
         }
     }
 
+    fn views() -> Vec<kube_mcp_plugin::app_provider::View> {
+        vec![view::resources()]
+    }
+
     fn tools() -> Tools {
         let mut tools = Tools::new().add(
             tool::<NoArgs>(
@@ -289,14 +309,14 @@ impl Plugin for KubeCore {
             tools = builtin(tools, b);
         }
         tools
-            .add(tool::<NamespacedListArgs>("list_events", "List events (what happened to objects: scheduling, pulls, failures) in a namespace or in every namespace, as a table; supports selectors and continue tokens.").read_only().list_output(), |args, _| {
+            .add(tool::<NamespacedListArgs>("list_events", "List events (what happened to objects: scheduling, pulls, failures) in a namespace or in every namespace, as a table; supports selectors and continue tokens.").read_only().list_output().view(VIEW), |args, _| {
                 Ok(list(
                     ResourceType::new("v1", "events"),
                     args.namespace.filter(|n| !n.is_empty()),
                     args.paging,
                 ))
             })
-            .add(tool::<ResourcesListArgs>("resources_list", "List objects of any kind, including custom resources, by apiVersion and kind (use api_resources_list to find them), as the API server's table (a custom resource's printer columns) or as YAML/JSON. Supports namespace, label and field selectors; a long list ends with a continue token for the next page.").read_only().list_output(), |args, _| {
+            .add(tool::<ResourcesListArgs>("resources_list", "List objects of any kind, including custom resources, by apiVersion and kind (use api_resources_list to find them), as the API server's table (a custom resource's printer columns) or as YAML/JSON. Supports namespace, label and field selectors; a long list ends with a continue token for the next page.").read_only().list_output().view(VIEW), |args, _| {
                 Ok(match resolve(&args.api_version, &args.kind) {
                     Ok(t) => list(t, args.namespace.filter(|n| !n.is_empty()), args.paging),
                     Err(result) => result,
@@ -315,7 +335,7 @@ impl Plugin for KubeCore {
                     Err(result) => result,
                 })
             })
-            .add(tool::<ResourcesDescribeArgs>("resources_describe", "Describe one object of any kind, as `kubectl describe` does, in compact text: identity, labels, owner chain, spec highlights, status and conditions with reasons and ages, what it owns (a Deployment's ReplicaSets and pods), and its recent events deduplicated with counts. Pods: each container's state, last termination (reason, exit code), restarts, probes, resources, node and volumes. Nodes: conditions, capacity, taints and the pods on it with their requests. Start here to find out what is wrong with something.").read_only(), |args, _| {
+            .add(tool::<ResourcesDescribeArgs>("resources_describe", "Describe one object of any kind, as `kubectl describe` does, in compact text: identity, labels, owner chain, spec highlights, status and conditions with reasons and ages, what it owns (a Deployment's ReplicaSets and pods), and its recent events deduplicated with counts. Pods: each container's state, last termination (reason, exit code), restarts, probes, resources, node and volumes. Nodes: conditions, capacity, taints and the pods on it with their requests. Start here to find out what is wrong with something.").read_only().app_visible(), |args, _| {
                 Ok(match describe::describe(&args.api_version, &args.kind, args.namespace, args.name) {
                     Ok(text) => CallResult::text(text),
                     Err(message) => CallResult::error(message),
@@ -323,10 +343,11 @@ impl Plugin for KubeCore {
             })
             .add(tool::<top::PodsTopArgs>("pods_top", "What pods use right now (CPU cores and memory working set), from the Metrics API, as kubectl top pod shows it: the heaviest first (sortBy cpu or memory), in a namespace or every namespace, optionally per container or by label selector; the rows as structured content. Says so in one line when the cluster has no Metrics API.").read_only().list_output(), |args, _| Ok(top::pods_top(args)))
             .add(tool::<top::NodesTopArgs>("nodes_top", "What nodes use right now (CPU and memory, and their share of what the node can allocate), from the Metrics API, as kubectl top node shows it: the busiest first (sortBy cpu or memory); the rows as structured content. Says so in one line when the cluster has no Metrics API.").read_only().list_output(), |args, _| Ok(top::nodes_top(args)))
-            .add(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only(), |args, _| Ok(pods_log(args)))
-            .add(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output(), |args, _| Ok(events_list(args)))
+            .add(tool::<PodsLogArgs>("pods_log", "Read a pod container's log: the last `tail` lines, or the previous container's log after a restart. At most 512 KiB: use `tail` for the end of a long log.").read_only().app_visible(), |args, _| Ok(pods_log(args)))
+            .add(tool::<EventsListArgs>("events_list", "List events as a table, optionally only those about one object (kind and name): use it to see why a pod is not running.").read_only().list_output().view(VIEW), |args, _| Ok(events_list(args)))
             .add(tool::<contexts::ContextsListArgs>("configuration_contexts_list", "List the clusters (kubeconfig contexts) this server serves that you may use: name, API server URL, which is the default, whose identity requests carry, and whether each answers now (its version). Tools take one of these names as `context`; no credentials are shown.").read_only().list_output(), |args, _| Ok(contexts::contexts_list(args)))
             .add(tool::<contexts::ViewArgs>("configuration_view", "Show the clusters you may use as a kubeconfig (clusters, contexts, current-context) without users or any credential; minified (the default) shows only the cluster this call is aimed at.").read_only(), |args, _| Ok(contexts::view(args)))
+            .add(tool::<NoArgs>("resources_view_kinds", "For the resources view only: the built-in kinds the view can open, by list tool (apiVersion, kind, namespaced).").read_only().app_only().output::<view::Kinds>(), |_, _| Ok(view::kinds(BUILTINS)))
             .add(tool::<ApiResourcesListArgs>("api_resources_list", "List every resource type the cluster offers, including custom resources, as a table (name, short names, apiVersion, namespaced, kind, verbs) with the rows as structured content; `apiGroup` keeps one group.").read_only().list_output(), |args, _| Ok(api_resources_list(args)))
     }
 }
@@ -352,7 +373,8 @@ fn builtin(tools: Tools, b: &'static Builtin) -> Tools {
             .add(
                 tool::<NamespacedListArgs>(b.list, &list_desc)
                     .read_only()
-                    .list_output(),
+                    .list_output()
+                    .view(VIEW),
                 move |args, _| {
                     Ok(list(
                         type_(),
@@ -375,7 +397,8 @@ fn builtin(tools: Tools, b: &'static Builtin) -> Tools {
             .add(
                 tool::<ClusterListArgs>(b.list, &list_desc)
                     .read_only()
-                    .list_output(),
+                    .list_output()
+                    .view(VIEW),
                 move |args, _| Ok(list(type_(), None, args.paging)),
             )
             .add(

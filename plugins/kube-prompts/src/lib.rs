@@ -24,12 +24,12 @@ wit_bindgen::generate!({
     path: "../../wit",
     world: "plugin",
     with: {
-        "kube-mcp:plugin/types@0.1.2": kube_mcp_plugin::types,
-        "kube-mcp:plugin/config@0.1.2": kube_mcp_plugin::config,
-        "kube-mcp:plugin/log@0.1.2": kube_mcp_plugin::log,
-        "kube-mcp:plugin/progress@0.1.2": kube_mcp_plugin::progress,
-        "kube-mcp:plugin/client@0.1.2": kube_mcp_plugin::client,
-        "kube-mcp:plugin/kubernetes@0.1.2": kube_mcp_plugin::kubernetes,
+        "kube-mcp:plugin/types@0.1.3": kube_mcp_plugin::types,
+        "kube-mcp:plugin/config@0.1.3": kube_mcp_plugin::config,
+        "kube-mcp:plugin/log@0.1.3": kube_mcp_plugin::log,
+        "kube-mcp:plugin/progress@0.1.3": kube_mcp_plugin::progress,
+        "kube-mcp:plugin/client@0.1.3": kube_mcp_plugin::client,
+        "kube-mcp:plugin/kubernetes@0.1.3": kube_mcp_plugin::kubernetes,
     },
 });
 

@@ -24,7 +24,7 @@
  *
  * What the SDK hides:
  * - The host's interfaces are imported under their versioned names
- *   (`kube-mcp:plugin/kubernetes@0.1.2`); use {@link kubernetes},
+ *   (`kube-mcp:plugin/kubernetes@0.1.3`); use {@link kubernetes},
  *   {@link log}, {@link progress}, {@link config} and {@link client} instead.
  * - A `call-error` must cross as a thrown variant (`{tag, val}`): a thrown
  *   `Error` would trap the instance. `run` may throw anything; the SDK
@@ -37,11 +37,11 @@
 
 /// <reference path="./wit/tool-plugin.d.ts" />
 
-import * as kubernetes from 'kube-mcp:plugin/kubernetes@0.1.2';
-import * as log from 'kube-mcp:plugin/log@0.1.2';
-import * as progress from 'kube-mcp:plugin/progress@0.1.2';
-import * as config from 'kube-mcp:plugin/config@0.1.2';
-import * as client from 'kube-mcp:plugin/client@0.1.2';
+import * as kubernetes from 'kube-mcp:plugin/kubernetes@0.1.3';
+import * as log from 'kube-mcp:plugin/log@0.1.3';
+import * as progress from 'kube-mcp:plugin/progress@0.1.3';
+import * as config from 'kube-mcp:plugin/config@0.1.3';
+import * as client from 'kube-mcp:plugin/client@0.1.3';
 import type {
   Caller,
   CallResult,
@@ -50,8 +50,8 @@ import type {
   PluginInfo,
   Tool,
   ToolAnnotations,
-} from 'kube-mcp:plugin/types@0.1.2';
-import type { Execution, TaskSupport, ClientFeature } from 'kube-mcp:plugin/tool-execution@0.1.2';
+} from 'kube-mcp:plugin/types@0.1.3';
+import type { Execution, TaskSupport, ClientFeature } from 'kube-mcp:plugin/tool-execution@0.1.3';
 
 export { kubernetes, log, progress, config, client };
 export type { Caller, CallResult, Capability, Content, PluginInfo, Tool, ToolAnnotations };

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::app_provider::{ToolView, Visibility};
 use crate::args::schema_of;
 use crate::tool_execution::{ClientFeature, Execution, TaskSupport};
 use crate::types::{CallResult, Content, Tool, ToolAnnotations};
@@ -30,6 +31,8 @@ pub fn tool<A: JsonSchema>(name: &str, description: &str) -> ToolBuilder<A> {
         input_schema: InputSchema::Derived(schema_of::<A>),
         task_support: TaskSupport::Forbidden,
         requires: Vec::new(),
+        view: None,
+        visibility: Visibility::MODEL,
         arguments: PhantomData,
     }
 }
@@ -50,6 +53,9 @@ pub struct ToolBuilder<A = crate::NoArgs> {
     input_schema: InputSchema,
     task_support: TaskSupport,
     requires: Vec<ClientFeature>,
+    /// The view that renders its results (MCP Apps).
+    view: Option<String>,
+    visibility: Visibility,
     arguments: PhantomData<fn() -> A>,
 }
 
@@ -66,6 +72,33 @@ impl<A> ToolBuilder<A> {
     /// `serde_json::Value` to take them as they come.
     pub fn input_schema(mut self, schema: &'static str) -> Self {
         self.input_schema = InputSchema::Given(schema);
+        self
+    }
+
+    /// Clients that support MCP Apps render this tool's results with the
+    /// plugin's view at `uri` (one of [`Plugin::views`](crate::Plugin::views)),
+    /// and the view may call the tool too. Other clients see the tool as
+    /// before.
+    pub fn view(mut self, uri: &str) -> Self {
+        self.view = Some(uri.into());
+        self.visibility = Visibility::MODEL | Visibility::APP;
+        self
+    }
+
+    /// Views may call this tool too (MCP Apps visibility `["model",
+    /// "app"]`), without rendering its results in one. A tool neither
+    /// linked to a view nor marked so is the model's only: clients that
+    /// support MCP Apps refuse a view's call to it.
+    pub fn app_visible(mut self) -> Self {
+        self.visibility = Visibility::MODEL | Visibility::APP;
+        self
+    }
+
+    /// Only the plugin's views may call this tool (MCP Apps visibility
+    /// `["app"]`): the model never sees it, and clients without MCP Apps
+    /// cannot call it. Policy, grants and audit apply as to any call.
+    pub fn app_only(mut self) -> Self {
+        self.visibility = Visibility::APP;
         self
     }
 
@@ -151,6 +184,15 @@ impl<A> ToolBuilder<A> {
         }
     }
 
+    /// How the tool relates to views, when it does (`tool-views`).
+    pub(crate) fn tool_view(&self) -> Option<ToolView> {
+        (self.view.is_some() || self.visibility != Visibility::MODEL).then(|| ToolView {
+            tool: self.tool.name.clone(),
+            view: self.view.clone(),
+            visibility: self.visibility,
+        })
+    }
+
     /// The same description, its argument type forgotten once the handler
     /// that parses it is bound.
     pub(crate) fn erase(self) -> ToolBuilder<()> {
@@ -159,6 +201,8 @@ impl<A> ToolBuilder<A> {
             input_schema: self.input_schema,
             task_support: self.task_support,
             requires: self.requires,
+            view: self.view,
+            visibility: self.visibility,
             arguments: PhantomData,
         }
     }

@@ -47,12 +47,12 @@
 //!     path: "wit", // the kube-mcp:plugin package
 //!     world: "plugin",
 //!     with: {
-//!         "kube-mcp:plugin/types@0.1.2": kube_mcp_plugin::types,
-//!         "kube-mcp:plugin/config@0.1.2": kube_mcp_plugin::config,
-//!         "kube-mcp:plugin/log@0.1.2": kube_mcp_plugin::log,
-//!         "kube-mcp:plugin/progress@0.1.2": kube_mcp_plugin::progress,
-//!         "kube-mcp:plugin/client@0.1.2": kube_mcp_plugin::client,
-//!         "kube-mcp:plugin/kubernetes@0.1.2": kube_mcp_plugin::kubernetes,
+//!         "kube-mcp:plugin/types@0.1.3": kube_mcp_plugin::types,
+//!         "kube-mcp:plugin/config@0.1.3": kube_mcp_plugin::config,
+//!         "kube-mcp:plugin/log@0.1.3": kube_mcp_plugin::log,
+//!         "kube-mcp:plugin/progress@0.1.3": kube_mcp_plugin::progress,
+//!         "kube-mcp:plugin/client@0.1.3": kube_mcp_plugin::client,
+//!         "kube-mcp:plugin/kubernetes@0.1.3": kube_mcp_plugin::kubernetes,
 //!     },
 //! });
 //!
@@ -92,6 +92,15 @@ macro_rules! export {
         impl $crate::exports::kube_mcp::plugin::tool_execution::Guest for $plugin {
             fn executions()
             -> ::std::vec::Vec<$crate::exports::kube_mcp::plugin::tool_execution::Execution> {
+                ::std::vec::Vec::new()
+            }
+        }
+        impl $crate::exports::kube_mcp::plugin::app_provider::Guest for $plugin {
+            fn views() -> ::std::vec::Vec<$crate::exports::kube_mcp::plugin::app_provider::View> {
+                ::std::vec::Vec::new()
+            }
+            fn tool_views()
+            -> ::std::vec::Vec<$crate::exports::kube_mcp::plugin::app_provider::ToolView> {
                 ::std::vec::Vec::new()
             }
         }
@@ -144,6 +153,13 @@ pub use kube_mcp::plugin::client;
 /// How tools run: as tasks, and what they need of the client (see
 /// [`export!`]).
 pub use exports::kube_mcp::plugin::tool_execution;
+
+/// Views (MCP Apps) shipped with the tools: see [`Plugin::views`] and
+/// [`ToolBuilder::view`].
+pub use exports::kube_mcp::plugin::app_provider;
+
+mod view;
+pub use view::view;
 
 mod kube;
 

@@ -36,6 +36,12 @@ pub trait Plugin {
     fn info() -> PluginInfo;
     /// Every tool, each with its handler.
     fn tools() -> Tools;
+    /// Views (MCP Apps) the plugin ships, each a self-contained HTML
+    /// document under `ui://<plugin name>/`; tools name theirs with
+    /// [`ToolBuilder::view`](crate::ToolBuilder::view). None by default.
+    fn views() -> Vec<crate::app_provider::View> {
+        Vec::new()
+    }
 }
 
 /// A handler: parses the arguments and runs the tool.
@@ -103,6 +109,14 @@ impl Tools {
             .collect()
     }
 
+    /// Which tools show which view, and who may call them (`tool-views`).
+    pub fn tool_views(&self) -> Vec<crate::app_provider::ToolView> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.builder.tool_view())
+            .collect()
+    }
+
     /// Runs tool `name` (`call-tool`); an unknown name is `unknown-tool`.
     pub fn call(
         &self,
@@ -125,8 +139,8 @@ impl Tools {
     }
 }
 
-/// Exports `$plugin`, a [`Plugin`], as the component's `tool-provider` and
-/// `tool-execution`.
+/// Exports `$plugin`, a [`Plugin`], as the component's `tool-provider`,
+/// `tool-execution` and `app-provider`.
 ///
 /// A plugin of the larger `plugin` world (prompts, resources; see the
 /// crate's documentation) generates its own bindings, whose `export!`
@@ -141,7 +155,7 @@ macro_rules! export_plugin {
     };
     ($plugin:ident, exports in $($exports:ident)::+) => {
         const _: () = {
-            use $($exports)::+::{tool_execution, tool_provider};
+            use $($exports)::+::{app_provider, tool_execution, tool_provider};
             use $crate::types::{CallError, CallResult, Caller, PluginInfo, Tool};
 
             ::std::thread_local! {
@@ -187,6 +201,45 @@ macro_rules! export_plugin {
                                     F::Roots => tool_execution::ClientFeature::Roots,
                                 })
                                 .collect(),
+                        })
+                        .collect()
+                }
+            }
+
+            impl app_provider::Guest for $plugin {
+                fn views() -> ::std::vec::Vec<app_provider::View> {
+                    // The same records, whichever bindings export them.
+                    <$plugin as $crate::Plugin>::views()
+                        .into_iter()
+                        .map(|v| app_provider::View {
+                            uri: v.uri,
+                            name: v.name,
+                            title: v.title,
+                            description: v.description,
+                            html: v.html,
+                            csp: app_provider::ViewCsp {
+                                connect_domains: v.csp.connect_domains,
+                                resource_domains: v.csp.resource_domains,
+                                frame_domains: v.csp.frame_domains,
+                                base_uri_domains: v.csp.base_uri_domains,
+                            },
+                            permissions: app_provider::ViewPermissions::from_bits_retain(
+                                v.permissions.bits(),
+                            ),
+                            prefers_border: v.prefers_border,
+                        })
+                        .collect()
+                }
+                fn tool_views() -> ::std::vec::Vec<app_provider::ToolView> {
+                    TOOLS
+                        .with(|tools| tools.tool_views())
+                        .into_iter()
+                        .map(|x| app_provider::ToolView {
+                            tool: x.tool,
+                            view: x.view,
+                            visibility: app_provider::Visibility::from_bits_retain(
+                                x.visibility.bits(),
+                            ),
                         })
                         .collect()
                 }

@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-const repo = path.resolve(import.meta.dirname, '../../..');
+export const repo = path.resolve(import.meta.dirname, '../../..');
 export const binary = path.join(repo, 'target/release/kube-mcp');
 
 /** A loopback port free at the moment of asking. */
