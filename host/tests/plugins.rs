@@ -380,6 +380,16 @@ fn plugin_for_package(theirs: &str, extra: &str) -> Vec<u8> {
             &format!("package kube-mcp:plugin@{ours};"),
             &format!("package kube-mcp:plugin@{theirs};"),
         );
+        if theirs == "0.1.0" && path.ends_with("apps.wit") {
+            // Views came in 0.1.3.
+            continue;
+        }
+        if theirs == "0.1.0" && path.ends_with("world.wit") {
+            let since = text.find("@since(version = 0.1.3)\nworld app-plugin").unwrap();
+            let end = since + text[since..].find("}\n").unwrap() + 2;
+            text.replace_range(since..end, "");
+            text = text.replace("include app-plugin;", "include tool-plugin;");
+        }
         if path.ends_with("kubernetes.wit") {
             if theirs == "0.1.0" {
                 // The first package: what later versions added (every

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
+import { Client as AppsClient, StreamableHTTPClientTransport as AppsTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -138,6 +139,26 @@ describe('plugins written with the SDKs, from `plugin new` to a client', () => {
       calls.add(logged.call);
     }
     assert.equal(calls.size, LANGUAGES.length, 'one call number per call');
+  });
+
+  test('the TypeScript scaffold ships a view, shown to clients with MCP Apps', async () => {
+    const ui = 'io.modelcontextprotocol/ui';
+    const apps = new AppsClient({ name: 'e2e-sdks-apps', version: '1' },
+      { capabilities: { extensions: { [ui]: { mimeTypes: ['text/html;profile=mcp-app'] } } } });
+    await apps.connect(new AppsTransport(new URL(server.url)));
+    try {
+      const name = pluginName('typescript');
+      const linked = (await apps.listTools()).tools.find((t) => t.name === toolName('typescript'));
+      assert.deepEqual(linked._meta.ui, { resourceUri: `ui://${name}/pods`, visibility: ['model', 'app'] });
+      const view = (await apps.readResource({ uri: `ui://${name}/pods` })).contents[0];
+      assert.equal(view.mimeType, 'text/html;profile=mcp-app');
+      assert.match(view.text, /ui\/initialize/);
+      // The same tool, without a view, for a client without the extension.
+      const plain = (await client.listTools()).tools.find((t) => t.name === toolName('typescript'));
+      assert.equal(plain._meta, undefined);
+    } finally {
+      await apps.close();
+    }
   });
 
   test('outside its grant, each language reports the refusal to the caller', async () => {

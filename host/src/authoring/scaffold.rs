@@ -79,6 +79,7 @@ const RUST: &[File] = files![
     copy "vendor/kube-mcp-plugin/src/plugin.rs" <- "sdk/rust/src/plugin.rs",
     copy "vendor/kube-mcp-plugin/src/rollout.rs" <- "sdk/rust/src/rollout.rs",
     copy "vendor/kube-mcp-plugin/src/wait.rs" <- "sdk/rust/src/wait.rs",
+    copy "vendor/kube-mcp-plugin/src/view.rs" <- "sdk/rust/src/view.rs",
 ];
 
 const TYPESCRIPT: &[File] = files![
@@ -86,11 +87,14 @@ const TYPESCRIPT: &[File] = files![
     template "build.mjs" <- "sdk/templates/typescript/build.mjs",
     template "tsconfig.json" <- "sdk/templates/typescript/tsconfig.json",
     template "src/plugin.ts" <- "sdk/templates/typescript/src/plugin.ts",
+    template "src/view.html" <- "sdk/templates/typescript/src/view.html",
+    template "src/html.d.ts" <- "sdk/templates/typescript/src/html.d.ts",
     template ".gitignore" <- "sdk/templates/typescript/.gitignore",
     copy "vendor/kube-mcp-plugin/package.json" <- "sdk/js/package.json",
     copy "vendor/kube-mcp-plugin/README.md" <- "sdk/js/README.md",
     copy "vendor/kube-mcp-plugin/src/index.ts" <- "sdk/js/src/index.ts",
-    copy "vendor/kube-mcp-plugin/src/wit/tool-plugin.d.ts" <- "sdk/js/src/wit/tool-plugin.d.ts",
+    copy "vendor/kube-mcp-plugin/src/wit/app-plugin.d.ts" <- "sdk/js/src/wit/app-plugin.d.ts",
+    copy "vendor/kube-mcp-plugin/src/wit/interfaces/kube-mcp-plugin-app-provider.d.ts" <- "sdk/js/src/wit/interfaces/kube-mcp-plugin-app-provider.d.ts",
     copy "vendor/kube-mcp-plugin/src/wit/interfaces/kube-mcp-plugin-client.d.ts" <- "sdk/js/src/wit/interfaces/kube-mcp-plugin-client.d.ts",
     copy "vendor/kube-mcp-plugin/src/wit/interfaces/kube-mcp-plugin-config.d.ts" <- "sdk/js/src/wit/interfaces/kube-mcp-plugin-config.d.ts",
     copy "vendor/kube-mcp-plugin/src/wit/interfaces/kube-mcp-plugin-kubernetes.d.ts" <- "sdk/js/src/wit/interfaces/kube-mcp-plugin-kubernetes.d.ts",
@@ -173,7 +177,7 @@ impl Lang {
                 ),
                 (
                     "layout",
-                    "- `src/plugin.ts`: the plugin: its description, its tools, their calls.\n- `build.mjs`, `package.json`, `tsconfig.json`: the build.",
+                    "- `src/plugin.ts`: the plugin: its description, its tools, their calls.\n- `src/view.html`: its view (MCP Apps): clients that support them render the tool's rows with it.\n- `build.mjs`, `package.json`, `tsconfig.json`: the build.",
                 ),
             ],
             Lang::Python => [

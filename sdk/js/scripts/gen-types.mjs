@@ -21,7 +21,7 @@ try {
   // jco reads paths relative to where it runs.
   fs.cpSync(wit, path.join(work, 'wit'), { recursive: true, filter: (f) => !f.endsWith('.md') });
   const jco = path.join(sdk, 'node_modules/@bytecodealliance/jco/src/jco.js');
-  execFileSync(process.execPath, [jco, 'guest-types', 'wit', '--world-name', 'tool-plugin', '-o', 'out', '-q'], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [jco, 'guest-types', 'wit', '--world-name', 'app-plugin', '-o', 'out', '-q'], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
   const generated = listFiles(path.join(work, 'out'));
   // jco 1.11.1 writes `declare function _delete` (for the WIT function
   // `delete`) inside a `declare module`, which TypeScript refuses.

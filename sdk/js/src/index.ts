@@ -35,7 +35,7 @@
  *   `run` sees them; a mismatch names the field.
  */
 
-/// <reference path="./wit/tool-plugin.d.ts" />
+/// <reference path="./wit/app-plugin.d.ts" />
 
 import * as kubernetes from 'kube-mcp:plugin/kubernetes@0.1.3';
 import * as log from 'kube-mcp:plugin/log@0.1.3';
@@ -52,6 +52,7 @@ import type {
   ToolAnnotations,
 } from 'kube-mcp:plugin/types@0.1.3';
 import type { Execution, TaskSupport, ClientFeature } from 'kube-mcp:plugin/tool-execution@0.1.3';
+import type { View, ToolView } from 'kube-mcp:plugin/app-provider@0.1.3';
 
 export { kubernetes, log, progress, config, client };
 export type { Caller, CallResult, Capability, Content, PluginInfo, Tool, ToolAnnotations };
@@ -90,6 +91,18 @@ export interface ToolSpec<Args> {
   taskSupport?: TaskSupport;
   /** Client features the tool cannot work without. */
   requires?: ClientFeature[];
+  /**
+   * MCP Apps: the URI of one of the plugin's {@link PluginSpec.views} that
+   * renders this tool's results in clients that support them (the view
+   * may then call the tool too). Other clients see the tool as before.
+   */
+  view?: string;
+  /**
+   * MCP Apps: who may call the tool. `['model']` by default (`['model',
+   * 'app']` with a `view`); `['app']` hides it from the model and from
+   * clients without MCP Apps, for views' own plumbing.
+   */
+  visibility?: Array<'model' | 'app'>;
   /** Runs a call with arguments already checked against `input`. */
   run(args: Args, caller: Caller): RunResult;
 }
@@ -116,6 +129,27 @@ export interface CapabilitySpec {
   namespaces: string[];
 }
 
+/** A view (MCP Apps) a plugin ships: one self-contained HTML document. */
+export interface ViewSpec {
+  /** `ui://<plugin name>/<path>`. */
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  /** The whole document, scripts and styles inline (at most 512 KiB). */
+  html: string;
+  /**
+   * Origins the view asks to reach (CSP). The server declares only those
+   * its operator granted (`plugins.overrides.<plugin>.apps.domains`).
+   */
+  connectDomains?: string[];
+  resourceDomains?: string[];
+  frameDomains?: string[];
+  baseUriDomains?: string[];
+  /** Whether the client should frame the view. */
+  prefersBorder?: boolean;
+}
+
 /** The plugin: what it says about itself and its tools. */
 export interface PluginSpec {
   /** Lowercase letters, digits and `-`; the operator's grants name it. */
@@ -125,9 +159,15 @@ export interface PluginSpec {
   /** The Kubernetes access the plugin needs; none by default. */
   capabilities?: CapabilitySpec[];
   tools: ToolDefinition[];
+  /** Views (MCP Apps) its tools show; none by default. */
+  views?: ViewSpec[];
 }
 
-/** The world's exports: `export const { toolProvider, toolExecution } = definePlugin(...)`. */
+/**
+ * The world's exports: `export const { toolProvider, toolExecution } =
+ * definePlugin(...)` for the `tool-plugin` world, and `appProvider` too for
+ * `app-plugin` (a plugin with views).
+ */
 export interface PluginExports {
   toolProvider: {
     describe(): PluginInfo;
@@ -136,6 +176,10 @@ export interface PluginExports {
   };
   toolExecution: {
     executions(): Execution[];
+  };
+  appProvider: {
+    views(): View[];
+    toolViews(): ToolView[];
   };
 }
 
@@ -173,6 +217,35 @@ export function definePlugin(spec: PluginSpec): PluginExports {
   const executions: Execution[] = [...byName.values()]
     .filter((t) => t.taskSupport !== undefined || (t.requires?.length ?? 0) > 0)
     .map((t) => ({ tool: t.name, taskSupport: t.taskSupport ?? 'forbidden', requires: t.requires ?? [] }));
+  const views: View[] = (spec.views ?? []).map((v) => ({
+    uri: v.uri,
+    name: v.name,
+    title: v.title,
+    description: v.description,
+    html: v.html,
+    csp: {
+      connectDomains: v.connectDomains ?? [],
+      resourceDomains: v.resourceDomains ?? [],
+      frameDomains: v.frameDomains ?? [],
+      baseUriDomains: v.baseUriDomains ?? [],
+    },
+    permissions: {},
+    prefersBorder: v.prefersBorder,
+  }));
+  for (const t of byName.values()) {
+    if (t.view !== undefined && !views.some((v) => v.uri === t.view)) {
+      throw new Error(`tool '${t.name}' shows view '${t.view}', which is not one of the plugin's views`);
+    }
+    if (t.visibility !== undefined && t.visibility.length === 0) {
+      throw new Error(`tool '${t.name}': visibility must name 'model', 'app' or both`);
+    }
+  }
+  const toolViews: ToolView[] = [...byName.values()]
+    .filter((t) => t.view !== undefined || t.visibility !== undefined)
+    .map((t) => {
+      const visibility = t.visibility ?? (t.view !== undefined ? ['model', 'app'] : ['model']);
+      return { tool: t.name, view: t.view, visibility: { model: visibility.includes('model'), app: visibility.includes('app') } };
+    });
   return {
     toolProvider: {
       describe: () => info,
@@ -180,6 +253,7 @@ export function definePlugin(spec: PluginSpec): PluginExports {
       callTool: (name, args, caller) => callTool(byName, name, args, caller),
     },
     toolExecution: { executions: () => executions },
+    appProvider: { views: () => views, toolViews: () => toolViews },
   };
 }
 

@@ -84,6 +84,32 @@ test('describe fills in defaults the bindings need', () => {
   assert.deepEqual(plugin.toolExecution.executions(), [{ tool: 'restart', taskSupport: 'optional', requires: ['elicitation'] }]);
 });
 
+test('views ship with the plugin and tools name theirs', () => {
+  const withView = definePlugin({
+    name: 'viewer',
+    version: '1.0.0',
+    description: 'Shows a view.',
+    views: [{ uri: 'ui://viewer/list', name: 'list', html: '<!doctype html><p>hi', connectDomains: ['https://api.example.com'] }],
+    tools: [
+      tool({ name: 'list', description: 'Lists.', input: { type: 'object' }, view: 'ui://viewer/list', run: () => 'x' }),
+      tool({ name: 'refresh', description: 'Refreshes.', input: { type: 'object' }, visibility: ['app'], run: () => 'y' }),
+      tool({ name: 'plain', description: 'Plain.', input: { type: 'object' }, run: () => 'z' }),
+    ],
+  });
+  const [view] = withView.appProvider.views();
+  assert.equal(view.uri, 'ui://viewer/list');
+  assert.deepEqual(view.csp, { connectDomains: ['https://api.example.com'], resourceDomains: [], frameDomains: [], baseUriDomains: [] });
+  assert.deepEqual(withView.appProvider.toolViews(), [
+    { tool: 'list', view: 'ui://viewer/list', visibility: { model: true, app: true } },
+    { tool: 'refresh', view: undefined, visibility: { model: false, app: true } },
+  ]);
+  assert.deepEqual(plugin.appProvider.views(), [], 'no views by default');
+  assert.throws(() => definePlugin({
+    name: 'bad', version: '1.0.0', description: '',
+    tools: [tool({ name: 'x', description: '', input: { type: 'object' }, view: 'ui://bad/missing', run: () => '' })],
+  }), /tool 'x' shows view 'ui:\/\/bad\/missing', which is not one of the plugin's views/);
+});
+
 test('a call runs with checked arguments and returns the page', () => {
   answers.listPage = { text: 'NAME  READY\nweb   1/1', more: '2 more: continue with "t"', structured: '{"rows":[]}', items: 1 };
   const result = plugin.toolProvider.callTool('list_pods', '{"namespace":"demo","limit":1}', caller);

@@ -112,6 +112,20 @@ class _Tool:
     run: Callable[[Any, _types.Caller], RunResult]
     task_support: Optional[str]
     requires: list[str]
+    view: Optional[str] = None
+    visibility: Optional[list[str]] = None
+
+
+@dataclasses.dataclass
+class _View:
+    uri: str
+    name: str
+    html: str
+    title: Optional[str]
+    description: Optional[str]
+    connect_domains: list[str]
+    resource_domains: list[str]
+    prefers_border: Optional[bool]
 
 
 class Plugin:
@@ -139,6 +153,30 @@ class Plugin:
             ],
         )
         self._tools: dict[str, _Tool] = {}
+        self._views: dict[str, _View] = {}
+
+    def view(
+        self,
+        uri: str,
+        name: str,
+        html: str,
+        *,
+        title: Optional[str] = None,
+        description: Optional[str] = None,
+        connect_domains: Iterable[str] = (),
+        resource_domains: Iterable[str] = (),
+        prefers_border: Optional[bool] = None,
+    ) -> str:
+        """Ships a view (MCP Apps): ``html`` is one self-contained document
+        at ``uri`` (``ui://<plugin name>/<path>``). Tools name it with
+        ``view=``; the server declares only the origins its operator granted
+        (``plugins.overrides.<plugin>.apps.domains``). Returns ``uri``."""
+        if uri in self._views:
+            raise ValueError(f"view '{uri}' is declared twice")
+        self._views[uri] = _View(
+            uri, name, html, title, description, list(connect_domains), list(resource_domains), prefers_border
+        )
+        return uri
 
     def tool(
         self,
@@ -153,12 +191,19 @@ class Plugin:
         idempotent: Optional[bool] = None,
         task_support: Optional[Literal["forbidden", "optional", "required"]] = None,
         requires: Iterable[Literal["elicitation", "sampling", "roots"]] = (),
+        view: Optional[str] = None,
+        visibility: Optional[Iterable[Literal["model", "app"]]] = None,
     ) -> Callable[[Callable[..., RunResult]], Callable[..., RunResult]]:
         """Declares the decorated function ``f(args, caller)`` as a tool.
 
         The tool is named after the function unless ``name`` is given. Its
         input schema is ``input``, or derived from the dataclass that
         annotates ``args``; the function then receives an instance of it.
+
+        MCP Apps: ``view`` names one of the plugin's views that renders the
+        tool's results; ``visibility`` says who may call it (``["model"]`` by
+        default, ``["model", "app"]`` with a view; ``["app"]`` hides it from
+        the model and from clients without MCP Apps).
         """
 
         def register(function: Callable[..., RunResult]) -> Callable[..., RunResult]:
@@ -196,7 +241,13 @@ class Plugin:
                 run=function,
                 task_support=task_support,
                 requires=list(requires),
+                view=view,
+                visibility=None if visibility is None else list(visibility),
             )
+            if view is not None and view not in self._views:
+                raise ValueError(f"tool '{tool_name}' shows view '{view}', which is not one of the plugin's views")
+            if visibility is not None and not list(visibility):
+                raise ValueError(f"tool '{tool_name}': visibility must name 'model', 'app' or both")
             return function
 
         return register
@@ -239,6 +290,51 @@ class Plugin:
                 ]
 
         return ToolProvider, ToolExecution
+
+    def app_provider(self) -> type:
+        """The class componentize-py looks for when the plugin ships views
+        (built for the ``app-plugin`` world): ``AppProvider =
+        plugin.app_provider()``."""
+        from wit_world.exports import app_provider as _apps
+
+        plugin = self
+
+        class AppProvider:
+            def views(self) -> list[_apps.View]:
+                return [
+                    _apps.View(
+                        uri=v.uri,
+                        name=v.name,
+                        title=v.title,
+                        description=v.description,
+                        html=v.html,
+                        csp=_apps.ViewCsp(
+                            connect_domains=v.connect_domains,
+                            resource_domains=v.resource_domains,
+                            frame_domains=[],
+                            base_uri_domains=[],
+                        ),
+                        permissions=_apps.ViewPermissions(0),
+                        prefers_border=v.prefers_border,
+                    )
+                    for v in plugin._views.values()
+                ]
+
+            def tool_views(self) -> list[_apps.ToolView]:
+                links = []
+                for t in plugin._tools.values():
+                    if t.view is None and t.visibility is None:
+                        continue
+                    visibility = t.visibility or (["model", "app"] if t.view is not None else ["model"])
+                    flags = _apps.Visibility(0)
+                    if "model" in visibility:
+                        flags |= _apps.Visibility.MODEL
+                    if "app" in visibility:
+                        flags |= _apps.Visibility.APP
+                    links.append(_apps.ToolView(tool=t.name, view=t.view, visibility=flags))
+                return links
+
+        return AppProvider
 
     def call(self, name: str, arguments: str, caller: _types.Caller) -> _types.CallResult:
         """Runs tool ``name``; what the exported ``call_tool`` does."""

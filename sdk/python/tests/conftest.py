@@ -20,6 +20,6 @@ def pytest_configure(config):
         raise pytest.UsageError("componentize-py is needed (pip install componentize-py==0.25.1, or set COMPONENTIZE_PY)")
     out = Path(__file__).resolve().parent / ".bindings"
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([tool, "-d", str(ROOT / "wit"), "-w", "tool-plugin", "bindings", str(out)], check=True, capture_output=True)
+    subprocess.run([tool, "-d", str(ROOT / "wit"), "-w", "app-plugin", "bindings", str(out)], check=True, capture_output=True)
     sys.path.insert(0, str(out))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

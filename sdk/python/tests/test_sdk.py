@@ -181,3 +181,34 @@ def test_declaration_mistakes_are_refused():
 def test_resource_type_splits_an_api_version():
     assert sdk.resource_type("apps/v1", "deployments") == kubernetes.ResourceType("apps", "v1", "deployments")
     assert sdk.resource_type("v1", "pods") == kubernetes.ResourceType("", "v1", "pods")
+
+
+def test_views_ship_with_the_plugin_and_tools_name_theirs():
+    from wit_world.exports import app_provider
+
+    plugin = Plugin("viewer", "1.0.0", "Shows a view.")
+    uri = plugin.view("ui://viewer/list", "list", "<!doctype html><p>hi", connect_domains=["https://api.example.com"])
+
+    @plugin.tool("Lists.", view=uri)
+    def list_things(args: PodsArgs, caller):
+        return "x"
+
+    @plugin.tool("Refreshes.", input={"type": "object"}, visibility=["app"])
+    def refresh(args, caller):
+        return "y"
+
+    @plugin.tool("Plain.", input={"type": "object"})
+    def plain(args, caller):
+        return "z"
+
+    provider = plugin.app_provider()()
+    [view] = provider.views()
+    assert view.uri == "ui://viewer/list"
+    assert view.csp.connect_domains == ["https://api.example.com"]
+    links = {link.tool: link for link in provider.tool_views()}
+    assert set(links) == {"list_things", "refresh"}, "a plain tool has no link"
+    assert links["list_things"].view == uri
+    assert links["list_things"].visibility == app_provider.Visibility.MODEL | app_provider.Visibility.APP
+    assert links["refresh"].visibility == app_provider.Visibility.APP
+    with pytest.raises(ValueError, match="shows view 'ui://viewer/missing'"):
+        plugin.tool("Broken.", input={"type": "object"}, view="ui://viewer/missing")(lambda a, c: "")

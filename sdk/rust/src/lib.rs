@@ -72,7 +72,9 @@
 
 wit_bindgen::generate!({
     path: "wit",
-    world: "tool-plugin",
+    // `tool-plugin` and the views of `app-plugin`: a plugin without views
+    // exports an empty `app-provider` (see `export!`).
+    world: "app-plugin",
     pub_export_macro: true,
     // Wrapped by `export!` below, which fills in `tool-execution`.
     export_macro_name: "export_bindings",

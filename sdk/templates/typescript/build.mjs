@@ -34,6 +34,8 @@ await build({
   target: 'es2022',
   // The host's interfaces are imports of the component, not modules.
   external: ['kube-mcp:plugin/*'],
+  // Views are HTML documents the plugin carries as text.
+  loader: { '.html': 'text' },
   logLevel: 'warning',
 });
 
@@ -42,7 +44,8 @@ const started = Date.now();
 const { component } = await componentize({
   sourcePath: join(root, 'dist/plugin.js'),
   witPath: join(root, 'wit'),
-  worldName: 'tool-plugin',
+  // tool-plugin, and views (MCP Apps).
+  worldName: 'app-plugin',
 });
 writeFileSync(out, component);
 console.error(`    ${out}: ${(statSync(out).size / 2 ** 20).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,8 +1,14 @@
 // {{name}}: a kube-mcp plugin. One tool, `{{tool}}`, lists the pods of a
 // namespace through the host's `kubernetes` interface, within the grant
-// the operator gives this plugin.
+// the operator gives this plugin. Clients that support MCP Apps show its
+// answer in the plugin's view (src/view.html); others get the table as text.
 
 import { definePlugin, kubernetes, log, pageResult, progress, resourceType, tool } from '@kube-mcp/plugin';
+
+// The view's whole document, bundled in as text by build.mjs.
+import viewHtml from './view.html';
+
+const VIEW = 'ui://{{name}}/pods';
 
 interface PodsArgs {
   /** The namespace to list pods in. */
@@ -11,17 +17,21 @@ interface PodsArgs {
   labelSelector?: string;
 }
 
-export const { toolProvider, toolExecution } = definePlugin({
+export const { toolProvider, toolExecution, appProvider } = definePlugin({
   name: '{{name}}',
   version: '0.1.0',
   description: 'Lists pods.',
   // What the plugin asks for. The operator grants it (or less) in the
   // server's `plugins.grants.{{name}}`.
   capabilities: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'], namespaces: ['*'] }],
+  // Views (MCP Apps): self-contained HTML; no network unless the operator
+  // grants origins (plugins.overrides.{{name}}.apps.domains).
+  views: [{ uri: VIEW, name: 'pods', title: 'Pods', html: viewHtml, prefersBorder: true }],
   tools: [
     tool<PodsArgs>({
       name: '{{tool}}',
       description: 'Lists the pods of a namespace, as a table.',
+      view: VIEW,
       input: {
         type: 'object',
         properties: {

@@ -1,5 +1,5 @@
 /// <reference path="./kube-mcp-plugin-types.d.ts" />
-declare module 'kube-mcp:plugin/client@0.1.2' {
+declare module 'kube-mcp:plugin/client@0.1.3' {
   /**
    * What the calling client supports. Check before asking.
    */
@@ -29,8 +29,8 @@ declare module 'kube-mcp:plugin/client@0.1.2' {
    * declare support for one of them, and asks nothing then.
    */
   export function ask(questions: Array<[string, Question]>): Array<Answer>;
-  export type BinaryContent = import('kube-mcp:plugin/types@0.1.2').BinaryContent;
-  export type Role = import('kube-mcp:plugin/types@0.1.2').Role;
+  export type BinaryContent = import('kube-mcp:plugin/types@0.1.3').BinaryContent;
+  export type Role = import('kube-mcp:plugin/types@0.1.3').Role;
   /**
    * What the calling client declared it supports.
    */

@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/config@0.1.2' {
+declare module 'kube-mcp:plugin/config@0.1.3' {
   /**
    * The value of `key`, if the operator set one.
    */

@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/kubernetes@0.1.2' {
+declare module 'kube-mcp:plugin/kubernetes@0.1.3' {
   /**
    * Every resource type the API server offers (cached by the host).
    * Needs no grant: it reveals which types exist, not any object.

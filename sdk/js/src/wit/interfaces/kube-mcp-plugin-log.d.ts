@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/log@0.1.2' {
+declare module 'kube-mcp:plugin/log@0.1.3' {
   /**
    * Writes one log line. Never fails, never blocks; lines over the rate
    * limit are dropped and counted.

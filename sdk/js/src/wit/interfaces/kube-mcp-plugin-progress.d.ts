@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/progress@0.1.2' {
+declare module 'kube-mcp:plugin/progress@0.1.3' {
   /**
    * Reports that the call has got to `progress` (out of `total`, when
    * known). `progress` should increase with every report.

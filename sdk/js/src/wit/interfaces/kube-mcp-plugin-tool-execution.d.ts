@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/tool-execution@0.1.2' {
+declare module 'kube-mcp:plugin/tool-execution@0.1.3' {
   /**
    * Called once, at load.
    */

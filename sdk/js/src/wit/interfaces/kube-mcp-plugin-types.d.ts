@@ -1,4 +1,4 @@
-declare module 'kube-mcp:plugin/types@0.1.2' {
+declare module 'kube-mcp:plugin/types@0.1.3' {
   /**
    * Hints to clients about what a tool does (MCP `ToolAnnotations`).
    * Hints are advice for clients and models, never a security boundary:
