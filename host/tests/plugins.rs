@@ -385,7 +385,9 @@ fn plugin_for_package(theirs: &str, extra: &str) -> Vec<u8> {
             continue;
         }
         if theirs == "0.1.0" && path.ends_with("world.wit") {
-            let since = text.find("@since(version = 0.1.3)\nworld app-plugin").unwrap();
+            let since = text
+                .find("@since(version = 0.1.3)\nworld app-plugin")
+                .unwrap();
             let end = since + text[since..].find("}\n").unwrap() + 2;
             text.replace_range(since..end, "");
             text = text.replace("include app-plugin;", "include tool-plugin;");

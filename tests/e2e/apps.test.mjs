@@ -241,6 +241,29 @@ describe('kube-core\'s resources view in Chromium', () => {
       assert.notEqual(await frame.getAttribute('#events', 'class'), 'error', await frame.textContent('#events'));
       const calls = await page.evaluate(() => window.appCalls);
       for (const tool of ['resources_view_kinds', 'resources_describe', 'events_list']) assert.ok(calls.includes(tool), calls.join(','));
+      // WCAG AA: every piece of text shown at least 4.5:1 against what is behind it.
+      const contrasts = await frame.evaluate(() => {
+        const rgb = (c) => c.match(/[\d.]+/g).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+          .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const behind = (el) => {
+          for (let e = el; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length < 4 || c[3] > 0) return c;
+          }
+          return [255, 255, 255];
+        };
+        const ratio = (el) => {
+          const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(behind(el))].sort((x, y) => y - x);
+          return (a + 0.05) / (b + 0.05);
+        };
+        return [...document.querySelectorAll('h1, h2, #status, th button, td, pre, input, button')]
+          .filter((el) => el.offsetParent !== null && el.textContent.trim() !== '' || el.tagName === 'INPUT')
+          .map((el) => ({ what: el.id || el.tagName, ratio: ratio(el) }));
+      });
+      const low = contrasts.filter((c) => c.ratio < 4.5);
+      assert.deepEqual(low, [], `${theme}: contrast below 4.5:1`);
+      assert.ok(contrasts.length > 10, `${contrasts.length} text elements measured`);
       await page.screenshot({ path: path.join(artifacts, `resources-view-${theme}.png`) });
       assert.deepEqual(errors, []);
       await page.close();
