@@ -264,6 +264,64 @@ fn validate_warns_about_memory_and_missing_grants() {
 }
 
 #[test]
+fn validate_and_inspect_show_views_and_the_origins_not_granted() {
+    let scratch = support::Scratch::new();
+    let hostile = support::built_test_plugin("hostile-view");
+    // Its view asks for https://exfil.example (connect) and
+    // https://cdn.exfil.example (resources); the operator grants the second.
+    let config = scratch.config(
+        "plugins:\n  overrides:\n    hostile-view:\n      apps:\n        domains: [\"https://cdn.exfil.example\"]\n",
+    );
+    let (code, stdout, stderr) = run(&[
+        "plugin",
+        "validate",
+        "--config",
+        path(&config),
+        path(&hostile),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("valid plugin 'hostile-view' 1.0.0 with 2 tool(s) and 1 view(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("warning: a view asks for ui://hostile-view/steal connect-domains https://exfil.example, which plugins.overrides.hostile-view.apps.domains does not grant"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cdn.exfil.example"), "{stderr}");
+
+    let (code, stdout, stderr) = run(&[
+        "plugin",
+        "inspect",
+        "--config",
+        path(&config),
+        path(&hostile),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("hostile_view_ping   For the view only. [read-only] [app-only]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ui://hostile-view/steal  steal (")
+            && stdout.contains("may reach https://cdn.exfil.example)"),
+        "{stdout}"
+    );
+
+    // A bad origin in the configuration names its key.
+    let bad = scratch.config(
+        "plugins:\n  overrides:\n    hostile-view:\n      apps:\n        domains: [\"https://a.example; script-src *\"]\n",
+    );
+    let (code, _, stderr) = run(&["plugin", "validate", "--config", path(&bad), path(&hostile)]);
+    assert_ne!(code, Some(0));
+    assert!(
+        stderr.contains("plugins.overrides.hostile-view.apps.domains")
+            && stderr.contains("must be scheme://host[:port]"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn inspect_validate_and_compile_share_the_compiled_code_cache() {
     let cache = tempfile::tempdir().unwrap();
     let cache_dir = cache.path().join("compiled");

@@ -20,6 +20,7 @@ import { startAppsHost } from './lib/apps-host.mjs';
 import { required } from './lib/env.mjs';
 import { configFile } from './lib/granted.mjs';
 import * as jwt from './lib/jwt.mjs';
+import * as stateless from './lib/stateless.mjs';
 import { builtPlugin, pluginsDir, repo, startServer } from './lib/server.mjs';
 
 const UI = 'io.modelcontextprotocol/ui';
@@ -173,6 +174,33 @@ describe('MCP Apps over the protocol', () => {
     } finally {
       await viewer.close();
     }
+  });
+
+  test('a stateless (2026-07-28) client declares the extension per request', async () => {
+    const token = jwt.hs256(jwt.claims(issuer(), server.url, { sub: 'carol', groups: ['staff'] }), secret());
+    const headers = { authorization: `Bearer ${token}` };
+    const list = async (capabilities) => {
+      const tools = [];
+      let cursor;
+      do {
+        const { body } = await stateless.post(server.url, 'tools/list', cursor ? { cursor } : {}, { capabilities, headers });
+        tools.push(...body.result.tools);
+        cursor = body.result.nextCursor;
+      } while (cursor);
+      return tools;
+    };
+    const withApps = await list({ extensions: { [UI]: { mimeTypes: [MIME] } } });
+    assert.deepEqual(withApps.find((t) => t.name === 'resources_view_kinds')?._meta?.ui, { visibility: ['app'] });
+    const without = await list({});
+    assert.ok(!without.some((t) => t.name === 'resources_view_kinds'));
+    assert.ok(without.every((t) => t._meta?.ui === undefined));
+    // An extension with only other MIME types is not this one.
+    const other = await list({ extensions: { [UI]: { mimeTypes: ['text/uri-list'] } } });
+    assert.ok(!other.some((t) => t.name === 'resources_view_kinds'));
+    const read = await stateless.post(server.url, 'resources/read', { uri: VIEW }, { capabilities: { extensions: { [UI]: {} } }, headers });
+    assert.equal(read.body.result.contents[0].mimeType, MIME);
+    const refused = await stateless.post(server.url, 'resources/read', { uri: VIEW }, { capabilities: {}, headers });
+    assert.match(refused.body.error.message, /no resource 'ui:\/\/kube-core\/resources'/);
   });
 
   test('the Inspector CLI finds the app on the linked tools', async () => {

@@ -6,15 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Csp, MAX_VIEW_BYTES, Permissions, PluginViews, SCHEME, ToolLink, View, Visibility};
 use crate::wit::app_provider;
 
-/// What a plugin said through `app-provider`, checked.
-#[derive(Debug, Default)]
-pub struct Checked {
-    pub views: PluginViews,
-    /// Origins views asked for that the operator did not grant: left out of
-    /// what clients are told, worth a warning.
-    pub ungranted: Vec<String>,
-}
-
 /// Checks `views` and `links` of plugin `plugin` (whose tools are `tools`);
 /// `granted` are the origins the operator allows its views to reach. The
 /// error names the view or tool and what is wrong.
@@ -24,9 +15,9 @@ pub fn check(
     views: Vec<app_provider::View>,
     links: Vec<app_provider::ToolView>,
     granted: &[String],
-) -> Result<Checked, String> {
+) -> Result<PluginViews, String> {
     let prefix = format!("{SCHEME}{plugin}/");
-    let mut checked = Checked::default();
+    let mut checked = PluginViews::default();
     for view in views {
         if !view.uri.starts_with(&prefix) || view.uri.len() == prefix.len() {
             return Err(format!(
@@ -37,7 +28,7 @@ pub fn check(
         if url::Url::parse(&view.uri).is_err() || view.uri.contains(char::is_whitespace) {
             return Err(format!("view '{}' is not a URI", view.uri));
         }
-        if checked.views.view(&view.uri).is_some() {
+        if checked.view(&view.uri).is_some() {
             return Err(format!("view '{}' is declared twice", view.uri));
         }
         if view.name.trim().is_empty() {
@@ -88,7 +79,7 @@ pub fn check(
             }
         }
         let p = view.permissions;
-        checked.views.views.push(View {
+        checked.views.push(View {
             uri: view.uri,
             name: view.name,
             title: view.title,
@@ -113,7 +104,7 @@ pub fn check(
             ));
         }
         if let Some(view) = &link.view
-            && checked.views.view(view).is_none()
+            && checked.view(view).is_none()
         {
             return Err(format!(
                 "tool '{}' shows view '{view}', which is not one of the plugin's views",
@@ -142,7 +133,7 @@ pub fn check(
             return Err(format!("tool-views names tool '{tool}' twice"));
         }
     }
-    checked.views.links = linked;
+    checked.links = linked;
     Ok(checked)
 }
 
@@ -267,7 +258,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            checked.views.views[0].csp.connect,
+            checked.views[0].csp.connect,
             vec!["https://api.example.com"]
         );
         assert_eq!(
@@ -357,7 +348,7 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert!(checked.views.model_visible("pods_list"));
-        assert!(!checked.views.model_visible("refresh"));
+        assert!(checked.model_visible("pods_list"));
+        assert!(!checked.model_visible("refresh"));
     }
 }

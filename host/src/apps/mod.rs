@@ -141,6 +141,9 @@ pub struct PluginViews {
     /// Tool name → its link; tools not here show no view and are visible
     /// to the model only.
     pub links: BTreeMap<String, ToolLink>,
+    /// Origins views asked for that the operator did not grant (`<view>
+    /// <directive> <origin>`): left out of what clients are told.
+    pub ungranted: Vec<String>,
 }
 
 impl PluginViews {

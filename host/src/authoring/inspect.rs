@@ -42,6 +42,13 @@ pub fn warnings(plugin: &Plugin, configured: bool) -> Vec<String> {
             plugin.info.name
         ));
     }
+    for asked in &plugin.views.ungranted {
+        warnings.push(format!(
+            "a view asks for {asked}, which plugins.overrides.{}.apps.domains does not grant: \
+             clients are told to block it",
+            plugin.info.name
+        ));
+    }
     warnings
 }
 
@@ -71,7 +78,19 @@ pub fn to_json(plugin: &Plugin) -> Value {
         "version": plugin.info.version,
         "description": plugin.info.description,
         "capabilities": plugin.info.capabilities.iter().map(capability_json).collect::<Vec<_>>(),
-        "tools": plugin.tools.iter().map(|t| tool_json(t, plugin.execution(&t.name))).collect::<Vec<_>>(),
+        "tools": plugin.tools.iter().map(|t| {
+            let mut tool = tool_json(t, plugin.execution(&t.name));
+            if let Some(link) = plugin.views.link(&t.name) {
+                tool["ui"] = crate::apps::meta::tool_ui(Some(link));
+            }
+            tool
+        }).collect::<Vec<_>>(),
+        "views": plugin.views.views.iter().map(|v| json!({
+            "uri": v.uri,
+            "name": v.name,
+            "bytes": v.html.len(),
+            "ui": crate::apps::meta::view_ui(v),
+        })).collect::<Vec<_>>(),
         "prompts": plugin.prompts.iter().map(|p| json!({
             "name": p.name,
             "description": p.description,
@@ -185,9 +204,18 @@ pub fn to_text(plugin: &Plugin) -> String {
             .execution(&tool.name)
             .map(execution_note)
             .unwrap_or_default();
+        let view = match plugin.views.link(&tool.name) {
+            Some(link) if !link.visibility.model => " [app-only]".to_owned(),
+            Some(link) => link
+                .view
+                .as_ref()
+                .map(|v| format!(" [view {v}]"))
+                .unwrap_or_default(),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {:width$}  {first_line}{read_only}{execution}",
+            "  {:width$}  {first_line}{read_only}{execution}{view}",
             tool.name
         );
         let args = arguments(&tool.input_schema);
@@ -212,6 +240,29 @@ pub fn to_text(plugin: &Plugin) -> String {
         }
         for template in &plugin.templates {
             let _ = writeln!(out, "  {}  {}", template.uri_template, template.name);
+        }
+    }
+    if !plugin.views.views.is_empty() {
+        let _ = writeln!(out, "views ({}, MCP Apps):", plugin.views.views.len());
+        for view in &plugin.views.views {
+            let csp = &view.csp;
+            let origins: Vec<&str> = [&csp.connect, &csp.resource, &csp.frame, &csp.base_uri]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            let network = if origins.is_empty() {
+                "no network".to_owned()
+            } else {
+                format!("may reach {}", origins.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  {}  {} ({} bytes, {network})",
+                view.uri,
+                view.name,
+                view.html.len()
+            );
         }
     }
     if plugin.completes() {

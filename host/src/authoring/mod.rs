@@ -50,8 +50,12 @@ pub fn run(command: PluginCommand) -> ExitCode {
             for warning in inspect::warnings(&plugin, config.config.is_some()) {
                 eprintln!("kube-mcp: {shown}: warning: {warning}");
             }
+            let views = match plugin.views.views.len() {
+                0 => String::new(),
+                n => format!(" and {n} view(s)"),
+            };
             println!(
-                "{shown}: valid plugin '{}' {} with {} tool(s)",
+                "{shown}: valid plugin '{}' {} with {} tool(s){views}",
                 plugin.info.name,
                 plugin.info.version,
                 plugin.tools.len()

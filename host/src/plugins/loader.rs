@@ -280,7 +280,7 @@ impl Runtime {
         let plugin = Plugin::new(
             path.to_owned(),
             description,
-            checked.views,
+            checked,
             exports,
             pre,
             self.engine.clone(),

@@ -35,6 +35,22 @@
 //! ([`exports::kube_mcp::plugin::tool_provider::Guest`]) and export it with
 //! [`export!`].
 //!
+//! ## Views (MCP Apps)
+//!
+//! A plugin may ship views: self-contained HTML documents that clients
+//! supporting MCP Apps render a tool's answer in. [`Plugin::views`] returns
+//! them ([`view`]), and a tool names its view with [`ToolBuilder::view`];
+//! [`ToolBuilder::app_only`] makes a tool only views may call, and
+//! [`ToolBuilder::app_visible`] opens one to views without a view of its
+//! own:
+//!
+//! ```ignore
+//! fn views() -> Vec<kube_mcp_plugin::app_provider::View> {
+//!     vec![kube_mcp_plugin::view("ui://my-plugin/pods", "pods", include_str!("pods.html"))]
+//! }
+//! // in tools(): tool::<PodsArgs>("my_pods", "...").read_only().view("ui://my-plugin/pods")
+//! ```
+//!
 //! ## Prompts, resources and completions
 //!
 //! These belong to the larger `plugin` world. A plugin that offers them
