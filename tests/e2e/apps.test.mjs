@@ -76,9 +76,11 @@ async function allTools(client) {
 }
 
 let server;
+let plugins;
 before(async () => {
+  plugins = pluginsDir(builtPlugin('kube-core'), builtPlugin('hostile-view', 'test-plugins'));
   server = await startServer({
-    plugins: pluginsDir(builtPlugin('kube-core'), builtPlugin('hostile-view', 'test-plugins')),
+    plugins,
     args: ['--config', configFile(config())],
   });
   await server.waitForLog((e) => e.message === "fetched the issuer's signing keys");
@@ -173,6 +175,34 @@ describe('MCP Apps over the protocol', () => {
       await server.waitForLog((e) => e.target === 'kube_mcp::audit' && e.tool === 'resources_view_kinds' && /bob/.test(JSON.stringify(e)));
     } finally {
       await viewer.close();
+    }
+  });
+
+  test('a plugin whose only resources are views, removed and added: clients hear resources/list_changed', async () => {
+    const client = await connect(server);
+    let heard = 0;
+    client.setNotificationHandler('notifications/resources/list_changed', () => { heard += 1; });
+    const hear = async (n) => {
+      for (let waited = 0; heard < n; waited += 100) {
+        if (waited > 15_000) throw new Error(`no resources/list_changed within 15 s (heard ${heard})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const uris = async () => (await client.listResources()).resources.map((r) => r.uri);
+    const target = path.join(plugins, 'hostile-view.wasm');
+    try {
+      // Give the session's notification stream a moment to open.
+      await new Promise((r) => setTimeout(r, 500));
+      fs.rmSync(target);
+      await hear(1);
+      assert.ok(!(await uris()).includes('ui://hostile-view/steal'));
+      fs.copyFileSync(builtPlugin('hostile-view', 'test-plugins'), `${target}.new`);
+      fs.renameSync(`${target}.new`, target);
+      await hear(2);
+      assert.ok((await uris()).includes('ui://hostile-view/steal'));
+    } finally {
+      if (!fs.existsSync(target)) fs.copyFileSync(builtPlugin('hostile-view', 'test-plugins'), target);
+      await client.close();
     }
   });
 

@@ -133,7 +133,10 @@ impl Changes {
         Changes {
             tools: differs(|p| !p.tools.is_empty()),
             prompts: differs(|p| !p.prompts.is_empty()),
-            resources: differs(|p| !p.resources.is_empty() || !p.templates.is_empty()),
+            // Views are resources too, for clients with MCP Apps.
+            resources: differs(|p| {
+                !p.resources.is_empty() || !p.templates.is_empty() || !p.views.views.is_empty()
+            }),
         }
     }
 
