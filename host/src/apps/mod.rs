@@ -162,6 +162,12 @@ impl PluginViews {
     pub fn model_visible(&self, name: &str) -> bool {
         self.link(name).is_none_or(|l| l.visibility.model)
     }
+
+    /// Whether tool `name` exists for a client that did (`apps`) or did not
+    /// declare MCP Apps: app-only tools exist only for the former.
+    pub fn offered(&self, name: &str, apps: bool) -> bool {
+        apps || self.model_visible(name)
+    }
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ impl McpHandler {
 
 impl ServerHandler for McpHandler {
     fn get_info(&self) -> InitializeResult {
-        let capabilities = ServerCapabilities::builder()
+        let mut capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_tool_list_changed()
             .enable_prompts()
@@ -66,18 +66,15 @@ impl ServerHandler for McpHandler {
             .enable_logging()
             .enable_tasks()
             .build();
-        let mut capabilities = capabilities;
         // MCP Apps: views are offered to clients that declare the extension.
+        let apps = serde_json::Map::from_iter([(
+            "mimeTypes".to_owned(),
+            serde_json::json!([crate::apps::VIEW_MIME_TYPE]),
+        )]);
         capabilities
             .extensions
             .get_or_insert_with(Default::default)
-            .insert(
-                crate::apps::EXTENSION.into(),
-                serde_json::json!({ "mimeTypes": [crate::apps::VIEW_MIME_TYPE] })
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            );
+            .insert(crate::apps::EXTENSION.into(), apps);
         InitializeResult::new(capabilities)
             .with_server_info(
                 Implementation::new("kube-mcp", env!("CARGO_PKG_VERSION"))
@@ -107,9 +104,9 @@ impl ServerHandler for McpHandler {
         // App-only tools exist only for clients that declared MCP Apps.
         let apps = request_of.shows_apps();
         let for_client = |e: &Export| {
-            apps || registry
+            registry
                 .tool(e.name)
-                .is_none_or(|(p, _)| p.views.model_visible(e.name))
+                .is_none_or(|(p, _)| p.views.offered(e.name, apps))
         };
         let (mut tools, next_cursor) = if clusters.several() {
             // Each tool shows the clusters this caller may use it on.

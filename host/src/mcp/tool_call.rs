@@ -60,6 +60,8 @@ pub async fn call_tool(
     let plugin_name = found.map_or("", |(p, _)| p.name());
     // An app-only tool (MCP Apps) does not exist for a client that did not
     // declare the extension: refused as unknown, and audited as such.
+    // (Checked in this order: reading the client's capabilities is the
+    // dearer half, and most tools are the model's.)
     if found.is_some_and(|(p, _)| !p.views.model_visible(&name)) && !request.shows_apps() {
         audit::tool_call_denied(
             caller,

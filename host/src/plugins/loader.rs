@@ -242,10 +242,9 @@ impl Runtime {
                 initial_memory,
             })
         };
-        let description = describe
+        let mut description = describe
             .await
             .map_err(|e: wasmtime::Error| LoadError::Describe(e.into()))?;
-        let mut description = description;
         check_description(&description).map_err(LoadError::Invalid)?;
         let info = &description.info;
         let tool_names = description.tools.iter().map(|t| t.name.as_str()).collect();
@@ -266,7 +265,6 @@ impl Runtime {
                 info.name
             );
         }
-        let info = &description.info;
         if !info.capabilities.is_empty() && self.settings.grants_for(&info.name).is_empty() {
             tracing::warn!(
                 plugin = %info.name,
